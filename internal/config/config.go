@@ -1,0 +1,133 @@
+// Package config resolves how kook's commands reach ZooKeeper: flags, then
+// environment, then a config file, then defaults. Ansible runs
+// kook-inventory with no arguments but --list or --host, so the environment
+// and the file are how it is configured.
+package config
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/kook-project/kook/zkstore"
+)
+
+// Globals are the connection settings every kook command takes. Empty
+// fields are filled by Resolve. Embed it in a kong CLI struct.
+type Globals struct {
+	ZK      string        `name:"zk" env:"KOOK_ZK" placeholder:"HOST:PORT[,...][/CHROOT]" help:"ZooKeeper connect string (default 127.0.0.1:2181)."`
+	Root    string        `env:"KOOK_ROOT" placeholder:"PATH" help:"Znode under which kook keeps its data (default /kook)."`
+	Timeout time.Duration `env:"KOOK_TIMEOUT" placeholder:"DURATION" help:"Give up connecting to ZooKeeper after this long (default 10s)."`
+	Auth    string        `env:"KOOK_ZK_AUTH" placeholder:"USER:PASSWORD" help:"ZooKeeper digest credentials."`
+	Config  string        `env:"KOOK_CONFIG" placeholder:"FILE" help:"Config file (default ~/.config/kook/config.yml, then /etc/kook/config.yml)."`
+}
+
+// File is the config file's content:
+//
+//	zk: zk1:2181,zk2:2181,zk3:2181/prod
+//	root: /kook
+//	timeout: 10s
+//	auth: kook:secret
+type File struct {
+	ZK      string `yaml:"zk"`
+	Root    string `yaml:"root"`
+	Timeout string `yaml:"timeout"`
+	Auth    string `yaml:"auth"`
+}
+
+// DefaultTimeout bounds the wait for a ZooKeeper session.
+const DefaultTimeout = 10 * time.Second
+
+// Resolve fills empty fields from the config file, then from defaults. The
+// file is g.Config if set (it must exist), else the first of
+// ~/.config/kook/config.yml and /etc/kook/config.yml that exists.
+func (g *Globals) Resolve() error {
+	f, err := g.readFile()
+	if err != nil {
+		return err
+	}
+	if g.ZK == "" {
+		g.ZK = f.ZK
+	}
+	if g.Root == "" {
+		g.Root = f.Root
+	}
+	if g.Auth == "" {
+		g.Auth = f.Auth
+	}
+	if g.Timeout == 0 && f.Timeout != "" {
+		d, err := time.ParseDuration(f.Timeout)
+		if err != nil {
+			return fmt.Errorf("config %s: timeout: %w", g.Config, err)
+		}
+		g.Timeout = d
+	}
+	if g.ZK == "" {
+		g.ZK = zkstore.DefaultConnect
+	}
+	if g.Root == "" {
+		g.Root = zkstore.DefaultRoot
+	}
+	if g.Timeout <= 0 {
+		g.Timeout = DefaultTimeout
+	}
+	return nil
+}
+
+func (g *Globals) readFile() (File, error) {
+	var f File
+	paths := []string{g.Config}
+	if g.Config == "" {
+		paths = nil
+		if home, err := os.UserHomeDir(); err == nil {
+			paths = append(paths, filepath.Join(home, ".config", "kook", "config.yml"))
+		}
+		paths = append(paths, "/etc/kook/config.yml")
+	}
+	for _, p := range paths {
+		data, err := os.ReadFile(p)
+		if errors.Is(err, fs.ErrNotExist) && g.Config == "" {
+			continue
+		}
+		if err != nil {
+			return f, fmt.Errorf("config: %w", err)
+		}
+		dec := yaml.NewDecoder(bytes.NewReader(data))
+		dec.KnownFields(true)
+		if err := dec.Decode(&f); err != nil && !errors.Is(err, io.EOF) {
+			return f, fmt.Errorf("config %s: %w", p, err)
+		}
+		g.Config = p
+		return f, nil
+	}
+	return f, nil
+}
+
+// ZKConfig returns the connection settings for zkstore.
+func (g *Globals) ZKConfig() zkstore.Config {
+	return zkstore.Config{Connect: g.ZK, ConnectTimeout: g.Timeout, Auth: g.Auth}
+}
+
+// Dial resolves g and opens a ZooKeeper session.
+func (g *Globals) Dial(ctx context.Context) (*zkstore.Conn, error) {
+	if err := g.Resolve(); err != nil {
+		return nil, err
+	}
+	return zkstore.Dial(ctx, g.ZKConfig())
+}
+
+// OpenStore resolves g and opens the inventory store.
+func (g *Globals) OpenStore(ctx context.Context) (*zkstore.Store, error) {
+	if err := g.Resolve(); err != nil {
+		return nil, err
+	}
+	return zkstore.Open(ctx, g.ZKConfig(), g.Root)
+}

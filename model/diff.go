@@ -1,0 +1,162 @@
+package model
+
+import (
+	"fmt"
+	"io"
+	"strings"
+)
+
+// Change is one difference between two inventories, for people to read.
+type Change struct {
+	Op     byte   // '+' added, '-' removed, '~' changed
+	Kind   string // "host", "group", "member", "child", "var", "file var", "priority", "order"
+	Entity string // "host web1" or "group web"
+	Detail string // what changed, e.g. `http_port: 80 -> 8080`
+}
+
+func (c Change) String() string {
+	if c.Detail == "" {
+		return fmt.Sprintf("%c %s", c.Op, c.Entity)
+	}
+	return fmt.Sprintf("%c %s: %s %s", c.Op, c.Entity, c.Kind, c.Detail)
+}
+
+// Diff lists what turns a into b: hosts and groups added and removed,
+// memberships, children, vars at each level, priorities, and order.
+// Provenance alone is not reported.
+func Diff(a, b *Inventory) []Change {
+	var out []Change
+	for _, h := range b.Hosts {
+		if a.Host(h.Name) == nil {
+			out = append(out, Change{Op: '+', Kind: "host", Entity: "host " + h.Name})
+		}
+	}
+	for _, h := range a.Hosts {
+		if b.Host(h.Name) == nil {
+			out = append(out, Change{Op: '-', Kind: "host", Entity: "host " + h.Name})
+		}
+	}
+	for _, g := range b.Groups {
+		if a.Group(g.Name) == nil {
+			out = append(out, Change{Op: '+', Kind: "group", Entity: "group " + g.Name})
+		}
+	}
+	for _, g := range a.Groups {
+		if b.Group(g.Name) == nil {
+			out = append(out, Change{Op: '-', Kind: "group", Entity: "group " + g.Name})
+		}
+	}
+	for _, hb := range b.Hosts {
+		ha := a.Host(hb.Name)
+		if ha == nil {
+			ha = &Host{}
+		}
+		ent := "host " + hb.Name
+		out = diffVars(out, ent, "var", ha.Vars, hb.Vars)
+		out = diffVars(out, ent, "file var", ha.FileVars, hb.FileVars)
+	}
+	for _, gb := range b.Groups {
+		ga := a.Group(gb.Name)
+		if ga == nil {
+			ga = NewGroup(gb.Name)
+		}
+		ent := "group " + gb.Name
+		out = diffList(out, ent, "member", ga.Hosts, gb.Hosts)
+		out = diffList(out, ent, "child", ga.Children, gb.Children)
+		if ga.Priority != gb.Priority {
+			out = append(out, Change{Op: '~', Kind: "priority", Entity: ent, Detail: fmt.Sprintf("%d -> %d", ga.Priority, gb.Priority)})
+		}
+		out = diffVars(out, ent, "var", ga.Vars, gb.Vars)
+		out = diffVars(out, ent, "file var", ga.FileVars, gb.FileVars)
+	}
+	if len(out) == 0 && !EqualInventories(a, b) {
+		out = append(out, Change{Op: '~', Kind: "order", Entity: "inventory", Detail: "order or provenance"})
+	}
+	return out
+}
+
+func diffVars(out []Change, ent, kind string, a, b Map) []Change {
+	for _, e := range b {
+		old, ok := a.Get(e.Key)
+		switch {
+		case !ok:
+			out = append(out, Change{Op: '+', Kind: kind, Entity: ent, Detail: fmt.Sprintf("%s = %s", e.Key, short(e.Value))})
+		case !EqualOrdered(old, e.Value):
+			out = append(out, Change{Op: '~', Kind: kind, Entity: ent, Detail: fmt.Sprintf("%s: %s -> %s", e.Key, short(old), short(e.Value))})
+		}
+	}
+	for _, e := range a {
+		if !b.Has(e.Key) {
+			out = append(out, Change{Op: '-', Kind: kind, Entity: ent, Detail: e.Key})
+		}
+	}
+	return out
+}
+
+func diffList(out []Change, ent, kind string, a, b []string) []Change {
+	inA := make(map[string]bool, len(a))
+	for _, x := range a {
+		inA[x] = true
+	}
+	inB := make(map[string]bool, len(b))
+	for _, x := range b {
+		inB[x] = true
+		if !inA[x] {
+			out = append(out, Change{Op: '+', Kind: kind, Entity: ent, Detail: x})
+		}
+	}
+	for _, x := range a {
+		if !inB[x] {
+			out = append(out, Change{Op: '-', Kind: kind, Entity: ent, Detail: x})
+		}
+	}
+	return out
+}
+
+// short renders a value as JSON, cut to a readable length.
+func short(v Value) string {
+	s := string(MarshalJSON(v))
+	if len(s) > 60 {
+		s = s[:57] + "..."
+	}
+	return s
+}
+
+// Summary counts changes by kind and operation: "+2 hosts, -1 group, ~3 vars".
+func Summary(changes []Change) string {
+	if len(changes) == 0 {
+		return "no changes"
+	}
+	type key struct {
+		op   byte
+		kind string
+	}
+	counts := map[key]int{}
+	var order []key
+	for _, c := range changes {
+		k := key{c.Op, c.Kind}
+		if counts[k] == 0 {
+			order = append(order, k)
+		}
+		counts[k]++
+	}
+	parts := make([]string, len(order))
+	for i, k := range order {
+		noun := k.kind
+		if counts[k] != 1 {
+			noun += "s"
+		}
+		parts[i] = fmt.Sprintf("%c%d %s", k.op, counts[k], noun)
+	}
+	return strings.Join(parts, ", ")
+}
+
+// WriteChanges writes one change per line.
+func WriteChanges(w io.Writer, changes []Change) error {
+	for _, c := range changes {
+		if _, err := fmt.Fprintln(w, c); err != nil {
+			return err
+		}
+	}
+	return nil
+}

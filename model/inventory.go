@@ -1,0 +1,454 @@
+package model
+
+import (
+	"fmt"
+	"sort"
+)
+
+// DefaultPriority is the ansible_group_priority of a group that sets none.
+const DefaultPriority = 1
+
+// Host is one inventory host.
+//
+// A host's vars come in two levels, lowest first: Vars, set in the inventory
+// source (an INI host line, a YAML hosts entry), and FileVars, read from
+// host_vars/ files. Which groups a host belongs to is held by the groups.
+type Host struct {
+	Name     string
+	Vars     Map // inventory-source host vars (Ansible precedence level 4)
+	FileVars Map // host_vars/ file vars (level 5)
+
+	// Source is where the host was first declared ("hosts.ini:12"); VarSources
+	// and FileVarSources say where each var was last set. All are optional.
+	Source         string            `json:",omitempty"`
+	VarSources     map[string]string `json:",omitempty"`
+	FileVarSources map[string]string `json:",omitempty"`
+}
+
+// Group is one inventory group.
+//
+// Hosts and Children keep insertion order: Ansible runs hosts in inventory
+// order, and --list prints both lists in that order.
+type Group struct {
+	Name     string
+	Hosts    []string // direct member hosts
+	Children []string // direct child groups
+	Vars     Map      // inventory-source group vars (level 1)
+	FileVars Map      // group_vars/ file vars (levels 2 and 3)
+	// Priority is ansible_group_priority as set in the inventory source; a
+	// group_vars/ file cannot set it. NewGroup sets DefaultPriority.
+	Priority int
+
+	Source         string            `json:",omitempty"`
+	VarSources     map[string]string `json:",omitempty"`
+	FileVarSources map[string]string `json:",omitempty"`
+}
+
+// NewGroup returns an empty group with Ansible's default priority.
+func NewGroup(name string) *Group { return &Group{Name: name, Priority: DefaultPriority} }
+
+// Inventory is a whole Ansible inventory as Ansible holds it after parsing and
+// reconciling: hosts in the order they were first seen, groups in the order
+// they were created, 'all' and 'ungrouped' always present.
+//
+// Add and remove hosts and groups through the methods, which keep the lookup
+// indexes in step; fields of a Host or Group may be edited directly.
+type Inventory struct {
+	Hosts  []*Host
+	Groups []*Group
+
+	hostIndex  map[string]*Host
+	groupIndex map[string]*Group
+}
+
+// New returns an inventory holding only 'all' and its first child 'ungrouped'.
+func New() *Inventory {
+	inv := &Inventory{}
+	inv.AddGroup("all")
+	inv.AddGroup("ungrouped")
+	inv.Group("all").Children = []string{"ungrouped"}
+	return inv
+}
+
+func (inv *Inventory) index() {
+	if inv.hostIndex == nil || len(inv.hostIndex) != len(inv.Hosts) {
+		inv.hostIndex = make(map[string]*Host, len(inv.Hosts))
+		for _, h := range inv.Hosts {
+			inv.hostIndex[h.Name] = h
+		}
+	}
+	if inv.groupIndex == nil || len(inv.groupIndex) != len(inv.Groups) {
+		inv.groupIndex = make(map[string]*Group, len(inv.Groups))
+		for _, g := range inv.Groups {
+			inv.groupIndex[g.Name] = g
+		}
+	}
+}
+
+// Host returns the named host, or nil.
+func (inv *Inventory) Host(name string) *Host {
+	inv.index()
+	return inv.hostIndex[name]
+}
+
+// Group returns the named group, or nil.
+func (inv *Inventory) Group(name string) *Group {
+	inv.index()
+	return inv.groupIndex[name]
+}
+
+// AddHost returns the named host, creating it at the end if it is new.
+func (inv *Inventory) AddHost(name string) *Host {
+	if h := inv.Host(name); h != nil {
+		return h
+	}
+	h := &Host{Name: name}
+	inv.Hosts = append(inv.Hosts, h)
+	inv.hostIndex[name] = h
+	return h
+}
+
+// AddGroup returns the named group, creating it at the end if it is new.
+func (inv *Inventory) AddGroup(name string) *Group {
+	if g := inv.Group(name); g != nil {
+		return g
+	}
+	g := NewGroup(name)
+	inv.Groups = append(inv.Groups, g)
+	inv.groupIndex[name] = g
+	return g
+}
+
+// AddHostToGroup adds an existing host to an existing group, if not already a
+// member.
+func (inv *Inventory) AddHostToGroup(group, host string) error {
+	g, h := inv.Group(group), inv.Host(host)
+	if g == nil {
+		return fmt.Errorf("group %q: %w", group, ErrNotFound)
+	}
+	if h == nil {
+		return fmt.Errorf("host %q: %w", host, ErrNotFound)
+	}
+	if !contains(g.Hosts, host) {
+		g.Hosts = append(g.Hosts, host)
+	}
+	return nil
+}
+
+// AddChild makes child a child group of parent. Both must exist. It fails
+// with ErrCycle if parent is child or one of its descendants, as Ansible does.
+func (inv *Inventory) AddChild(parent, child string) error {
+	p, c := inv.Group(parent), inv.Group(child)
+	if p == nil {
+		return fmt.Errorf("group %q: %w", parent, ErrNotFound)
+	}
+	if c == nil {
+		return fmt.Errorf("group %q: %w", child, ErrNotFound)
+	}
+	if contains(p.Children, child) {
+		return nil
+	}
+	if parent == child || inv.isDescendant(parent, child) {
+		return fmt.Errorf("adding group %q as child to %q creates a recursive dependency loop: %w", child, parent, ErrCycle)
+	}
+	p.Children = append(p.Children, child)
+	return nil
+}
+
+// isDescendant reports whether group name is below group of.
+func (inv *Inventory) isDescendant(name, of string) bool {
+	seen := map[string]bool{}
+	stack := []string{of}
+	for len(stack) > 0 {
+		g := inv.Group(stack[len(stack)-1])
+		stack = stack[:len(stack)-1]
+		if g == nil {
+			continue
+		}
+		for _, c := range g.Children {
+			if c == name {
+				return true
+			}
+			if !seen[c] {
+				seen[c] = true
+				stack = append(stack, c)
+			}
+		}
+	}
+	return false
+}
+
+// RemoveHost deletes a host and its memberships. It reports whether the host
+// existed.
+func (inv *Inventory) RemoveHost(name string) bool {
+	if inv.Host(name) == nil {
+		return false
+	}
+	inv.Hosts = removeFunc(inv.Hosts, func(h *Host) bool { return h.Name == name })
+	delete(inv.hostIndex, name)
+	for _, g := range inv.Groups {
+		g.Hosts = remove(g.Hosts, name)
+	}
+	return true
+}
+
+// RemoveGroup deletes a group and every edge to and from it; its hosts and
+// children stay in the inventory. 'all' and 'ungrouped' cannot be removed.
+func (inv *Inventory) RemoveGroup(name string) error {
+	if name == "all" || name == "ungrouped" {
+		return fmt.Errorf("group %q cannot be removed", name)
+	}
+	if inv.Group(name) == nil {
+		return fmt.Errorf("group %q: %w", name, ErrNotFound)
+	}
+	inv.Groups = removeFunc(inv.Groups, func(g *Group) bool { return g.Name == name })
+	delete(inv.groupIndex, name)
+	for _, g := range inv.Groups {
+		g.Children = remove(g.Children, name)
+	}
+	return nil
+}
+
+// Reconcile applies the rules Ansible applies after parsing
+// (InventoryData.reconcile_inventory): every group without a parent becomes a
+// child of 'all', a host with no group but 'all' goes to 'ungrouped', and a
+// host in some other group leaves 'ungrouped'.
+func (inv *Inventory) Reconcile() {
+	parents := inv.Parents()
+	all := inv.AddGroup("all")
+	for _, g := range inv.Groups {
+		if g.Name != "all" && len(parents[g.Name]) == 0 {
+			all.Children = append(all.Children, g.Name)
+		}
+	}
+	ungrouped := inv.AddGroup("ungrouped")
+	groups := inv.HostGroups()
+	leave := map[string]bool{}
+	for _, h := range inv.Hosts {
+		var inUngrouped, inOther bool
+		for _, g := range groups[h.Name] {
+			switch g {
+			case "ungrouped":
+				inUngrouped = true
+			case "all":
+			default:
+				inOther = true
+			}
+		}
+		if inUngrouped && inOther {
+			leave[h.Name] = true
+		} else if !inUngrouped && !inOther {
+			ungrouped.Hosts = append(ungrouped.Hosts, h.Name)
+		}
+	}
+	if len(leave) > 0 {
+		ungrouped.Hosts = removeFunc(ungrouped.Hosts, func(h string) bool { return leave[h] })
+	}
+}
+
+// Parents returns, for every group, its direct parents in group order.
+func (inv *Inventory) Parents() map[string][]string {
+	parents := make(map[string][]string, len(inv.Groups))
+	for _, g := range inv.Groups {
+		for _, c := range g.Children {
+			parents[c] = append(parents[c], g.Name)
+		}
+	}
+	return parents
+}
+
+// HostGroups returns, for every host, the groups that list it directly, in
+// group order.
+func (inv *Inventory) HostGroups() map[string][]string {
+	groups := make(map[string][]string, len(inv.Hosts))
+	for _, g := range inv.Groups {
+		for _, h := range g.Hosts {
+			groups[h] = append(groups[h], g.Name)
+		}
+	}
+	return groups
+}
+
+// Validate checks the invariants every stored inventory keeps: unique names,
+// 'all' and 'ungrouped' present, membership naming existing hosts and groups
+// at most once, and no cycle among groups.
+func (inv *Inventory) Validate() error {
+	hosts := make(map[string]bool, len(inv.Hosts))
+	for _, h := range inv.Hosts {
+		if err := ValidateName(h.Name); err != nil {
+			return fmt.Errorf("host %q: %w", h.Name, err)
+		}
+		if hosts[h.Name] {
+			return fmt.Errorf("host %q: %w", h.Name, ErrExists)
+		}
+		hosts[h.Name] = true
+		for _, m := range []Map{h.Vars, h.FileVars} {
+			if err := CheckValue(m); err != nil {
+				return fmt.Errorf("host %q: %w", h.Name, err)
+			}
+		}
+	}
+	groups := make(map[string]bool, len(inv.Groups))
+	for _, g := range inv.Groups {
+		if err := ValidateName(g.Name); err != nil {
+			return fmt.Errorf("group %q: %w", g.Name, err)
+		}
+		if groups[g.Name] {
+			return fmt.Errorf("group %q: %w", g.Name, ErrExists)
+		}
+		groups[g.Name] = true
+	}
+	if !groups["all"] || !groups["ungrouped"] {
+		return fmt.Errorf("inventory lacks the 'all' or 'ungrouped' group")
+	}
+	for _, g := range inv.Groups {
+		seen := map[string]bool{}
+		for _, h := range g.Hosts {
+			if !hosts[h] {
+				return fmt.Errorf("group %q lists host %q: %w", g.Name, h, ErrNotFound)
+			}
+			if seen[h] {
+				return fmt.Errorf("group %q lists host %q twice", g.Name, h)
+			}
+			seen[h] = true
+		}
+		seen = map[string]bool{}
+		for _, c := range g.Children {
+			if !groups[c] {
+				return fmt.Errorf("group %q lists child group %q: %w", g.Name, c, ErrNotFound)
+			}
+			if seen[c] {
+				return fmt.Errorf("group %q lists child %q twice", g.Name, c)
+			}
+			seen[c] = true
+		}
+		for _, m := range []Map{g.Vars, g.FileVars} {
+			if err := CheckValue(m); err != nil {
+				return fmt.Errorf("group %q: %w", g.Name, err)
+			}
+		}
+	}
+	if _, err := inv.Depths(); err != nil {
+		return err
+	}
+	return nil
+}
+
+// Depths returns each group's depth as Ansible computes it: 'all' is 0, and a
+// group is one deeper than its deepest parent. It fails with ErrCycle on a
+// cycle.
+func (inv *Inventory) Depths() (map[string]int, error) {
+	parents := inv.Parents()
+	depth := make(map[string]int, len(inv.Groups))
+	state := make(map[string]int8, len(inv.Groups)) // 1 visiting, 2 done
+	var visit func(name string) error
+	visit = func(name string) error {
+		switch state[name] {
+		case 1:
+			return fmt.Errorf("group %q is its own ancestor: %w", name, ErrCycle)
+		case 2:
+			return nil
+		}
+		state[name] = 1
+		d := 0
+		for _, p := range parents[name] {
+			if err := visit(p); err != nil {
+				return err
+			}
+			d = max(d, depth[p]+1)
+		}
+		depth[name] = d
+		state[name] = 2
+		return nil
+	}
+	for _, g := range inv.Groups {
+		if err := visit(g.Name); err != nil {
+			return nil, err
+		}
+	}
+	return depth, nil
+}
+
+// Ancestors returns the names of every group above group, nearest first
+// (breadth-first over parents, in parent order).
+func Ancestors(parents map[string][]string, group string) []string {
+	var out []string
+	seen := map[string]bool{group: true}
+	queue := []string{group}
+	for len(queue) > 0 {
+		g := queue[0]
+		queue = queue[1:]
+		for _, p := range parents[g] {
+			if !seen[p] {
+				seen[p] = true
+				out = append(out, p)
+				queue = append(queue, p)
+			}
+		}
+	}
+	return out
+}
+
+// Clone returns a deep copy of inv.
+func (inv *Inventory) Clone() *Inventory {
+	c := &Inventory{Hosts: make([]*Host, len(inv.Hosts)), Groups: make([]*Group, len(inv.Groups))}
+	for i, h := range inv.Hosts {
+		hc := *h
+		hc.Vars, hc.FileVars = h.Vars.Clone(), h.FileVars.Clone()
+		hc.VarSources, hc.FileVarSources = cloneStrings(h.VarSources), cloneStrings(h.FileVarSources)
+		c.Hosts[i] = &hc
+	}
+	for i, g := range inv.Groups {
+		gc := *g
+		gc.Hosts = append([]string(nil), g.Hosts...)
+		gc.Children = append([]string(nil), g.Children...)
+		gc.Vars, gc.FileVars = g.Vars.Clone(), g.FileVars.Clone()
+		gc.VarSources, gc.FileVarSources = cloneStrings(g.VarSources), cloneStrings(g.FileVarSources)
+		c.Groups[i] = &gc
+	}
+	return c
+}
+
+// SortedGroupNames returns every group name in byte order.
+func (inv *Inventory) SortedGroupNames() []string {
+	names := make([]string, len(inv.Groups))
+	for i, g := range inv.Groups {
+		names[i] = g.Name
+	}
+	sort.Strings(names)
+	return names
+}
+
+func cloneStrings(m map[string]string) map[string]string {
+	if m == nil {
+		return nil
+	}
+	c := make(map[string]string, len(m))
+	for k, v := range m {
+		c[k] = v
+	}
+	return c
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func remove(list []string, s string) []string {
+	return removeFunc(list, func(x string) bool { return x == s })
+}
+
+func removeFunc[T any](list []T, drop func(T) bool) []T {
+	out := list[:0]
+	for _, x := range list {
+		if !drop(x) {
+			out = append(out, x)
+		}
+	}
+	return out
+}

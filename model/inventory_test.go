@@ -1,0 +1,132 @@
+package model_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/kook-project/kook/model"
+)
+
+func TestAddChildRejectsCycles(t *testing.T) {
+	inv := model.New()
+	for _, g := range []string{"a", "b", "c"} {
+		inv.AddGroup(g)
+	}
+	if err := inv.AddChild("a", "b"); err != nil {
+		t.Fatal(err)
+	}
+	if err := inv.AddChild("b", "c"); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct{ parent, child string }{{"c", "a"}, {"a", "a"}, {"c", "b"}} {
+		err := inv.AddChild(tt.parent, tt.child)
+		if !errors.Is(err, model.ErrCycle) || !strings.Contains(err.Error(), "recursive dependency loop") {
+			t.Errorf("AddChild(%s, %s): %v, want ErrCycle", tt.parent, tt.child, err)
+		}
+	}
+	if err := inv.AddChild("a", "c"); err != nil { // a diamond is fine
+		t.Errorf("AddChild(a, c): %v", err)
+	}
+	inv.Group("c").Children = append(inv.Group("c").Children, "a") // forced in by hand
+	if err := inv.Validate(); !errors.Is(err, model.ErrCycle) {
+		t.Errorf("Validate of a cyclic inventory: %v", err)
+	}
+}
+
+// Depth is the longest path from all, as Ansible's Group.depth: a group
+// under both all and a child of all takes the deeper one.
+func TestDepths(t *testing.T) {
+	inv := model.New()
+	for _, g := range []string{"top", "mid", "leaf"} {
+		inv.AddGroup(g)
+	}
+	inv.AddChild("top", "mid")
+	inv.AddChild("mid", "leaf")
+	inv.AddChild("top", "leaf")
+	inv.Reconcile()
+	d, err := inv.Depths()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]int{"all": 0, "ungrouped": 1, "top": 1, "mid": 2, "leaf": 3}
+	for g, w := range want {
+		if d[g] != w {
+			t.Errorf("depth of %s = %d, want %d", g, d[g], w)
+		}
+	}
+}
+
+// Reconcile follows InventoryData.reconcile_inventory: orphan groups go
+// under all in creation order, hosts with no other group go to ungrouped,
+// hosts with another group leave it.
+func TestReconcile(t *testing.T) {
+	inv := model.New()
+	for _, h := range []string{"lone", "grouped", "both", "direct"} {
+		inv.AddHost(h)
+	}
+	inv.AddGroup("z").Hosts = []string{"grouped", "both"}
+	inv.AddGroup("a")
+	inv.Group("ungrouped").Hosts = []string{"both"}
+	inv.Group("all").Hosts = []string{"direct"}
+	inv.Reconcile()
+	if got := strings.Join(inv.Group("all").Children, ","); got != "ungrouped,z,a" {
+		t.Errorf("all's children: %s", got)
+	}
+	if got := strings.Join(inv.Group("ungrouped").Hosts, ","); got != "lone,direct" {
+		t.Errorf("ungrouped's hosts: %s", got)
+	}
+}
+
+func TestDiffAndSummary(t *testing.T) {
+	a := model.New()
+	a.AddHost("keep").Vars.Set("x", int64(1))
+	a.AddHost("gone")
+	a.Reconcile()
+	b := a.Clone()
+	b.RemoveHost("gone")
+	b.Host("keep").Vars.Set("x", 1.0) // int -> float is a change
+	b.AddHost("new")
+	b.Reconcile()
+	changes := model.Diff(a, b)
+	var lines []string
+	for _, c := range changes {
+		lines = append(lines, c.String())
+	}
+	got := strings.Join(lines, "\n")
+	for _, want := range []string{"+ host new", "- host gone", "~ host keep: var x: 1 -> 1.0"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("diff lacks %q:\n%s", want, got)
+		}
+	}
+	if s := model.Summary(changes); !strings.Contains(s, "+1 host") || !strings.Contains(s, "-1 host") {
+		t.Errorf("summary %q", s)
+	}
+	if model.Summary(model.Diff(a, a.Clone())) != "no changes" {
+		t.Error("diff of equal inventories is not empty")
+	}
+}
+
+func TestMergeAddsAndRemovesNothing(t *testing.T) {
+	dst := model.New()
+	dst.AddHost("old").Vars = model.Map{{Key: "a", Value: int64(1)}, {Key: "b", Value: int64(2)}}
+	dst.Reconcile()
+	src := model.New()
+	src.AddHost("old").Vars = model.Map{{Key: "b", Value: int64(3)}}
+	src.AddHost("new")
+	src.AddGroup("web").Hosts = []string{"old", "new"}
+	src.Reconcile()
+	model.Merge(dst, src)
+	if err := dst.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if got := model.MarshalJSON(dst.Host("old").Vars); string(got) != `{"a":1,"b":3}` {
+		t.Errorf("merged vars %s", got)
+	}
+	if got := strings.Join(dst.Group("web").Hosts, ","); got != "old,new" {
+		t.Errorf("web hosts %s", got)
+	}
+	if len(dst.Group("ungrouped").Hosts) != 0 {
+		t.Errorf("ungrouped still holds %v", dst.Group("ungrouped").Hosts)
+	}
+}

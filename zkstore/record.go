@@ -1,0 +1,224 @@
+package zkstore
+
+import (
+	"fmt"
+	"strconv"
+
+	"github.com/kook-project/kook/model"
+)
+
+// Records are the JSON payloads of host and group znodes. They are the
+// source of truth; the snapshot blob holds the same records in one list.
+//
+//	host:  {"seq":1048576,"vars":{...},"file_vars":{...},"source":"hosts.ini:3",
+//	        "var_sources":{...},"file_var_sources":{...}}
+//	group: {"seq":1048576,"priority":1,"hosts":["web1"],"children":["web_eu"],
+//	        "vars":{...},"file_vars":{...},"source":...,"var_sources":...,"file_var_sources":...}
+//
+// seq orders hosts (and, separately, groups) as Ansible does; znode children
+// are unordered. Empty fields are omitted. Values use model's JSON codec, so
+// 1500.0 stays a float and dict key order is kept.
+
+func appendHostRecord(buf []byte, h *model.Host, seq int64, name bool) []byte {
+	buf = append(buf, '{')
+	if name {
+		buf = append(buf, `"name":`...)
+		buf = model.AppendString(buf, h.Name)
+		buf = append(buf, ',')
+	}
+	buf = append(buf, `"seq":`...)
+	buf = strconv.AppendInt(buf, seq, 10)
+	buf = appendVars(buf, "vars", h.Vars)
+	buf = appendVars(buf, "file_vars", h.FileVars)
+	buf = appendSources(buf, h.Source, h.VarSources, h.FileVarSources)
+	return append(buf, '}')
+}
+
+func appendGroupRecord(buf []byte, g *model.Group, seq int64, name bool) []byte {
+	buf = append(buf, '{')
+	if name {
+		buf = append(buf, `"name":`...)
+		buf = model.AppendString(buf, g.Name)
+		buf = append(buf, ',')
+	}
+	buf = append(buf, `"seq":`...)
+	buf = strconv.AppendInt(buf, seq, 10)
+	buf = append(buf, `,"priority":`...)
+	buf = strconv.AppendInt(buf, int64(g.Priority), 10)
+	buf = appendStrings(buf, "hosts", g.Hosts)
+	buf = appendStrings(buf, "children", g.Children)
+	buf = appendVars(buf, "vars", g.Vars)
+	buf = appendVars(buf, "file_vars", g.FileVars)
+	buf = appendSources(buf, g.Source, g.VarSources, g.FileVarSources)
+	return append(buf, '}')
+}
+
+func appendVars(buf []byte, key string, m model.Map) []byte {
+	if len(m) == 0 {
+		return buf
+	}
+	buf = append(buf, ',', '"')
+	buf = append(buf, key...)
+	buf = append(buf, '"', ':')
+	return model.AppendJSON(buf, m, false)
+}
+
+func appendStrings(buf []byte, key string, list []string) []byte {
+	if len(list) == 0 {
+		return buf
+	}
+	buf = append(buf, ',', '"')
+	buf = append(buf, key...)
+	buf = append(buf, `":[`...)
+	for i, s := range list {
+		if i > 0 {
+			buf = append(buf, ',')
+		}
+		buf = model.AppendString(buf, s)
+	}
+	return append(buf, ']')
+}
+
+func appendSources(buf []byte, source string, vars, fileVars map[string]string) []byte {
+	if source != "" {
+		buf = append(buf, `,"source":`...)
+		buf = model.AppendString(buf, source)
+	}
+	buf = appendStringMap(buf, "var_sources", vars)
+	return appendStringMap(buf, "file_var_sources", fileVars)
+}
+
+func appendStringMap(buf []byte, key string, m map[string]string) []byte {
+	if len(m) == 0 {
+		return buf
+	}
+	sm := make(model.Map, 0, len(m))
+	for k, v := range m {
+		sm = append(sm, model.Entry{Key: k, Value: v})
+	}
+	buf = append(buf, ',', '"')
+	buf = append(buf, key...)
+	buf = append(buf, '"', ':')
+	return model.AppendJSON(buf, sm, true)
+}
+
+// record is a decoded host or group record.
+type record struct {
+	name string
+	seq  int64
+	host *model.Host
+	grp  *model.Group
+}
+
+func parseRecord(data []byte, isGroup bool) (record, error) {
+	v, err := model.UnmarshalJSON(data)
+	if err != nil {
+		return record{}, err
+	}
+	m, ok := v.(model.Map)
+	if !ok {
+		return record{}, fmt.Errorf("record is not a JSON object")
+	}
+	return recordFromMap(m, isGroup)
+}
+
+func recordFromMap(m model.Map, isGroup bool) (record, error) {
+	var r record
+	var src string
+	var vars, fileVars model.Map
+	var varSrc, fileVarSrc map[string]string
+	var hosts, children []string
+	priority := int64(model.DefaultPriority)
+	for _, e := range m {
+		var err error
+		switch e.Key {
+		case "name":
+			r.name, err = asString(e.Value)
+		case "seq":
+			r.seq, err = asInt(e.Value)
+		case "priority":
+			priority, err = asInt(e.Value)
+		case "hosts":
+			hosts, err = asStrings(e.Value)
+		case "children":
+			children, err = asStrings(e.Value)
+		case "vars":
+			vars, err = asMap(e.Value)
+		case "file_vars":
+			fileVars, err = asMap(e.Value)
+		case "source":
+			src, err = asString(e.Value)
+		case "var_sources":
+			varSrc, err = asStringMap(e.Value)
+		case "file_var_sources":
+			fileVarSrc, err = asStringMap(e.Value)
+		}
+		if err != nil {
+			return r, fmt.Errorf("field %q: %w", e.Key, err)
+		}
+	}
+	if isGroup {
+		r.grp = &model.Group{Name: r.name, Hosts: hosts, Children: children, Vars: vars, FileVars: fileVars,
+			Priority: int(priority), Source: src, VarSources: varSrc, FileVarSources: fileVarSrc}
+	} else {
+		r.host = &model.Host{Name: r.name, Vars: vars, FileVars: fileVars,
+			Source: src, VarSources: varSrc, FileVarSources: fileVarSrc}
+	}
+	return r, nil
+}
+
+func asString(v model.Value) (string, error) {
+	s, ok := v.(string)
+	if !ok {
+		return "", fmt.Errorf("want a string, got %T", v)
+	}
+	return s, nil
+}
+
+func asInt(v model.Value) (int64, error) {
+	n, ok := v.(int64)
+	if !ok {
+		return 0, fmt.Errorf("want an integer, got %T", v)
+	}
+	return n, nil
+}
+
+func asMap(v model.Value) (model.Map, error) {
+	m, ok := v.(model.Map)
+	if !ok {
+		return nil, fmt.Errorf("want an object, got %T", v)
+	}
+	return m, nil
+}
+
+func asStrings(v model.Value) ([]string, error) {
+	list, ok := v.([]model.Value)
+	if !ok {
+		return nil, fmt.Errorf("want a list, got %T", v)
+	}
+	out := make([]string, len(list))
+	for i, x := range list {
+		s, ok := x.(string)
+		if !ok {
+			return nil, fmt.Errorf("item %d: want a string, got %T", i, x)
+		}
+		out[i] = s
+	}
+	return out, nil
+}
+
+func asStringMap(v model.Value) (map[string]string, error) {
+	m, err := asMap(v)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]string, len(m))
+	for _, e := range m {
+		s, ok := e.Value.(string)
+		if !ok {
+			return nil, fmt.Errorf("%q: want a string, got %T", e.Key, e.Value)
+		}
+		out[e.Key] = s
+	}
+	return out, nil
+}
