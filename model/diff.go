@@ -144,7 +144,7 @@ func Summary(changes []Change) string {
 	for i, k := range order {
 		noun := k.kind
 		if counts[k] != 1 {
-			noun += "s"
+			noun = pluralNoun(noun)
 		}
 		parts[i] = fmt.Sprintf("%c%d %s", k.op, counts[k], noun)
 	}
@@ -159,4 +159,11 @@ func WriteChanges(w io.Writer, changes []Change) error {
 		}
 	}
 	return nil
+}
+
+func pluralNoun(noun string) string {
+	if strings.HasSuffix(noun, "child") {
+		return noun + "ren"
+	}
+	return noun + "s"
 }

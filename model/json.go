@@ -22,11 +22,26 @@ const vaultKey = "__ansible_vault"
 // MarshalJSON returns v as compact JSON, maps in their own key order.
 func MarshalJSON(v Value) []byte { return AppendJSON(nil, v, false) }
 
+// mapKey wraps, in stored JSON, a dict that would otherwise read back as
+// something else: {"__ansible_vault": "x"} as a plain dict (a YAML inventory
+// may hold one) must not come back as a Vault.
+const mapKey = "__kook_map"
+
+// AppendStored appends v as AppendJSON does, except that a Map whose only key
+// is "__ansible_vault" or "__kook_map" is written as {"__kook_map": {...}},
+// so that UnmarshalStored returns exactly v. kook uses it for what it keeps in
+// ZooKeeper; what Ansible reads uses AppendJSON.
+func AppendStored(buf []byte, v Value) []byte { return appendJSON(buf, v, false, true) }
+
 // AppendJSON appends v as compact JSON to buf. With sortKeys, object keys are
 // written in byte order, as Python's json.dumps(sort_keys=True) does. Floats
 // are written as Python's repr writes them (1500.0, 1e+16, Infinity), so a float
 // stays a float for any reader.
 func AppendJSON(buf []byte, v Value, sortKeys bool) []byte {
+	return appendJSON(buf, v, sortKeys, false)
+}
+
+func appendJSON(buf []byte, v Value, sortKeys, stored bool) []byte {
 	switch v := v.(type) {
 	case nil:
 		return append(buf, "null"...)
@@ -50,10 +65,17 @@ func AppendJSON(buf []byte, v Value, sortKeys bool) []byte {
 			if i > 0 {
 				buf = append(buf, ',')
 			}
-			buf = AppendJSON(buf, x, sortKeys)
+			buf = appendJSON(buf, x, sortKeys, stored)
 		}
 		return append(buf, ']')
 	case Map:
+		if stored && len(v) == 1 && (v[0].Key == vaultKey || v[0].Key == mapKey) {
+			buf = append(buf, `{"`+mapKey+`":{`...)
+			buf = AppendString(buf, v[0].Key)
+			buf = append(buf, ':')
+			buf = appendJSON(buf, v[0].Value, sortKeys, stored)
+			return append(buf, '}', '}')
+		}
 		buf = append(buf, '{')
 		entries := []Entry(v)
 		if sortKeys && !sort.SliceIsSorted(entries, func(i, j int) bool { return entries[i].Key < entries[j].Key }) {
@@ -66,7 +88,7 @@ func AppendJSON(buf []byte, v Value, sortKeys bool) []byte {
 			}
 			buf = AppendString(buf, e.Key)
 			buf = append(buf, ':')
-			buf = AppendJSON(buf, e.Value, sortKeys)
+			buf = appendJSON(buf, e.Value, sortKeys, stored)
 		}
 		return append(buf, '}')
 	}
@@ -160,7 +182,14 @@ func AppendString(buf []byte, s string) []byte {
 		r, size := utf8.DecodeRuneInString(s[i:])
 		if r == utf8.RuneError && size == 1 {
 			buf = append(buf, s[start:i]...)
-			buf = append(buf, `\ufffd`...)
+			if sur, ok := surrogate(s[i:]); ok {
+				// A lone surrogate held as WTF-8: how kook keeps what
+				// Python's surrogateescape made of undecodable bytes.
+				buf = append(buf, '\\', 'u', hex[sur>>12], hex[sur>>8&0xf], hex[sur>>4&0xf], hex[sur&0xf])
+				size = 3
+			} else {
+				buf = append(buf, `\ufffd`...)
+			}
 			i += size
 			start = i
 			continue
@@ -171,13 +200,32 @@ func AppendString(buf []byte, s string) []byte {
 	return append(buf, '"')
 }
 
+// surrogate decodes a UTF-16 surrogate code point encoded as UTF-8 bytes
+// (WTF-8), which Go's utf8 package rejects.
+func surrogate(s string) (rune, bool) {
+	if len(s) < 3 || s[0] != 0xED || s[1] < 0xA0 || s[1] > 0xBF || s[2] < 0x80 || s[2] > 0xBF {
+		return 0, false
+	}
+	return rune(s[0]&0x0F)<<12 | rune(s[1]&0x3F)<<6 | rune(s[2]&0x3F), true
+}
+
+// appendWTF8 appends a surrogate code point as WTF-8.
+func appendWTF8(b []byte, r rune) []byte {
+	return append(b, 0xE0|byte(r>>12), 0x80|byte(r>>6)&0x3F, 0x80|byte(r)&0x3F)
+}
+
 // UnmarshalJSON parses one JSON document into a Value. Numbers with a '.',
 // 'e' or 'E' become float64, others int64 (or *big.Int); objects become Maps in
 // document order, a repeated key keeping its first position and last value
 // (Python's json.loads); {"__ansible_vault": "..."} becomes a Vault. Like
 // Python, it accepts NaN, Infinity and -Infinity.
-func UnmarshalJSON(data []byte) (Value, error) {
-	d := decoder{data: data}
+func UnmarshalJSON(data []byte) (Value, error) { return unmarshal(data, false) }
+
+// UnmarshalStored reverses AppendStored.
+func UnmarshalStored(data []byte) (Value, error) { return unmarshal(data, true) }
+
+func unmarshal(data []byte, stored bool) (Value, error) {
+	d := decoder{data: data, stored: stored}
 	d.skipSpace()
 	v, err := d.value(0)
 	if err != nil {
@@ -194,8 +242,9 @@ func UnmarshalJSON(data []byte) (Value, error) {
 const maxJSONDepth = 10000
 
 type decoder struct {
-	data []byte
-	pos  int
+	data   []byte
+	pos    int
+	stored bool // unwrap {"__kook_map": ...}
 }
 
 func (d *decoder) errorf(format string, args ...any) error {
@@ -231,7 +280,7 @@ func (d *decoder) value(depth int) (Value, error) {
 	}
 	switch c := d.data[d.pos]; {
 	case c == '{':
-		return d.object(depth)
+		return d.object(depth, false)
 	case c == '[':
 		return d.array(depth)
 	case c == '"':
@@ -255,7 +304,9 @@ func (d *decoder) value(depth int) (Value, error) {
 	}
 }
 
-func (d *decoder) object(depth int) (Value, error) {
+// object parses an object. A raw one is taken literally: it is the content
+// of a {"__kook_map": ...} wrapper.
+func (d *decoder) object(depth int, raw bool) (Value, error) {
 	d.pos++ // '{'
 	m := Map{}
 	d.skipSpace()
@@ -278,7 +329,12 @@ func (d *decoder) object(depth int) (Value, error) {
 		}
 		d.pos++
 		d.skipSpace()
-		v, err := d.value(depth + 1)
+		var v Value
+		if !raw && d.stored && k == mapKey && d.pos < len(d.data) && d.data[d.pos] == '{' {
+			v, err = d.object(depth+1, true)
+		} else {
+			v, err = d.value(depth + 1)
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -293,9 +349,12 @@ func (d *decoder) object(depth int) (Value, error) {
 			continue
 		case '}':
 			d.pos++
-			if len(m) == 1 && m[0].Key == vaultKey {
-				if s, ok := m[0].Value.(string); ok {
+			if len(m) == 1 && !raw {
+				if s, ok := m[0].Value.(string); ok && m[0].Key == vaultKey {
 					return Vault(s), nil
+				}
+				if inner, ok := m[0].Value.(Map); ok && d.stored && m[0].Key == mapKey {
+					return inner, nil
 				}
 			}
 			return m, nil
@@ -429,6 +488,10 @@ func (d *decoder) string() (Value, error) {
 						}
 					}
 					d.pos = save
+				}
+				if utf16.IsSurrogate(r) {
+					sb.Write(appendWTF8(nil, r)) // a lone surrogate, kept as Python keeps it
+					continue
 				}
 				sb.WriteRune(r)
 			default:

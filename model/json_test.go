@@ -94,3 +94,46 @@ func TestAppendJSONSorted(t *testing.T) {
 		t.Fatalf("got  %s\nwant %s", got, want)
 	}
 }
+
+// Stored JSON must give back exactly what was stored, including dicts that
+// Ansible's own JSON would read as something else.
+func TestStoredRoundTrip(t *testing.T) {
+	tricky := []model.Value{
+		model.Map{{Key: "__ansible_vault", Value: "not a vault"}},
+		model.Map{{Key: "__kook_map", Value: model.Map{{Key: "__ansible_vault", Value: "x"}}}},
+		model.Map{{Key: "__kook_map", Value: int64(1)}},
+		model.Map{{Key: "__ansible_vault", Value: int64(1)}},
+		model.Vault("real ciphertext"),
+		[]model.Value{model.Map{{Key: "__ansible_vault", Value: "in a list"}}, model.Vault("v")},
+		storetest.TypedValues(),
+	}
+	for _, v := range tricky {
+		data := model.AppendStored(nil, v)
+		got, err := model.UnmarshalStored(data)
+		if err != nil || !model.EqualOrdered(got, v) {
+			t.Errorf("%s: got %#v, %v; want %#v", data, got, err, v)
+		}
+	}
+	// Ansible-facing JSON keeps Ansible's form.
+	if got := string(model.MarshalJSON(model.Map{{Key: "__ansible_vault", Value: "x"}})); got != `{"__ansible_vault":"x"}` {
+		t.Errorf("MarshalJSON escaped a dict: %s", got)
+	}
+}
+
+// Python keeps bytes it cannot decode as lone surrogates; json.dumps writes
+// them as \udXXX escapes (checked: python3 -c 'import json;
+// print(json.dumps(b"caf\xe9".decode("utf-8","surrogateescape")))' prints
+// "caf\udce9"). kook holds them as WTF-8 and must write the same escape.
+func TestLoneSurrogates(t *testing.T) {
+	wtf8 := "caf\xed\xb3\xa9" // U+DCE9 as WTF-8
+	if got := string(model.MarshalJSON(wtf8)); got != `"caf\udce9"` {
+		t.Fatalf("MarshalJSON = %s", got)
+	}
+	back, err := model.UnmarshalJSON([]byte(`"caf\udce9"`))
+	if err != nil || back != wtf8 {
+		t.Fatalf("UnmarshalJSON = %q, %v", back, err)
+	}
+	if got := string(model.MarshalJSON("bad \xff byte")); got != `"bad \ufffd byte"` {
+		t.Fatalf("invalid byte: %s", got)
+	}
+}

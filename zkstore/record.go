@@ -60,7 +60,7 @@ func appendVars(buf []byte, key string, m model.Map) []byte {
 	buf = append(buf, ',', '"')
 	buf = append(buf, key...)
 	buf = append(buf, '"', ':')
-	return model.AppendJSON(buf, m, false)
+	return model.AppendStored(buf, m)
 }
 
 func appendStrings(buf []byte, key string, list []string) []byte {
@@ -111,7 +111,7 @@ type record struct {
 }
 
 func parseRecord(data []byte, isGroup bool) (record, error) {
-	v, err := model.UnmarshalJSON(data)
+	v, err := model.UnmarshalStored(data)
 	if err != nil {
 		return record{}, err
 	}

@@ -37,7 +37,7 @@ func (h head) marshal() []byte {
 
 func parseHead(data []byte) (head, error) {
 	var h head
-	v, err := model.UnmarshalJSON(data)
+	v, err := model.UnmarshalStored(data)
 	if err != nil {
 		return h, fmt.Errorf("head: %w", err)
 	}
@@ -125,7 +125,7 @@ func appendZV(buf []byte, zv int32) []byte {
 }
 
 func decodeModelBlob(data []byte, s *snapshot) error {
-	v, err := model.UnmarshalJSON(data)
+	v, err := model.UnmarshalStored(data)
 	if err != nil {
 		return err
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/go-zookeeper/zk"
 
+	"github.com/kook-project/kook/inventory"
 	"github.com/kook-project/kook/model"
 )
 
@@ -83,9 +84,12 @@ func New(conn *Conn, root string) (*Store, error) {
 	return &Store{conn: conn, root: root, views: views}, nil
 }
 
-// Views are the renderings materialized with every change, besides the
-// model itself. Package main may add to it before opening a Store.
-var Views = map[string]func(*model.Inventory) ([]byte, error){}
+// Views are the renderings materialized with every change besides the model
+// itself: "list" is what kook-inventory --list prints. Rendering at write
+// time is what lets readers only read.
+var Views = map[string]func(*model.Inventory) ([]byte, error){
+	"list": func(inv *model.Inventory) ([]byte, error) { return inventory.List(inv), nil },
+}
 
 // Close closes the connection if Open made it.
 func (s *Store) Close() {

@@ -1,0 +1,38 @@
+// Command kook-inventory is an Ansible dynamic inventory backed by
+// ZooKeeper. Ansible runs it with --list, or --host NAME.
+package main
+
+import (
+	"context"
+	"os"
+	"os/signal"
+
+	"github.com/alecthomas/kong"
+
+	"github.com/kook-project/kook/internal/config"
+)
+
+const description = `Ansible dynamic inventory reading kook's inventory from ZooKeeper.
+
+Ansible passes only --list or --host, so configure it with the environment
+(KOOK_ZK, KOOK_ROOT, KOOK_TIMEOUT, KOOK_ZK_AUTH) or a config file (KOOK_CONFIG,
+else ~/.config/kook/config.yml, else /etc/kook/config.yml).
+
+Examples:
+  ansible-inventory -i kook-inventory --graph
+  KOOK_ZK=zk1:2181/ops ansible-playbook -i kook-inventory site.yml`
+
+// CLI is kook-inventory's command line.
+type CLI struct {
+	config.Globals
+	List bool   `xor:"mode" required:"" help:"Print the whole inventory as JSON."`
+	Host string `xor:"mode" required:"" placeholder:"NAME" help:"Print one host's vars as JSON."`
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	var cli CLI
+	k := kong.Parse(&cli, kong.Description(description), kong.BindTo(ctx, (*context.Context)(nil)))
+	k.FatalIfErrorf(cli.Run(ctx))
+}

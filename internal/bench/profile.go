@@ -1,0 +1,117 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime/pprof"
+	"time"
+
+	"github.com/kook-project/kook/internal/gen"
+	"github.com/kook-project/kook/inventory"
+	"github.com/kook-project/kook/model"
+	"github.com/kook-project/kook/zkstore"
+)
+
+// profile writes CPU profiles of what kook-import and kook-inventory do
+// after process start, run in this process with the calls their Run
+// methods make (cmd/kook-import/main.go, cmd/kook-inventory/run.go), for
+// `go tool pprof`. Process start and package init are not in them: see
+// GODEBUG=inittrace=1 for those.
+func (b *bench) profile(ctx context.Context, dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	for _, n := range b.cfg.sizes {
+		src := filepath.Join(b.tmp, fmt.Sprintf("inv-%d", n))
+		if err := gen.Generate(src, gen.Options{Hosts: n, Groups: max(gen.MinGroups, n/50), Seed: 1, Depth: 3}); err != nil {
+			return err
+		}
+		root := fmt.Sprintf("/kook-profile/%d", n)
+		cfg := zkstore.Config{Connect: b.zk.addr}
+
+		var inv *model.Inventory
+		err := b.profiled(filepath.Join(dir, fmt.Sprintf("import-%d.pprof", n)), fmt.Sprintf("%d hosts: import", n), 1, func() error {
+			src, err := inventory.Load(src)
+			if err != nil {
+				return err
+			}
+			inv = src
+			s, err := zkstore.Open(ctx, cfg, root)
+			if err != nil {
+				return err
+			}
+			defer s.Close()
+			_, err = model.Import(ctx, s, src, model.ImportOptions{})
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		// Whole-process runs take milliseconds: repeat to get samples.
+		reps := max(10, 2_000_000/n)
+		err = b.profiled(filepath.Join(dir, fmt.Sprintf("list-%d.pprof", n)), fmt.Sprintf("%d hosts: --list", n), reps, func() error {
+			s, err := zkstore.Open(ctx, cfg, root)
+			if err != nil {
+				return err
+			}
+			defer s.Close()
+			data, _, err := s.ReadView(ctx, "list")
+			if err != nil {
+				return err
+			}
+			_, err = io.Discard.Write(data)
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		host := inv.Hosts[len(inv.Hosts)/2].Name
+		err = b.profiled(filepath.Join(dir, fmt.Sprintf("host-%d.pprof", n)), fmt.Sprintf("%d hosts: --host", n), max(3, reps/20), func() error {
+			s, err := zkstore.Open(ctx, cfg, root)
+			if err != nil {
+				return err
+			}
+			defer s.Close()
+			inv, _, err := s.Load(ctx)
+			if err != nil {
+				return err
+			}
+			_, err = io.Discard.Write(inventory.Host(inv, host))
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		if err := b.zk.deleteAll(root); err != nil {
+			return err
+		}
+	}
+	fmt.Printf("view with: go tool pprof -top -cum %s/list-10000.pprof (or -http=: FILE)\n", dir)
+	return nil
+}
+
+// profiled runs fn reps times under the CPU profiler and logs the mean
+// time per run.
+func (b *bench) profiled(file, what string, reps int, fn func() error) error {
+	f, err := os.Create(file)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if err := pprof.StartCPUProfile(f); err != nil {
+		return err
+	}
+	start := time.Now()
+	for range reps {
+		if err := fn(); err != nil {
+			pprof.StopCPUProfile()
+			return fmt.Errorf("%s: %w", what, err)
+		}
+	}
+	pprof.StopCPUProfile()
+	b.logf("%s: %s per run (%d runs), profile in %s", what, (time.Since(start) / time.Duration(reps)).Round(10*time.Microsecond), reps, file)
+	return nil
+}

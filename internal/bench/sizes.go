@@ -1,0 +1,304 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/kook-project/kook/internal/ansibletest"
+	"github.com/kook-project/kook/internal/gen"
+)
+
+// Rows of the table, in order.
+const (
+	rowImportFresh = "import-fresh"
+	rowImportAgain = "import-again"
+	rowListFast    = "list-fast"
+	rowListSlow    = "list-slow"
+	rowCat         = "cat"
+	rowHost        = "host"
+	rowTrue        = "true"
+	rowAnsibleINI  = "ansible-ini"
+	rowAnsibleKook = "ansible-kook"
+	rowAnsibleLim  = "ansible-limit"
+)
+
+// sizeResult is everything measured for one inventory size.
+type sizeResult struct {
+	hosts, groups int
+	iniBytes      int64
+	groupFiles    int
+	hostFiles     int
+	listBytes     int
+	limitHosts    int
+	rows          map[string]*series
+	checks        []string // correctness checks made on the way, for the notes
+}
+
+func (r *sizeResult) row(key string) *series {
+	s, ok := r.rows[key]
+	if !ok {
+		s = &series{}
+		r.rows[key] = s
+	}
+	return s
+}
+
+// fail notes a failed command in its row, with the error in the notes.
+func (r *sizeResult) fail(s *series, err error) {
+	s.note = "error (see notes)"
+	r.checkf("**%v**", err)
+}
+
+func (r *sizeResult) checkf(format string, args ...any) {
+	r.checks = append(r.checks, fmt.Sprintf(format, args...))
+}
+
+// measureSize generates an inventory of n hosts and measures every row.
+func (b *bench) measureSize(ctx context.Context, n int) (*sizeResult, error) {
+	r := &sizeResult{hosts: n, groups: max(gen.MinGroups, n/50), rows: map[string]*series{}}
+	opts := gen.Options{Hosts: n, Groups: r.groups, Seed: 1, Depth: 3}
+	dirA := filepath.Join(b.tmp, fmt.Sprintf("inv-%d", n))
+	dirB := filepath.Join(b.tmp, fmt.Sprintf("inv-%d-rev1", n))
+	b.logf("%d hosts: generating", n)
+	if err := gen.Generate(dirA, opts); err != nil {
+		return nil, err
+	}
+	opts.Revision = 1
+	if err := gen.Generate(dirB, opts); err != nil {
+		return nil, err
+	}
+	if err := r.describe(dirA); err != nil {
+		return nil, err
+	}
+
+	// A failing kook command is noted in its row and the rows that depend
+	// on it; the rest of the table still means something.
+	base := fmt.Sprintf("/kook-bench/%d", n)
+	root := base + "/main"
+	var list []byte
+	err := b.imports(ctx, r, base, dirA, dirB)
+	if err == nil {
+		list, err = b.reads(ctx, r, root)
+	}
+	if err != nil {
+		b.logf("%d hosts: %v", n, err)
+		r.checkf("**%v**", err)
+		r.skipRest("not run (see notes)")
+	}
+	b.ansibleRows(ctx, r, root, dirA, list != nil)
+	return r, nil
+}
+
+// skipRest notes why on every row not measured yet.
+func (r *sizeResult) skipRest(why string) {
+	for _, spec := range rowSpecs {
+		s := r.row(spec.key)
+		if len(s.samples) == 0 && s.note == "" && spec.key != "ratio" && spec.key != rowAnsibleINI {
+			s.note = why
+		}
+	}
+}
+
+// describe records the inventory's size on disk.
+func (r *sizeResult) describe(dir string) error {
+	st, err := os.Stat(filepath.Join(dir, "hosts"))
+	if err != nil {
+		return err
+	}
+	r.iniBytes = st.Size()
+	g, err := os.ReadDir(filepath.Join(dir, "group_vars"))
+	if err != nil {
+		return err
+	}
+	h, err := os.ReadDir(filepath.Join(dir, "host_vars"))
+	if err != nil {
+		return err
+	}
+	r.groupFiles, r.hostFiles = len(g), len(h)
+	return nil
+}
+
+func (b *bench) importCmd(root, dir string) command {
+	return command{path: filepath.Join(b.bin, "kook-import"), args: []string{"--zk", b.zk.addr, "--root", root, dir}, env: kookEnv()}
+}
+
+// imports measures kook-import twice over. Into an empty root: each run
+// gets a new --root, deleted (untimed) afterwards so the server does not
+// grow run after run. Again: runs alternate between two revisions of the
+// inventory that differ in 1% of the hosts, into one root, so each run
+// writes a generation. It leaves dirA imported at base/main.
+func (b *bench) imports(ctx context.Context, r *sizeResult, base, dirA, dirB string) error {
+	fresh := r.row(rowImportFresh)
+	for i := range b.cfg.runs {
+		root := fmt.Sprintf("%s/fresh-%d", base, i)
+		x, _, err := execute(ctx, b.importCmd(root, dirA), nil)
+		if err != nil {
+			r.fail(fresh, err)
+			break
+		}
+		fresh.add(x)
+		b.logf("%d hosts: kook-import into an empty root %d/%d: %s", r.hosts, i+1, b.cfg.runs, x.wall.Round(time.Millisecond))
+		if err := b.zk.deleteAll(root); err != nil {
+			return err
+		}
+	}
+	root := base + "/main"
+	if _, _, err := execute(ctx, b.importCmd(root, dirA), nil); err != nil {
+		return fmt.Errorf("import into %s: %w", root, err)
+	}
+	again := r.row(rowImportAgain)
+	for i := range b.cfg.runs {
+		dir := dirB
+		if i%2 == 1 {
+			dir = dirA
+		}
+		var out bytes.Buffer
+		x, _, err := execute(ctx, b.importCmd(root, dir), &out)
+		if err != nil {
+			r.fail(again, err)
+			break
+		}
+		again.add(x)
+		b.logf("%d hosts: kook-import again %d/%d: %s: %s", r.hosts, i+1, b.cfg.runs, x.wall.Round(time.Millisecond), bytes.TrimSpace(out.Bytes()))
+	}
+	if len(again.samples)%2 == 1 {
+		if _, _, err := execute(ctx, b.importCmd(root, dirA), nil); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// timed runs c once untimed (its output captured and returned), then
+// b.cfg.runs times timed into row.
+func (b *bench) timed(ctx context.Context, r *sizeResult, key, what string, c command) ([]byte, error) {
+	s := r.row(key)
+	var out bytes.Buffer
+	if _, _, err := execute(ctx, c, &out); err != nil {
+		r.fail(s, err)
+		return nil, err
+	}
+	for range b.cfg.runs {
+		x, _, err := execute(ctx, c, nil)
+		if err != nil {
+			r.fail(s, err)
+			return nil, err
+		}
+		s.add(x)
+	}
+	b.logf("%d hosts: %s: median %s", r.hosts, what, time.Duration(s.median()*float64(time.Second)).Round(10*time.Microsecond))
+	return out.Bytes(), nil
+}
+
+// reads measures kook-inventory --list (both paths), cat of the same JSON,
+// --host, and /bin/true. It returns the --list output.
+func (b *bench) reads(ctx context.Context, r *sizeResult, root string) ([]byte, error) {
+	inv := filepath.Join(b.bin, "kook-inventory")
+	env := kookEnv("KOOK_ZK="+b.zk.addr, "KOOK_ROOT="+root)
+	list, err := b.timed(ctx, r, rowListFast, "kook-inventory --list", command{path: inv, args: []string{"--list"}, env: env})
+	if err != nil {
+		return nil, err
+	}
+	r.listBytes = len(list)
+
+	if !b.features.readEntities {
+		r.row(rowListSlow).note = "n/a (KOOK_READ not implemented)"
+	} else {
+		slow, err := b.timed(ctx, r, rowListSlow, "kook-inventory --list, KOOK_READ=entities",
+			command{path: inv, args: []string{"--list"}, env: append(env, "KOOK_READ=entities")})
+		if err == nil {
+			r.checkf("`--list` with KOOK_READ=entities: %s the fast path's output", sameBytes(slow, list))
+		}
+	}
+
+	file := filepath.Join(b.tmp, fmt.Sprintf("list-%d.json", r.hosts))
+	if err := os.WriteFile(file, list, 0o644); err != nil {
+		return nil, err
+	}
+	if _, err := b.timed(ctx, r, rowCat, "cat", command{path: "cat", args: []string{file}}); err != nil {
+		return nil, err
+	}
+
+	name, want, err := pickHost(list)
+	if err != nil {
+		return nil, fmt.Errorf("--list output: %w", err)
+	}
+	got, err := b.timed(ctx, r, rowHost, "kook-inventory --host", command{path: inv, args: []string{"--host", name}, env: env})
+	if err == nil {
+		r.checkf("`--host %s`: %s", name, sameJSON(want, got, "its `_meta.hostvars` entry in `--list`"))
+	}
+	if _, err := b.timed(ctx, r, rowTrue, "/bin/true", command{path: "/bin/true"}); err != nil {
+		return nil, err
+	}
+	return list, nil
+}
+
+// ansibleRows measures ansible-inventory --list on the INI directory and on
+// kook-inventory, with and without KOOK_LIMIT, and compares their outputs.
+// Ansible runs take seconds each, so there is no warm-up run: the first
+// timed run's output is the one compared.
+func (b *bench) ansibleRows(ctx context.Context, r *sizeResult, root, dir string, kookOK bool) {
+	keys := []string{rowAnsibleINI, rowAnsibleKook, rowAnsibleLim}
+	switch {
+	case !b.cfg.ansible:
+		for _, k := range keys {
+			r.row(k).note = "skipped (-ansible=false)"
+		}
+		return
+	case r.hosts > b.cfg.ansibleMax:
+		for _, k := range keys {
+			r.row(k).note = fmt.Sprintf("skipped (over -ansible-max %d)", b.cfg.ansibleMax)
+		}
+		return
+	}
+	env := append(ansibletest.Env(), "KOOK_ZK="+b.zk.addr, "KOOK_ROOT="+root)
+	inv := filepath.Join(b.bin, "kook-inventory")
+	ini, err := b.ansible(ctx, r, rowAnsibleINI, "-i DIR", command{path: "ansible-inventory", args: []string{"-i", dir, "--list"}, env: env, dir: b.empty})
+	if err != nil || !kookOK {
+		return
+	}
+	kook, err := b.ansible(ctx, r, rowAnsibleKook, "-i kook-inventory", command{path: "ansible-inventory", args: []string{"-i", inv, "--list"}, env: env, dir: b.empty})
+	if err == nil {
+		r.checkf("`ansible-inventory --list`: `-i kook-inventory` gives %s `-i DIR`", sameJSON(ini, kook, "the output of"))
+	}
+	if !b.features.limit {
+		r.row(rowAnsibleLim).note = "n/a (KOOK_LIMIT not implemented)"
+		return
+	}
+	limited, err := b.ansible(ctx, r, rowAnsibleLim, "-i kook-inventory, KOOK_LIMIT", command{path: "ansible-inventory",
+		args: []string{"-i", inv, "--list"}, env: append(env, "KOOK_LIMIT="+gen.CanaryGroup), dir: b.empty})
+	if err == nil {
+		n, verdict := checkLimit(ini, limited)
+		r.limitHosts = n
+		r.checkf("KOOK_LIMIT=%s: %d hosts kept (%.1f%%); %s", gen.CanaryGroup, n, 100*float64(n)/float64(r.hosts), verdict)
+	}
+}
+
+// ansible times b.cfg.runs runs of an ansible-inventory command and returns
+// the first run's output. A failure is noted in the row, not returned up:
+// the other rows still mean something.
+func (b *bench) ansible(ctx context.Context, r *sizeResult, key, what string, c command) ([]byte, error) {
+	s := r.row(key)
+	var first []byte
+	for i := range b.cfg.runs {
+		var out bytes.Buffer
+		x, stderr, err := execute(ctx, c, &out)
+		if err != nil {
+			r.fail(s, err)
+			return nil, err
+		}
+		if i == 0 {
+			first = out.Bytes()
+			if stderr != "" {
+				r.checkf("ansible-inventory %s printed on stderr: %.300q", what, stderr)
+			}
+		}
+		s.add(x)
+		b.logf("%d hosts: ansible-inventory %s %d/%d: %s", r.hosts, what, i+1, b.cfg.runs, x.wall.Round(time.Millisecond))
+	}
+	return first, nil
+}

@@ -1,0 +1,94 @@
+package parity_test
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/kook-project/kook/internal/ansibletest"
+	"github.com/kook-project/kook/internal/parity"
+	"github.com/kook-project/kook/inventory"
+)
+
+// TestParity checks, for every source (see parity.Sources), that:
+//   - inventory.Load rejects exactly the sources Ansible rejects;
+//   - it reads the same inventory as Ansible (structure and vars by level);
+//   - inventory.HostVars gives every host the vars ansible-inventory --list
+//     gives it, and inventory.Graph prints what ansible-inventory --graph
+//     prints;
+//   - Ansible reads inventory.List's output, served by a script, as the
+//     source (parity.Check).
+//
+// Where kook's parse differs from Ansible's, the script check is repeated on
+// Ansible's own parse, to tell emitter bugs from parser bugs.
+func TestParity(t *testing.T) {
+	ansibletest.Require(t)
+	for _, src := range parity.Sources(t) {
+		t.Run(src.Name, func(t *testing.T) {
+			t.Parallel()
+			exp := parity.Oracle(t, src.Path)
+			inv, err := inventory.Load(src.Path)
+			if why := unsupported(src.Path); why != "" {
+				if exp.Rejected() {
+					t.Fatalf("listed as unsupported (%s), but Ansible rejects it too: drop it from the list", why)
+				}
+				if err == nil {
+					t.Fatalf("listed as unsupported (%s), but inventory.Load accepts it: drop it from the list", why)
+				}
+				return
+			}
+			if exp.Rejected() {
+				if err == nil {
+					t.Fatalf("Ansible rejects the source, inventory.Load accepts it; Ansible says:\n%s", exp.Result.Stderr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("inventory.Load: %v; Ansible accepts the source", err)
+			}
+			sameParse := parity.SameParse(exp.Dump, inv)
+			if sameParse != "" {
+				t.Errorf("inventory.Load differs from Ansible's parse: %s", sameParse)
+			}
+			m := inventory.NewMerger(inv)
+			for _, h := range inv.Hosts {
+				if d := ansibletest.Diff(exp.HostVars(h.Name), inventory.StripInternal(m.HostVars(h.Name))); d != "" {
+					t.Errorf("HostVars(%s) differs from ansible-inventory --list: %s", h.Name, d)
+				}
+			}
+			if g, err := inventory.Graph(inv, "all", false); err != nil || g != exp.Graph {
+				t.Errorf("Graph differs from ansible-inventory --graph (err %v):\n%s", err, parity.LineDiff(exp.Graph, g))
+			}
+			parity.Check(t, src.Path, parity.WriteScript(t, inventory.List(inv)))
+			if sameParse != "" {
+				t.Run("AnsibleParse", func(t *testing.T) {
+					parity.Check(t, src.Path, parity.WriteScript(t, inventory.List(exp.Dump)))
+				})
+			}
+		})
+	}
+}
+
+// Unsupported lists, by the end of their path, sources that Ansible reads
+// but kook refuses on purpose, and why; inventory.Load must fail on them.
+// Any source below a directory named "unsupported" counts too.
+var Unsupported = map[string]string{
+	"ansible-core-tests/ansible-inventory/files/valid_sample.toml": "TOML inventories are not read",
+	"ansible-core-tests/inventory/1/2/inventory.yml":               "inventory plugin configuration (constructed), not a static inventory",
+	"inventory/testdata/yaml/bad/recursive.yml":                     "a recursive alias has no JSON form",
+	"inventory/testdata/yaml/bad/binary.yml":                        "a !!binary value has no JSON form",
+	"inventory/testdata/yaml/bad/date_key.yml":                      "a date as a mapping key has no JSON form",
+}
+
+func unsupported(path string) string {
+	path = filepath.ToSlash(path)
+	if strings.Contains(path, "/unsupported/") {
+		return "in a directory of unsupported sources"
+	}
+	for suffix, why := range Unsupported {
+		if strings.HasSuffix(path, "/"+suffix) {
+			return why
+		}
+	}
+	return ""
+}

@@ -1,0 +1,485 @@
+package inventory
+
+// How kook's five precedence levels reach Ansible through the script
+// protocol.
+//
+// A script inventory has only two levels of its own: group "vars" (merged
+// like inventory-source group vars: 'all' first, then the host's groups by
+// depth, priority and name) and host vars (_meta.hostvars). kook emits:
+//
+//   - group "vars" = the group's inventory-source vars (level 1) updated by
+//     its group_vars/ file vars (levels 2 and 3), so that `ansible-inventory
+//     --list --export`, `--graph --vars` and playbook precedence see the vars
+//     on the group that defines them;
+//   - ansible_group_priority in a group's "vars" when its priority is not 1
+//     (the script plugin turns it back into the priority); the same name set
+//     in a group_vars/ file is an ordinary var and is not emitted on the
+//     group;
+//   - _meta.hostvars[host] = the host's inventory-source vars (level 4)
+//     updated by its host_vars/ file vars (level 5), plus pinned vars.
+//
+// Folding group vars into one level loses one rule: in Ansible every
+// group_vars/ file outranks every inventory-source group var, so
+// group_vars/all.yml beats [web:vars], and group_vars/top.yml beats the
+// [child:vars] of a deeper group. For every host, kook computes what Ansible
+// will make of the emitted groups and compares it with the host's true
+// effective vars (HostVars); each var that would come out differently is
+// pinned, with its true value, in that host's _meta.hostvars entry. So
+// `ansible-inventory --list` of the script equals that of the original
+// source, while group vars still show where they were defined.
+//
+// Order. The script plugin creates groups and hosts in the order it meets
+// them in the JSON, then reconciles. kook orders the JSON so that Ansible
+// rebuilds the original group creation order (the order of the 'groups'
+// magic var and of glob-pattern matches) and host first-seen order (the
+// order of host-pattern matches), and lists every group's hosts and children
+// in their original order. Where group creation order cannot be rebuilt
+// exactly (a parent's children list creates its new children at once), the
+// groups come out as close to it as possible; --list and --graph are not
+// affected. Hosts that must be created earlier than the groups listing them
+// are listed first under 'ungrouped', from which Ansible's reconciliation
+// removes every host that has another group.
+//
+// A host named like a group gets no _meta.hostvars entry: Ansible would set
+// those vars on the group of that name (InventoryData.set_variable looks up
+// groups first), so the script protocol cannot give such a host vars of its
+// own. Ansible warns about such names.
+
+import (
+	"github.com/kook-project/kook/model"
+)
+
+// List returns the JSON that an inventory script prints for --list: every
+// group (an empty one as {"hosts": []}), then "_meta": {"hostvars": ...}.
+// inv must be reconciled (model.Inventory.Reconcile), as a parsed or stored
+// inventory is. The output is deterministic.
+func List(inv *model.Inventory) []byte {
+	e := newEmitter(inv)
+	keys, first := e.plan()
+	buf := make([]byte, 0, e.sizeHint())
+	buf = append(buf, '{')
+	for i, gi := range keys {
+		if i > 0 {
+			buf = append(buf, ',')
+		}
+		g := inv.Groups[gi]
+		buf = model.AppendString(buf, g.Name)
+		buf = append(buf, ':')
+		hosts := g.Hosts
+		if gi == e.ungrouped && first != nil {
+			hosts = first
+		}
+		buf = e.appendGroup(buf, g, hosts)
+	}
+	if len(keys) > 0 {
+		buf = append(buf, ',')
+	}
+	buf = append(buf, `"_meta":{"hostvars":{`...)
+	n := 0
+	for i, h := range inv.Hosts {
+		if _, isGroup := e.m.index[h.Name]; isGroup {
+			// The script plugin sets a host's vars by name, and Ansible
+			// looks the name up among groups first: they would land on the
+			// group and reach all its hosts.
+			continue
+		}
+		vars := e.hostVars(h, e.m.setAt(i))
+		if len(vars) == 0 {
+			continue
+		}
+		if n > 0 {
+			buf = append(buf, ',')
+		}
+		n++
+		buf = model.AppendString(buf, h.Name)
+		buf = append(buf, ':')
+		buf = model.AppendJSON(buf, vars, false)
+	}
+	return append(buf, "}}}\n"...)
+}
+
+// Host returns the JSON an inventory script prints for --host name: the
+// host's _meta.hostvars entry, {} when it has none (or is named like a
+// group, see above). It returns nil if inv has no such host.
+func Host(inv *model.Inventory, name string) []byte {
+	h := inv.Host(name)
+	if h == nil {
+		return nil
+	}
+	if inv.Group(name) != nil {
+		return []byte("{}\n")
+	}
+	e := newEmitter(inv)
+	return append(model.AppendJSON(nil, e.hostVars(h, e.m.set(name)), false), '\n')
+}
+
+type emitter struct {
+	inv       *model.Inventory
+	m         *Merger
+	ungrouped int
+	pins      map[*groupSet]model.Map
+}
+
+func newEmitter(inv *model.Inventory) *emitter {
+	e := &emitter{inv: inv, m: NewMerger(inv), ungrouped: -1, pins: map[*groupSet]model.Map{}}
+	for i, g := range inv.Groups {
+		if g.Name == "ungrouped" {
+			e.ungrouped = i
+		}
+	}
+	return e
+}
+
+func (e *emitter) sizeHint() int {
+	n := 64
+	for _, g := range e.inv.Groups {
+		n += len(g.Name) + 32 + 24*(len(g.Hosts)+len(g.Children))
+	}
+	return n + 48*len(e.inv.Hosts)
+}
+
+// appendGroup writes one group's object. The script plugin reads "hosts",
+// then "vars", then "children", whatever their order in the JSON.
+func (e *emitter) appendGroup(buf []byte, g *model.Group, hosts []string) []byte {
+	vars := emittedGroupVars(g)
+	if len(hosts) == 0 && len(vars) == 0 && len(g.Children) == 0 {
+		// An object with none of hosts/vars/children would be read as a host.
+		return append(buf, `{"hosts":[]}`...)
+	}
+	buf = append(buf, '{')
+	sep := false
+	if len(hosts) > 0 {
+		buf = append(buf, `"hosts":`...)
+		buf = appendStrings(buf, hosts)
+		sep = true
+	}
+	if len(vars) > 0 {
+		if sep {
+			buf = append(buf, ',')
+		}
+		buf = append(buf, `"vars":`...)
+		buf = model.AppendJSON(buf, vars, false)
+		sep = true
+	}
+	if len(g.Children) > 0 {
+		if sep {
+			buf = append(buf, ',')
+		}
+		buf = append(buf, `"children":`...)
+		buf = appendStrings(buf, g.Children)
+	}
+	return append(buf, '}')
+}
+
+func appendStrings(buf []byte, list []string) []byte {
+	buf = append(buf, '[')
+	for i, s := range list {
+		if i > 0 {
+			buf = append(buf, ',')
+		}
+		buf = model.AppendString(buf, s)
+	}
+	return append(buf, ']')
+}
+
+// emittedGroupVars is what a group's "vars" holds in the script output:
+// scriptGroupVars, and ansible_group_priority standing for the priority.
+func emittedGroupVars(g *model.Group) model.Map {
+	vars := scriptGroupVars(g)
+	if g.Priority != model.DefaultPriority {
+		vars = append(vars[:len(vars):len(vars)], model.Entry{Key: PriorityVar, Value: int64(g.Priority)})
+	}
+	return vars
+}
+
+// scriptGroupVars is what Ansible holds as a group's vars after reading the
+// script output: inventory vars updated by group_vars/ file vars, without
+// ansible_group_priority, which the script plugin would take for the
+// priority.
+func scriptGroupVars(g *model.Group) model.Map {
+	if len(g.FileVars) == 0 && !g.Vars.Has(PriorityVar) {
+		return g.Vars
+	}
+	var f folder
+	f.init(len(g.Vars) + len(g.FileVars))
+	f.update(g.Vars)
+	f.update(g.FileVars)
+	f.m.Delete(PriorityVar)
+	return f.m
+}
+
+// hostVars is the host's _meta.hostvars entry: its own vars, then the vars
+// pinned for its group set that it does not set itself.
+func (e *emitter) hostVars(h *model.Host, s *groupSet) model.Map {
+	pins := e.pinsFor(s)
+	if len(h.FileVars) == 0 && len(pins) == 0 {
+		return h.Vars
+	}
+	var f folder
+	f.init(len(h.Vars) + len(h.FileVars) + len(pins))
+	f.update(h.Vars)
+	f.update(h.FileVars)
+	for _, p := range pins {
+		if f.idx != nil {
+			if _, ok := f.idx[p.Key]; ok {
+				continue
+			}
+		} else if f.find(p.Key) >= 0 {
+			continue
+		}
+		f.m = append(f.m, p)
+	}
+	return f.m
+}
+
+// pinsFor returns the group-level vars Ansible would get wrong for hosts of
+// group set s if it saw only the emitted group vars: every var whose value
+// from folding the emitted group vars (all, then the set's groups in order)
+// differs from the true fold of levels 1-3.
+func (e *emitter) pinsFor(s *groupSet) model.Map {
+	if p, ok := e.pins[s]; ok {
+		return p
+	}
+	var pins model.Map
+	if e.mayDiffer(s) {
+		var f folder
+		f.init(0)
+		if e.m.all >= 0 {
+			f.update(scriptGroupVars(e.m.groups[e.m.all]))
+		}
+		for _, r := range s.ranks {
+			f.update(scriptGroupVars(e.m.groups[e.m.order[r]]))
+		}
+		if f.idx == nil {
+			f.idx = make(map[string]int, len(f.m))
+			for i, x := range f.m {
+				f.idx[x.Key] = i
+			}
+		}
+		for _, t := range e.m.groupVars(s) {
+			i, ok := f.idx[t.Key]
+			if !ok || !model.EqualOrdered(f.m[i].Value, t.Value) {
+				pins = append(pins, t)
+			}
+		}
+	}
+	e.pins[s] = pins
+	return pins
+}
+
+// mayDiffer reports whether the emitted and true group-level vars of s can
+// differ: only group_vars/ files and ansible_group_priority make them.
+func (e *emitter) mayDiffer(s *groupSet) bool {
+	check := func(g *model.Group) bool {
+		return len(g.FileVars) > 0 || g.Vars.Has(PriorityVar)
+	}
+	if e.m.all >= 0 && check(e.m.groups[e.m.all]) {
+		return true
+	}
+	for _, r := range s.ranks {
+		if check(e.m.groups[e.m.order[r]]) {
+			return true
+		}
+	}
+	return false
+}
+
+// plan returns the order of the groups in the JSON (indexes into
+// inv.Groups) and, when hosts must be created ahead of their groups, the host
+// list to emit for 'ungrouped' (nil otherwise).
+//
+// Groups: the script plugin creates a group when it meets its key or first
+// sees it in a "children" list, which creates the list's new groups at once.
+// Walking groups in creation order, each group not yet created is created by
+// the key (its own or a parent's) whose new groups best match the groups due
+// next; every other key goes out as soon as its group exists and its new
+// children are due, or at the end.
+//
+// Hosts: Ansible creates hosts in the order it first meets them in "hosts"
+// lists. Where that order differs from first-seen order, the shortest prefix
+// of first-seen order that fixes it goes first under 'ungrouped'
+// (reconciliation removes grouped hosts from it again) — unless emitting
+// 'ungrouped' last gives the right order by itself.
+func (e *emitter) plan() (keys []int, ungroupedHosts []string) {
+	groups := e.inv.Groups
+	n := len(groups)
+	children := make([][]int, n)
+	for i, g := range groups {
+		for _, c := range g.Children {
+			if ci, ok := e.m.index[c]; ok {
+				children[i] = append(children[i], int(ci))
+			}
+		}
+	}
+	created := make([]bool, n)
+	emitted := make([]bool, n)
+	ug := e.ungrouped
+	for i, g := range groups {
+		created[i] = g.Name == "all" || g.Name == "ungrouped"
+	}
+	process := func(k int) {
+		emitted[k] = true
+		keys = append(keys, k)
+		created[k] = true
+		for _, c := range children[k] {
+			created[c] = true
+		}
+	}
+	var r []int
+	run := func(k int) []int { // groups that emitting k would create, in order
+		r = r[:0]
+		if !created[k] {
+			r = append(r, k)
+		}
+		for _, c := range children[k] {
+			if !created[c] && c != k {
+				r = append(r, c)
+			}
+		}
+		return r
+	}
+	// matched returns how many of run begin the groups still due from p.
+	matched := func(run []int, p int) int {
+		j := p
+		for i, x := range run {
+			for j < n && created[j] {
+				j++
+			}
+			if j != x {
+				return i
+			}
+			j++
+		}
+		return len(run)
+	}
+	ungroupedFirst := ug >= 0 && len(children[ug]) > 0
+	if ungroupedFirst {
+		process(ug)
+	}
+	for p := 0; p < n; p++ {
+		if p == ug {
+			continue
+		}
+		if !created[p] {
+			best, bestLen, bestFull := p, -1, false
+			for _, c := range append([]int{p}, int32sToInts(e.m.up[p])...) {
+				if c == ug || (c != p && (!created[c] || emitted[c])) {
+					continue
+				}
+				run := run(c)
+				if len(run) == 0 || run[0] != p {
+					continue
+				}
+				ml := matched(run, p)
+				if full := ml == len(run); (full && !bestFull) || (full == bestFull && ml > bestLen) {
+					best, bestLen, bestFull = c, ml, full
+				}
+			}
+			process(best)
+		}
+		if !emitted[p] {
+			if run := run(p); len(run) == 0 || matched(run, p) == len(run) {
+				process(p)
+			}
+		}
+	}
+	for p := 0; p < n; p++ {
+		if !emitted[p] && p != ug {
+			process(p)
+		}
+	}
+	if ug < 0 {
+		return keys, nil
+	}
+	if ungroupedFirst {
+		return e.placeUngrouped(keys[1:], true)
+	}
+	return e.placeUngrouped(keys, false)
+}
+
+func int32sToInts(s []int32) []int {
+	out := make([]int, len(s))
+	for i, x := range s {
+		out[i] = int(x)
+	}
+	return out
+}
+
+// placeUngrouped adds 'ungrouped' to keys, first (always, if first) or
+// last, and chooses its host list (see plan).
+func (e *emitter) placeUngrouped(keys []int, first bool) ([]int, []string) {
+	hosts := e.inv.Hosts
+	e.m.indexHosts()
+	pos := e.m.hostIdx // first-seen position
+	// seen[i]: where host i is first met in the keys' host lists, -1 if not.
+	seen := make([]int, len(hosts))
+	for i := range seen {
+		seen[i] = -1
+	}
+	met := 0
+	for _, k := range keys {
+		for _, h := range e.inv.Groups[k].Hosts {
+			if i, ok := pos[h]; ok && seen[i] < 0 {
+				seen[i] = met
+				met++
+			}
+		}
+	}
+	ug := e.inv.Groups[e.ungrouped]
+	// Hosts from m on are created in first-seen order by the other keys.
+	m := len(hosts)
+	for m > 0 && seen[m-1] >= 0 && (m == len(hosts) || seen[m-1] < seen[m]) {
+		m--
+	}
+	inU := make(map[string]bool, len(ug.Hosts))
+	for _, h := range ug.Hosts {
+		inU[h] = true
+		if i, ok := pos[h]; ok {
+			m = max(m, int(i)+1)
+		}
+	}
+	if m == len(ug.Hosts) {
+		return append([]int{e.ungrouped}, keys...), nil // no padding needed
+	}
+	if !first && e.lastWorks(keys, seen, met, pos) {
+		return append(keys, e.ungrouped), nil
+	}
+	// 'ungrouped' first, listing hosts[:m]; its own hosts keep their order.
+	list := make([]string, 0, m)
+	next := 0
+	for _, h := range hosts[:m] {
+		if inU[h.Name] {
+			list = append(list, ug.Hosts[next])
+			next++
+		} else {
+			list = append(list, h.Name)
+		}
+	}
+	return append([]int{e.ungrouped}, keys...), list
+}
+
+// lastWorks reports whether emitting 'ungrouped' after every other key
+// creates the hosts in first-seen order.
+func (e *emitter) lastWorks(keys []int, seen []int, met int, pos map[string]int32) bool {
+	order := make([]int, len(seen)) // creation rank -> host
+	for i := range order {
+		order[i] = -1
+	}
+	for i, s := range seen {
+		if s >= 0 {
+			order[s] = i
+		}
+	}
+	for _, h := range e.inv.Groups[e.ungrouped].Hosts {
+		if i, ok := pos[h]; ok && seen[i] < 0 {
+			order[met] = int(i)
+			met++
+		}
+	}
+	for i, h := range order {
+		if h != i {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,25 @@
+package inventory
+
+import "fmt"
+
+// ParseError is an error in an inventory or vars file, located by file and
+// line (line 0 when the whole file is at fault).
+type ParseError struct {
+	File string
+	Line int
+	Err  error
+}
+
+func (e *ParseError) Error() string {
+	if e.Line > 0 {
+		return fmt.Sprintf("%s:%d: %v", e.File, e.Line, e.Err)
+	}
+	return fmt.Sprintf("%s: %v", e.File, e.Err)
+}
+
+func (e *ParseError) Unwrap() error { return e.Err }
+
+// errorf returns a *ParseError for file and line.
+func errorf(file string, line int, format string, args ...any) error {
+	return &ParseError{File: file, Line: line, Err: fmt.Errorf(format, args...)}
+}

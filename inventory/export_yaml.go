@@ -1,0 +1,344 @@
+package inventory
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"math"
+	"math/big"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/kook-project/kook/model"
+)
+
+// This file writes values as YAML that Ansible's loader (PyYAML, YAML 1.1)
+// reads back as the same values, and reads one value the way that loader
+// does. yaml.v3 decides quoting by YAML 1.2, so every string that YAML 1.1
+// would type as something else (yes, 010, 1:20, 2024-01-01, <<, =) is
+// quoted here, and floats are written in a form YAML 1.1 types as float
+// (1.0e+16, not 1e+16).
+
+// MarshalYAML returns v as a block-style YAML document that Ansible reads
+// back as v.
+func MarshalYAML(v model.Value) ([]byte, error) {
+	var y yamlEncoder
+	n, err := y.node(v)
+	if err != nil {
+		return nil, err
+	}
+	return y.encode(n)
+}
+
+// yamlEncoder builds yaml.v3 nodes.
+type yamlEncoder struct{}
+
+func (y *yamlEncoder) encode(n *yaml.Node) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := yaml.NewEncoder(&buf)
+	enc.SetIndent(2)
+	if err := enc.Encode(n); err != nil {
+		return nil, fmt.Errorf("encode yaml: %w", err)
+	}
+	if err := enc.Close(); err != nil {
+		return nil, fmt.Errorf("encode yaml: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+// node builds the node for v.
+func (y *yamlEncoder) node(v model.Value) (*yaml.Node, error) {
+	switch v := v.(type) {
+	case nil:
+		return yamlScalar("!!null", "null"), nil
+	case bool:
+		return yamlScalar("!!bool", strconv.FormatBool(v)), nil
+	case int64:
+		return yamlScalar("!!int", strconv.FormatInt(v, 10)), nil
+	case *big.Int:
+		return yamlScalar("!!int", v.String()), nil
+	case float64:
+		return yamlScalar("!!float", yamlFloat(v)), nil
+	case string:
+		return y.str(v)
+	case model.Vault:
+		n := yamlScalar("!vault", string(v))
+		n.Style = yaml.LiteralStyle
+		return n, nil
+	case []model.Value:
+		n := &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq"}
+		if len(v) == 0 {
+			n.Style = yaml.FlowStyle
+		}
+		for _, x := range v {
+			c, err := y.node(x)
+			if err != nil {
+				return nil, err
+			}
+			n.Content = append(n.Content, c)
+		}
+		return n, nil
+	case model.Map:
+		// {"__ansible_unsafe": text} is how kook holds an !unsafe string.
+		if len(v) == 1 && v[0].Key == punsafeKey {
+			if s, ok := v[0].Value.(string); ok {
+				n, err := y.str(s)
+				if err != nil {
+					return nil, err
+				}
+				n.Tag, n.Style = ytagUnsafe, yaml.DoubleQuotedStyle
+				return n, nil
+			}
+		}
+		n := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
+		if len(v) == 0 {
+			n.Style = yaml.FlowStyle
+		}
+		for _, e := range v {
+			k, err := y.str(e.Key)
+			if err != nil {
+				return nil, err
+			}
+			c, err := y.node(e.Value)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", e.Key, err)
+			}
+			n.Content = append(n.Content, k, c)
+		}
+		return n, nil
+	}
+	return nil, fmt.Errorf("unsupported value type %T", v)
+}
+
+func yamlScalar(tag, value string) *yaml.Node {
+	return &yaml.Node{Kind: yaml.ScalarNode, Tag: tag, Value: value}
+}
+
+// str is a string node, quoted when YAML 1.1 would not read it back as
+// this string.
+func (y *yamlEncoder) str(s string) (*yaml.Node, error) {
+	// A Python string may hold lone surrogates (kook keeps them WTF-8
+	// encoded); Ansible's YAML loader (libyaml) refuses even their \u
+	// escapes, so no YAML holds them.
+	if !utf8.ValidString(s) {
+		return nil, fmt.Errorf("string %q is not valid UTF-8 (a lone surrogate?) and YAML cannot hold it", s)
+	}
+	n := yamlScalar("!!str", s)
+	// A multi-line string may go in a literal block; libyaml's emitter falls
+	// back to double quotes where a block could not hold it exactly.
+	if y11ResolveImplicit(s) != ytagStr || strings.ContainsAny(s, "\r\t") ||
+		(!strings.Contains(s, "\n") && s != strings.TrimSpace(s)) {
+		n.Style = yaml.DoubleQuotedStyle
+	}
+	return n, nil
+}
+
+// yamlFloat writes f so that YAML 1.1 reads a float: Python's repr with a
+// '.' before any exponent, and .inf/.nan.
+func yamlFloat(f float64) string {
+	switch {
+	case math.IsNaN(f):
+		return ".nan"
+	case math.IsInf(f, 1):
+		return ".inf"
+	case math.IsInf(f, -1):
+		return "-.inf"
+	}
+	s := model.FormatFloat(f)
+	if i := strings.IndexAny(s, "eE"); i >= 0 && !strings.Contains(s[:i], ".") {
+		s = s[:i] + ".0" + s[i:]
+	}
+	return s
+}
+
+// ParseYAMLValue types text as the YAML 1.1 value Ansible's loader makes of
+// it as a mapping value ("k: TEXT"): 8080 is an int, "8080" a string, yes a
+// bool, [1, 2] a list, {a: 1} a dict, an empty text null. A line break in
+// text is an error: it would change the document's structure.
+func ParseYAMLValue(text string) (model.Value, error) {
+	if strings.ContainsAny(text, "\n\r") {
+		return nil, errors.New("a line break in a YAML value is not supported (give the value as JSON)")
+	}
+	data := []byte("v: " + text + "\n")
+	v, err := decodeYAML("value", data)
+	if err != nil {
+		var pe *ParseError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return nil, fmt.Errorf("invalid YAML value %q: %w", text, err)
+	}
+	m, ok := v.(*pdict)
+	if !ok || len(m.keys) != 1 {
+		return nil, fmt.Errorf("invalid YAML value %q", text)
+	}
+	return newPConverter(pbudget(data)).value(m.vals[0])
+}
+
+// yamlEntry is one mention of a group in a YAML inventory.
+type yamlEntry struct {
+	name     string
+	hosts    []string
+	vars     model.Map // with ansible_group_priority when not 1
+	children []*yamlEntry
+	data     bool // write hosts and vars here
+}
+
+// renderYAML writes inv as a YAML inventory that yaml.py reads back the
+// same. The document is flat: a top-level entry per group in creation order
+// (which creates the groups in that order) holding its hosts and vars, an
+// 'ungrouped' entry first listing any hosts that must be created early, and
+// 'all' last, whose 'children' tree adds every parent-child edge once all
+// groups exist, so that each group's children keep their order. A group
+// named "plugin" has its hosts and vars in the tree instead: yaml.py takes
+// a document with a non-empty top-level "plugin" for a plugin config.
+func renderYAML(inv *model.Inventory) ([]byte, error) {
+	all, ungrouped := inv.Group("all"), inv.Group("ungrouped")
+	entry := func(g *model.Group) *yamlEntry {
+		e := &yamlEntry{name: g.Name, hosts: g.Hosts, vars: g.Vars, data: true}
+		if g.Priority != model.DefaultPriority {
+			e.vars = append(model.Map{{Key: PriorityVar, Value: int64(g.Priority)}}, g.Vars...)
+		}
+		return e
+	}
+	top := []*yamlEntry{entry(ungrouped)}
+	for _, g := range inv.Groups {
+		if g != all && g != ungrouped {
+			e := entry(g)
+			if g.Name == "plugin" {
+				e = &yamlEntry{name: g.Name}
+			}
+			top = append(top, e)
+		}
+	}
+	root := entry(all)
+	visited := map[string]bool{}
+	var visit func(name string) *yamlEntry
+	visit = func(name string) *yamlEntry {
+		g := inv.Group(name)
+		if visited[name] {
+			return &yamlEntry{name: name}
+		}
+		visited[name] = true
+		e := &yamlEntry{name: name}
+		if name == "plugin" {
+			e = entry(g)
+		}
+		for _, c := range g.Children {
+			e.children = append(e.children, visit(c))
+		}
+		return e
+	}
+	for i, c := range all.Children {
+		if i == 0 && c == "ungrouped" && len(ungrouped.Children) == 0 {
+			continue
+		}
+		root.children = append(root.children, visit(c))
+	}
+	top = append(top, root)
+
+	var natural []string
+	var walk func(e *yamlEntry)
+	walk = func(e *yamlEntry) {
+		if e.data {
+			natural = append(natural, e.hosts...)
+		}
+		for _, c := range e.children {
+			walk(c)
+		}
+	}
+	for _, e := range top {
+		walk(e)
+	}
+	// A host in no group but 'all' cannot be created early through
+	// 'ungrouped' (see renderINI), and 'all' comes last here: it is created
+	// where 'all' lists it, later than in the inventory (Export notes it).
+	var prefix []string
+	eligible := ungroupable(inv)
+	for _, h := range hostPrefix(inv.Hosts, natural) {
+		if eligible[h] {
+			prefix = append(prefix, h)
+		}
+	}
+	top[0].hosts = append(prefix, withoutNames(ungrouped.Hosts, prefix)...)
+
+	w := &yamlWriter{inv: inv, seen: map[string]bool{}, bare: laterMentioned(prefix, natural[len(ungrouped.Hosts):])}
+	doc := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
+	for i, e := range top {
+		if i == 0 && len(e.hosts) == 0 && len(e.vars) == 0 {
+			continue
+		}
+		k, n, err := w.entry(e)
+		if err != nil {
+			return nil, err
+		}
+		doc.Content = append(doc.Content, k, n)
+	}
+	return w.y.encode(doc)
+}
+
+type yamlWriter struct {
+	inv  *model.Inventory
+	seen map[string]bool // hosts already written, with their vars
+	bare map[string]bool // prefix hosts whose vars wait for a later mention
+	y    yamlEncoder
+}
+
+// entry returns the key and value nodes of one group mention.
+func (w *yamlWriter) entry(e *yamlEntry) (*yaml.Node, *yaml.Node, error) {
+	key, err := w.y.str(e.name)
+	if err != nil {
+		return nil, nil, fmt.Errorf("group %q: %w", e.name, err)
+	}
+	body := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
+	if e.data && len(e.hosts) > 0 {
+		hosts := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
+		for _, h := range e.hosts {
+			if err := hostNameRoundTrips(h); err != nil {
+				return nil, nil, fmt.Errorf("host %q: %w", h, err)
+			}
+			k, err := w.y.str(h)
+			if err != nil {
+				return nil, nil, fmt.Errorf("host %q: %w", h, err)
+			}
+			v := yamlScalar("!!null", "")
+			if w.bare[h] {
+				delete(w.bare, h)
+			} else if vars := w.inv.Host(h).Vars; !w.seen[h] {
+				if len(vars) > 0 {
+					if v, err = w.y.node(vars); err != nil {
+						return nil, nil, fmt.Errorf("host %q: %w", h, err)
+					}
+				}
+				w.seen[h] = true
+			}
+			hosts.Content = append(hosts.Content, k, v)
+		}
+		body.Content = append(body.Content, yamlScalar("!!str", "hosts"), hosts)
+	}
+	if e.data && len(e.vars) > 0 {
+		v, err := w.y.node(e.vars)
+		if err != nil {
+			return nil, nil, fmt.Errorf("group %q: %w", e.name, err)
+		}
+		body.Content = append(body.Content, yamlScalar("!!str", "vars"), v)
+	}
+	if len(e.children) > 0 {
+		kids := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
+		for _, c := range e.children {
+			k, v, err := w.entry(c)
+			if err != nil {
+				return nil, nil, err
+			}
+			kids.Content = append(kids.Content, k, v)
+		}
+		body.Content = append(body.Content, yamlScalar("!!str", "children"), kids)
+	}
+	if len(body.Content) == 0 {
+		return key, yamlScalar("!!null", ""), nil
+	}
+	return key, body, nil
+}

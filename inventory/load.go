@@ -1,0 +1,276 @@
+package inventory
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+
+	"github.com/kook-project/kook/model"
+)
+
+// Load reads inventory sources into one inventory, as
+// `ansible-inventory -i SOURCE1 -i SOURCE2 ...` does: each source in turn, a
+// directory being all the files in it, then Reconcile, then the
+// group_vars/ and host_vars/ beside each source (in the source's directory
+// for a file, in the directory itself for a directory).
+//
+// Each file goes to the first of Ansible's inventory plugins that accepts it
+// and parses it, in Ansible's order: a host list ("a,b", when no such file
+// exists), an executable script (run with --list), YAML or JSON (files with
+// no extension or .yml, .yaml, .json), then INI. A source that no plugin
+// parses, or a directory with nothing to parse, is an error, as it is for
+// ansible-inventory run with ANSIBLE_INVENTORY_UNPARSED_FAILED and
+// ANSIBLE_INVENTORY_ANY_UNPARSED_IS_FAILED set; a *SourceError then holds
+// every plugin's error, the most useful first. A missing source is an error
+// wrapping fs.ErrNotExist.
+func Load(sources ...string) (*model.Inventory, error) {
+	inv := model.New()
+	for _, src := range sources {
+		if src == "" {
+			continue // Ansible skips empty sources
+		}
+		if err := loadSource(inv, src); err != nil {
+			return nil, err
+		}
+	}
+	inv.Reconcile()
+	for _, src := range sources {
+		dir, ok := varsDirOf(src)
+		if !ok {
+			continue
+		}
+		if err := LoadVarsDir(inv, dir); err != nil {
+			return nil, err
+		}
+	}
+	return inv, nil
+}
+
+// varsDirOf is where get_vars_from_inventory_sources looks for vars files
+// of a source; host lists have none.
+func varsDirOf(src string) (string, bool) {
+	path := expandPath(src)
+	st, err := os.Stat(path)
+	switch {
+	case err == nil && st.IsDir():
+		return path, true
+	case err != nil && strings.Contains(src, ","):
+		return "", false
+	}
+	return filepath.Dir(path), true
+}
+
+// expandPath is the expansion Ansible's unfrackpath applies to a source
+// without a comma: environment variables (unset ones left as they are) and a
+// leading ~. The path stays relative, so messages show it as given.
+func expandPath(src string) string {
+	if strings.Contains(src, ",") {
+		return src
+	}
+	p := os.Expand(src, func(name string) string {
+		if v, ok := os.LookupEnv(name); ok {
+			return v
+		}
+		return "${" + name + "}"
+	})
+	if p == "~" || strings.HasPrefix(p, "~/") {
+		if home, err := os.UserHomeDir(); err == nil {
+			p = home + p[1:]
+		}
+	}
+	return p
+}
+
+// loadSource is InventoryManager.parse_source for one -i argument.
+func loadSource(inv *model.Inventory, src string) error {
+	path := expandPath(src)
+	st, err := os.Stat(path)
+	if err == nil && st.IsDir() {
+		return loadDir(inv, path)
+	}
+	return loadFile(inv, path)
+}
+
+// ignoredEntry is the IGNORED pattern of inventory/manager.py with the
+// default INVENTORY_IGNORE_EXTS and no INVENTORY_IGNORE_PATTERNS. Python's
+// `$` also matches before a final newline.
+var ignoredEntry = regexp.MustCompile(`^\.|^host_vars\n?$|^group_vars\n?$|^vars_plugins\n?$|` +
+	`(?:\.pyc|\.pyo|\.swp|\.bak|~|\.rpm|\.md|\.txt|\.rst|\.orig|\.ini|\.cfg|\.retry)\n?$`)
+
+// loadDir parses every entry of an inventory directory in byte order,
+// recursing into subdirectories. A directory that yields nothing is an
+// error, as it is for Ansible.
+func loadDir(inv *model.Inventory, dir string) error {
+	entries, err := os.ReadDir(dir) // sorted by name, bytewise
+	if err != nil {
+		return fmt.Errorf("read inventory directory: %w", err)
+	}
+	parsed := false
+	for _, e := range entries {
+		if ignoredEntry.MatchString(e.Name()) {
+			continue
+		}
+		if err := loadSource(inv, filepath.Join(dir, e.Name())); err != nil {
+			return err
+		}
+		parsed = true
+	}
+	if !parsed {
+		return &SourceError{Source: dir, Errs: []error{errors.New("no inventory source in directory")}}
+	}
+	return nil
+}
+
+// SourceError reports an inventory source that no inventory plugin could
+// parse. Errs holds each plugin's error, the most useful first; errors.As
+// finds the *ParseError among them.
+type SourceError struct {
+	Source string
+	Errs   []error
+}
+
+func (e *SourceError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s: cannot parse inventory source", e.Source)
+	for i, err := range e.Errs {
+		if i == 0 {
+			b.WriteString(": ")
+		} else {
+			b.WriteString("; also ")
+		}
+		b.WriteString(err.Error())
+	}
+	return b.String()
+}
+
+// Unwrap returns the plugin errors.
+func (e *SourceError) Unwrap() []error { return e.Errs }
+
+// attempt is one plugin's failure on a source, with how much it says about
+// what is wrong.
+type attempt struct {
+	err    error
+	useful int // higher is more useful
+}
+
+// yamlExtensions are the yaml plugin's yaml_extensions.
+var yamlExtensions = []string{".yaml", ".yml", ".json"}
+
+// loadFile tries Ansible's plugins on one file, in Ansible's order. The auto
+// plugin is left out: it only accepts plugin configuration files, which kook
+// cannot run and the yaml plugin rejects anyway.
+func loadFile(inv *model.Inventory, path string) error {
+	st, err := os.Stat(path)
+	if err != nil {
+		if strings.Contains(path, ",") {
+			return parseHostList(inv, path)
+		}
+		if errors.Is(err, fs.ErrNotExist) {
+			return &ParseError{File: path, Err: fs.ErrNotExist}
+		}
+		return fmt.Errorf("inventory source: %w", err)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("read inventory source: %w", err)
+	}
+	if isVaultData(data) {
+		return errVaultFile(path)
+	}
+	var tries []attempt
+	if st.Mode()&0o111 != 0 || strings.HasPrefix(string(data), "#!") {
+		ran, err := runScriptSource(inv, path)
+		if err == nil {
+			return nil
+		}
+		useful := 0
+		if ran {
+			useful = 3
+		}
+		tries = append(tries, attempt{fmt.Errorf("as a script: %w", err), useful})
+	}
+	ext := pysplitExt(path)
+	if ext == "" || hasString(yamlExtensions, ext) {
+		structural, err := parseYAMLSource(inv, path, data)
+		if err == nil {
+			return nil
+		}
+		useful := 0 // below INI's: the file is probably not meant as YAML
+		if structural || ext != "" || looksLikeYAML(data) {
+			useful = 2
+		}
+		tries = append(tries, attempt{fmt.Errorf("as YAML: %w", err), useful})
+	}
+	if err := ParseINI(inv, path, data); err == nil {
+		return nil
+	} else {
+		useful := 1
+		if ext == ".toml" {
+			useful = 0
+		}
+		tries = append(tries, attempt{fmt.Errorf("as INI: %w", err), useful})
+	}
+	if ext == ".toml" {
+		tries = append(tries, attempt{errors.New("as TOML: kook does not read TOML inventories"), 1})
+	}
+	return newSourceError(path, tries)
+}
+
+func newSourceError(path string, tries []attempt) error {
+	e := &SourceError{Source: path}
+	for level := 3; level >= 0; level-- {
+		for _, t := range tries {
+			if t.useful == level {
+				e.Errs = append(e.Errs, t.err)
+			}
+		}
+	}
+	return e
+}
+
+// reYAMLish matches a first line that is YAML rather than INI: a document
+// marker, or a key followed by ':' and space or end of line.
+var reYAMLish = regexp.MustCompile(`^(?:---|%YAML|[^\s=\[#;][^=]*:(?:\s.*)?$|- )`)
+
+// looksLikeYAML tells, for a file with no extension that neither plugin
+// could parse, whether the YAML error is the one to show first.
+func looksLikeYAML(data []byte) bool {
+	for _, line := range strings.Split(string(data), "\n") {
+		line = strings.TrimRight(line, "\r")
+		t := strings.TrimSpace(line)
+		if t == "" || strings.HasPrefix(t, "#") || strings.HasPrefix(t, ";") {
+			continue
+		}
+		return reYAMLish.MatchString(line)
+	}
+	return false
+}
+
+// parseHostList is the host_list plugin: "a,b:2222" adds hosts to
+// 'ungrouped', names taken literally unless they parse as an address
+// without ranges.
+func parseHostList(inv *model.Inventory, list string) error {
+	s := sourceSet{inv: inv, file: list, conv: newPConverter(pbudget([]byte(list)))}
+	for _, h := range strings.Split(list, ",") {
+		h = strings.TrimSpace(h)
+		if h == "" {
+			continue
+		}
+		host, port, hasPort := h, int64(0), false
+		names, p, hp, err := ExpandHostPattern(h)
+		if err == nil && len(names) == 1 && !strings.Contains(names[0], "[") && strings.Contains(h, names[0]) {
+			host, port, hasPort = names[0], p, hp
+		}
+		if inv.Host(host) != nil {
+			continue
+		}
+		if err := s.addHost(host, "ungrouped", port, hasPort, 0); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,458 @@
+package inventory
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/kook-project/kook/model"
+)
+
+// The tests in this file compare Load with Ansible itself. Every expected
+// value comes from running ansible-core 2.14: `ansible-inventory --list
+// [--export]` from an empty directory with the two UNPARSED variables set,
+// and a short Python program (oracleDumpPy) that asks Ansible's own
+// InventoryManager for what --export folds together: group and host creation
+// order, each entity's inventory-source vars in order, its priority, and the
+// vars its group_vars/host_vars files give it. Results are cached by the
+// content of the source directories (see oracleCache), so only the first run
+// is slow.
+
+// oracleEnv makes a source Ansible cannot parse an error, as kook's is.
+var oracleEnv = []string{"ANSIBLE_INVENTORY_UNPARSED_FAILED=true", "ANSIBLE_INVENTORY_ANY_UNPARSED_IS_FAILED=true"}
+
+// oracleDumpPy prints, for each list of sources read from stdin (one JSON
+// list per line), one JSON line describing what Ansible parsed.
+const oracleDumpPy = `
+import json, os, sys
+os.environ['ANSIBLE_INVENTORY_UNPARSED_FAILED'] = 'true'
+os.environ['ANSIBLE_INVENTORY_ANY_UNPARSED_IS_FAILED'] = 'true'
+from ansible.parsing.dataloader import DataLoader
+from ansible.inventory.manager import InventoryManager
+from ansible.vars.plugins import get_vars_from_inventory_sources
+from ansible.parsing.ajson import AnsibleJSONEncoder
+HIDDEN = ('inventory_file', 'inventory_dir')
+def clean(v):
+    return dict((k, x) for k, x in v.items() if k not in HIDDEN)
+for line in sys.stdin:
+    sources = json.loads(line)
+    try:
+        loader = DataLoader()
+        inv = InventoryManager(loader=loader, sources=sources)
+        def fv(e):
+            return get_vars_from_inventory_sources(loader, inv._sources, [e], 'all')
+        out = {'groups': [dict(name=g.name, hosts=[h.name for h in g.hosts],
+                               children=[c.name for c in g.child_groups],
+                               vars=clean(g.vars), priority=g.priority, filevars=fv(g))
+                          for g in inv.groups.values()],
+               'hosts': [dict(name=h.name, vars=clean(h.vars), filevars=fv(h)) for h in inv.hosts.values()]}
+        text = json.dumps(out, cls=AnsibleJSONEncoder, preprocess_unsafe=True)
+    except Exception as e:
+        text = json.dumps({'error': '%s: %s' % (type(e).__name__, e)})
+    print(text, flush=True)
+`
+
+// oracleResult is what Ansible made of some sources: a parsed JSON value, or
+// the error it reported.
+type oracleResult struct {
+	Value model.Value
+	Err   string
+}
+
+// oracleKey identifies an oracle answer by its inputs: the mode, the
+// ansible-core release, and every file (name, mode, content) under each
+// source's directory.
+func oracleKey(mode string, sources []string) string {
+	h := sha256.New()
+	fmt.Fprintf(h, "v1\x00%s\x00%s\x00", mode, oracleDumpPy)
+	release, _ := os.ReadFile("/usr/lib/python3/dist-packages/ansible/release.py")
+	h.Write(release)
+	for _, src := range sources {
+		fmt.Fprintf(h, "\x00src %s\x00", src)
+		root := src
+		if st, err := os.Stat(src); err != nil || !st.IsDir() {
+			root = filepath.Dir(src)
+		}
+		_ = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return nil
+			}
+			info, err := d.Info()
+			if err != nil {
+				return nil
+			}
+			fmt.Fprintf(h, "%s\x00%v\x00", p, info.Mode())
+			if info.Mode().IsRegular() {
+				b, _ := os.ReadFile(p)
+				h.Write(b)
+			}
+			return nil
+		})
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+func oracleCacheFile(key string) string {
+	dir, err := os.UserCacheDir()
+	if err != nil {
+		dir = os.TempDir()
+	}
+	return filepath.Join(dir, "kook-ansible-oracle", key)
+}
+
+func cacheGet(key string) ([]byte, bool) {
+	b, err := os.ReadFile(oracleCacheFile(key))
+	return b, err == nil
+}
+
+func cachePut(key string, data []byte) {
+	file := oracleCacheFile(key)
+	if os.MkdirAll(filepath.Dir(file), 0o755) == nil {
+		_ = os.WriteFile(file, data, 0o644)
+	}
+}
+
+// absSources makes sources absolute, since the oracle runs elsewhere.
+func absSources(t testing.TB, sources []string) []string {
+	t.Helper()
+	abs := make([]string, len(sources))
+	for i, s := range sources {
+		if _, err := os.Stat(s); err != nil && strings.Contains(s, ",") {
+			abs[i] = s // a host list
+			continue
+		}
+		a, err := filepath.Abs(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		abs[i] = a
+	}
+	return abs
+}
+
+// ansibleInventory runs `ansible-inventory --list [--export] -i ...` from an
+// empty directory.
+func ansibleInventory(t testing.TB, export bool, sources ...string) oracleResult {
+	t.Helper()
+	sources = absSources(t, sources)
+	mode := "list"
+	args := []string{"--list"}
+	if export {
+		mode, args = "export", append(args, "--export")
+	}
+	for _, s := range sources {
+		args = append(args, "-i", s)
+	}
+	key := oracleKey(mode, sources)
+	out, ok := cacheGet(key)
+	if !ok {
+		cmd := exec.Command("ansible-inventory", args...)
+		cmd.Dir = t.TempDir()
+		cmd.Env = append(os.Environ(), oracleEnv...)
+		var stdout, stderr bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		err := cmd.Run()
+		out = stdout.Bytes()
+		if err != nil {
+			var exitErr *exec.ExitError
+			if !errors.As(err, &exitErr) {
+				t.Fatalf("ansible-inventory: %v", err)
+			}
+			out = append([]byte("ERROR\n"), stderr.Bytes()...)
+		}
+		cachePut(key, out)
+	}
+	if msg, ok := bytes.CutPrefix(out, []byte("ERROR\n")); ok {
+		return oracleResult{Err: string(msg)}
+	}
+	v, err := model.UnmarshalJSON(out)
+	if err != nil {
+		t.Fatalf("ansible-inventory output: %v", err)
+	}
+	return oracleResult{Value: v}
+}
+
+// ansibleDump runs oracleDumpPy on each list of sources, in one Python
+// process for all that are not cached.
+func ansibleDump(t testing.TB, jobs [][]string) []oracleResult {
+	t.Helper()
+	keys := make([]string, len(jobs))
+	outs := make([][]byte, len(jobs))
+	var missing [][]string
+	var missingAt []int
+	for i, job := range jobs {
+		job = absSources(t, job)
+		keys[i] = oracleKey("dump", job)
+		if b, ok := cacheGet(keys[i]); ok {
+			outs[i] = b
+			continue
+		}
+		missing = append(missing, job)
+		missingAt = append(missingAt, i)
+	}
+	if len(missing) > 0 {
+		var in bytes.Buffer
+		for _, job := range missing {
+			b, _ := json.Marshal(job)
+			in.Write(b)
+			in.WriteByte('\n')
+		}
+		cmd := exec.Command("/usr/bin/python3", "-c", oracleDumpPy)
+		cmd.Dir = t.TempDir()
+		cmd.Env = append(os.Environ(), oracleEnv...)
+		cmd.Stdin = &in
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("oracle dump: %v: %s", err, stderr.String())
+		}
+		lines := bytes.Split(bytes.TrimRight(out, "\n"), []byte("\n"))
+		if len(lines) != len(missing) {
+			t.Fatalf("oracle dump: %d answers for %d jobs: %s", len(lines), len(missing), stderr.String())
+		}
+		for j, i := range missingAt {
+			outs[i] = lines[j]
+			cachePut(keys[i], lines[j])
+		}
+	}
+	results := make([]oracleResult, len(jobs))
+	for i, out := range outs {
+		v, err := model.UnmarshalJSON(out)
+		if err != nil {
+			t.Fatalf("oracle dump output: %v", err)
+		}
+		m := v.(model.Map)
+		if e, ok := m.Get("error"); ok {
+			results[i] = oracleResult{Err: e.(string)}
+			continue
+		}
+		results[i] = oracleResult{Value: m}
+	}
+	return results
+}
+
+// checkDump compares inv with Ansible's InventoryManager, entity by entity
+// and in order: groups and hosts, membership, priorities, inventory-source
+// vars (keys in order) and vars-file vars.
+func checkDump(t testing.TB, inv *model.Inventory, want model.Map) {
+	t.Helper()
+	wg, _ := want.Get("groups")
+	wh, _ := want.Get("hosts")
+	groups, hosts := wg.([]model.Value), wh.([]model.Value)
+	if got, want := groupNames(inv), names(groups); !equalStrings(got, want) {
+		t.Errorf("groups (creation order) = %q, Ansible %q", got, want)
+		return
+	}
+	if got, want := hostNames(inv), names(hosts); !equalStrings(got, want) {
+		t.Errorf("hosts (first-seen order) = %q, Ansible %q", got, want)
+		return
+	}
+	for i, x := range groups {
+		w, g := x.(model.Map), inv.Groups[i]
+		if got, want := g.Hosts, strs(w, "hosts"); !equalStrings(got, want) {
+			t.Errorf("group %s hosts = %q, Ansible %q", g.Name, got, want)
+		}
+		if got, want := g.Children, strs(w, "children"); !equalStrings(got, want) {
+			t.Errorf("group %s children = %q, Ansible %q", g.Name, got, want)
+		}
+		if p, _ := w.Get("priority"); p != int64(g.Priority) {
+			t.Errorf("group %s priority = %d, Ansible %v", g.Name, g.Priority, p)
+		}
+		checkVars(t, "group "+g.Name+" vars", g.Vars, w, "vars")
+		checkVars(t, "group "+g.Name+" file vars", g.FileVars, w, "filevars")
+	}
+	for i, x := range hosts {
+		w, h := x.(model.Map), inv.Hosts[i]
+		checkVars(t, "host "+h.Name+" vars", h.Vars, w, "vars")
+		checkVars(t, "host "+h.Name+" file vars", h.FileVars, w, "filevars")
+	}
+}
+
+func checkVars(t testing.TB, what string, got model.Map, w model.Map, key string) {
+	t.Helper()
+	x, _ := w.Get(key)
+	want := x.(model.Map)
+	if len(got) == 0 && len(want) == 0 {
+		return
+	}
+	if !model.EqualOrdered(asJSONReads(t, got), want) {
+		t.Errorf("%s =\n  %s\nAnsible\n  %s", what, model.MarshalJSON(got), model.MarshalJSON(want))
+	}
+}
+
+// asJSONReads is v as a reader of its JSON sees it: a mapping whose only key
+// is "__ansible_vault" prints exactly as a vaulted value does.
+func asJSONReads(t testing.TB, v model.Value) model.Value {
+	t.Helper()
+	r, err := model.UnmarshalJSON(model.MarshalJSON(v))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func names(list []model.Value) []string {
+	out := make([]string, len(list))
+	for i, x := range list {
+		n, _ := x.(model.Map).Get("name")
+		out[i] = n.(string)
+	}
+	return out
+}
+
+func strs(m model.Map, key string) []string {
+	x, _ := m.Get(key)
+	var out []string
+	for _, v := range x.([]model.Value) {
+		out = append(out, v.(string))
+	}
+	return out
+}
+
+func groupNames(inv *model.Inventory) []string {
+	out := make([]string, len(inv.Groups))
+	for i, g := range inv.Groups {
+		out[i] = g.Name
+	}
+	return out
+}
+
+func hostNames(inv *model.Inventory) []string {
+	out := make([]string, len(inv.Hosts))
+	for i, h := range inv.Hosts {
+		out[i] = h.Name
+	}
+	return out
+}
+
+func equalStrings(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// inventoryView builds what `ansible-inventory --list` prints for inv (with
+// export, what --list --export prints), from cli/inventory.py json_inventory:
+// groups reachable from 'all' with their hosts and children, vars on groups
+// only with --export (inventory-source vars updated by file vars, plus a
+// priority other than 1), and _meta.hostvars for hosts that have vars.
+func inventoryView(inv *model.Inventory, export bool) model.Map {
+	out := model.Map{}
+	seen := map[string]bool{}
+	var format func(g *model.Group)
+	format = func(g *model.Group) {
+		entry := model.Map{}
+		if g.Name != "all" && len(g.Hosts) > 0 {
+			entry.Set("hosts", toValues(g.Hosts))
+		}
+		if len(g.Children) > 0 {
+			entry.Set("children", toValues(g.Children))
+		}
+		if export {
+			vars := g.Vars.Clone()
+			vars.Update(g.FileVars)
+			if g.Priority != model.DefaultPriority {
+				vars.Set("ansible_group_priority", int64(g.Priority))
+			}
+			if vars = StripInternal(vars); len(vars) > 0 {
+				entry.Set("vars", vars)
+			}
+		}
+		if len(entry) > 0 {
+			out.Set(g.Name, entry)
+		}
+		for _, c := range g.Children {
+			if !seen[c] {
+				seen[c] = true
+				format(inv.Group(c))
+			}
+		}
+	}
+	format(inv.Group("all"))
+	hostvars := model.Map{}
+	merger := NewMerger(inv)
+	for _, h := range inv.Hosts {
+		var vars model.Map
+		if export {
+			vars = h.Vars.Clone()
+			vars.Update(h.FileVars)
+		} else {
+			vars = merger.HostVars(h.Name)
+		}
+		if vars = StripInternal(vars); len(vars) > 0 {
+			hostvars.Set(h.Name, vars)
+		}
+	}
+	out.Set("_meta", model.Map{{Key: "hostvars", Value: hostvars}})
+	return out
+}
+
+func toValues(s []string) []model.Value {
+	out := make([]model.Value, len(s))
+	for i, x := range s {
+		out[i] = x
+	}
+	return out
+}
+
+// checkAgainstAnsible loads sources with Load and compares the result with
+// all three oracles. It returns a one-line verdict for logs.
+func checkAgainstAnsible(t *testing.T, dump oracleResult, sources ...string) string {
+	t.Helper()
+	inv, err := Load(sources...)
+	export := ansibleInventory(t, true, sources...)
+	list := ansibleInventory(t, false, sources...)
+	// A value JSON cannot hold (a date as a key, !!binary, a recursive
+	// alias) makes ansible-inventory fail only when it prints it, which
+	// --export always does and --list may not; kook rejects it on reading.
+	if export.Err != "" || dump.Err != "" {
+		if err == nil {
+			t.Errorf("Load(%q) succeeded; Ansible fails: %s", sources, firstLine(export.Err+dump.Err))
+			return "FAIL (kook accepts what Ansible rejects)"
+		}
+		return "ok, both reject: " + firstLine(err.Error())
+	}
+	if err != nil {
+		t.Errorf("Load(%q): %v; Ansible parses it", sources, err)
+		return "FAIL (kook rejects what Ansible parses)"
+	}
+	failed := t.Failed()
+	checkDump(t, inv, dump.Value.(model.Map))
+	for _, c := range []struct {
+		export bool
+		want   oracleResult
+	}{{true, export}, {false, list}} {
+		if got := inventoryView(inv, c.export); !model.Equal(asJSONReads(t, got), c.want.Value) {
+			t.Errorf("ansible-inventory --list (export %v) of %q differs:\nkook    %s\nAnsible %s", c.export, sources,
+				model.AppendJSON(nil, got, true), model.AppendJSON(nil, c.want.Value, true))
+		}
+	}
+	if !failed && t.Failed() {
+		return "FAIL"
+	}
+	return fmt.Sprintf("ok (%d groups, %d hosts)", len(inv.Groups), len(inv.Hosts))
+}
+
+func firstLine(s string) string {
+	s = strings.TrimSpace(s)
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
+}

@@ -1,0 +1,342 @@
+package inventory
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"math/big"
+	"strings"
+
+	"github.com/kook-project/kook/model"
+)
+
+// ParseYAML adds a YAML or JSON inventory source to inv exactly as Ansible's
+// yaml inventory plugin (plugins/inventory/yaml.py) does: top-level keys are
+// groups, each with optional "hosts", "vars" and "children" mappings; host
+// keys are host patterns ("web[01:03]:2222"). Groups and hosts are created,
+// and vars set, in the order the plugin does it, so that inventory order
+// matches Ansible's. It records provenance as "file:line" and leaves
+// Reconcile to the caller.
+//
+// Ansible only warns about some malformed parts (a group that is not a
+// mapping, an unknown key in a group); those are skipped here too. What
+// Ansible rejects is an error naming the file and line. On error inv may hold
+// part of the file, as it does in Ansible.
+func ParseYAML(inv *model.Inventory, file string, data []byte) error {
+	_, err := parseYAMLSource(inv, file, data)
+	return err
+}
+
+// parseYAMLSource is ParseYAML, also reporting whether the file did load as
+// a YAML mapping, so that its errors are about the inventory's structure
+// rather than a sign that the file is in some other format.
+func parseYAMLSource(inv *model.Inventory, file string, data []byte) (structural bool, err error) {
+	if isVaultData(data) {
+		return false, errVaultFile(file)
+	}
+	v, err := loadPyData(file, data)
+	if err != nil {
+		return false, err
+	}
+	p := &yamlParser{src: sourceSet{inv: inv, file: file, conv: newPConverter(pbudget(data))}}
+	m, ok := v.(*pdict)
+	return ok && len(m.keys) > 0, p.parse(v)
+}
+
+type yamlParser struct {
+	src sourceSet
+}
+
+func (p *yamlParser) parse(data any) error {
+	m, ok := data.(*pdict)
+	switch {
+	case !ptruthy(data):
+		return errorf(p.src.file, 0, "parsed empty YAML file")
+	case !ok:
+		return errorf(p.src.file, plineOf(data), "YAML inventory has invalid structure, it should be a dictionary, got: %s", ptypeName(data))
+	}
+	if plugin, ok := m.get("plugin"); ok && ptruthy(plugin) {
+		return errorf(p.src.file, m.klines[m.pos("plugin")], "plugin configuration YAML file, not YAML inventory (kook reads only static inventories)")
+	}
+	for i, k := range m.keys {
+		if _, err := p.group(k, m.vals[i], m.klines[i]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// group is InventoryModule._parse_group. It returns the group's name as the
+// caller must use it; for a definition that is not a mapping that is the key
+// itself, which need not name a group.
+func (p *yamlParser) group(key, data any, line int) (any, error) {
+	m, isMap := data.(*pdict)
+	if !isMap && data != nil {
+		return key, nil // Ansible warns: not a valid group definition
+	}
+	name, err := p.src.addGroup(key, line)
+	if err != nil {
+		return nil, err
+	}
+	if m == nil {
+		return name, nil
+	}
+	for _, section := range []string{"vars", "children", "hosts"} {
+		v, ok := m.get(section)
+		if !ok {
+			continue
+		}
+		i := m.pos(section)
+		if s, ok := pstring(v); ok {
+			sub := newPDict(m.vlines[i])
+			_ = sub.set(s, nil, m.vlines[i], m.vlines[i])
+			m.vals[i] = sub
+			continue
+		}
+		if _, ok := v.(*pdict); !ok && v != nil {
+			return nil, errorf(p.src.file, m.klines[i], "invalid %q entry for %q group, requires a dictionary, found %q instead", section, name, ptypeName(v))
+		}
+	}
+	for i, k := range m.keys {
+		section, _ := m.vals[i].(*pdict)
+		if section == nil {
+			continue // not a mapping (Ansible warns) or empty
+		}
+		ks, _ := pstring(k)
+		switch ks {
+		case "vars":
+			for j, vk := range section.keys {
+				if err := p.src.setVar(name, vk, section.vals[j], section.klines[j]); err != nil {
+					return nil, err
+				}
+			}
+		case "children":
+			for j, ck := range section.keys {
+				child, err := p.group(ck, section.vals[j], section.klines[j])
+				if err != nil {
+					return nil, err
+				}
+				if err := p.src.addChild(name, child, section.klines[j]); err != nil {
+					return nil, err
+				}
+			}
+		case "hosts":
+			for j, hk := range section.keys {
+				if err := p.hosts(name, hk, section.vals[j], section.klines[j]); err != nil {
+					return nil, err
+				}
+			}
+		default:
+			// Ansible warns: only "vars", "children" and "hosts" are valid.
+		}
+	}
+	return name, nil
+}
+
+// hosts is _parse_host followed by _populate_host_vars.
+func (p *yamlParser) hosts(group string, pattern, vars any, line int) error {
+	s, ok := pstring(pattern)
+	if !ok {
+		return errorf(p.src.file, line, "host pattern %s must be a string. Enclose integers/floats in quotation marks", pstr(pattern))
+	}
+	names, port, hasPort, err := ExpandHostPattern(s)
+	if err != nil {
+		return &ParseError{File: p.src.file, Line: line, Err: err}
+	}
+	if !ptruthy(vars) {
+		vars = newPDict(line)
+	}
+	vm, ok := vars.(*pdict)
+	if !ok {
+		return errorf(p.src.file, line, "invalid data for host %q: expected a dictionary, got %s", s, ptypeName(vars))
+	}
+	for _, h := range names {
+		if err := p.src.addHost(h, group, port, hasPort, line); err != nil {
+			return err
+		}
+		for j, k := range vm.keys {
+			if err := p.src.setVar(h, k, vm.vals[j], vm.klines[j]); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// plineOf is the source line of a container, when known.
+func plineOf(v any) int {
+	switch v := v.(type) {
+	case *pdict:
+		return v.line
+	case *plist:
+		return v.line
+	}
+	return 0
+}
+
+// sourceSet applies one source file to an inventory as Ansible's
+// InventoryData methods do (add_group, add_host, add_child, set_variable),
+// recording provenance.
+type sourceSet struct {
+	inv  *model.Inventory
+	file string
+	conv *pconverter
+}
+
+func (s *sourceSet) where(line int) string {
+	if line > 0 {
+		return fmt.Sprintf("%s:%d", s.file, line)
+	}
+	return s.file
+}
+
+// addGroup is InventoryData.add_group: the name must be a non-empty string.
+func (s *sourceSet) addGroup(key any, line int) (string, error) {
+	name, ok := pstring(key)
+	switch {
+	case ok && name == "":
+		return "", errorf(s.file, line, "invalid empty group name")
+	case !ptruthy(key):
+		return "", errorf(s.file, line, "unable to add group %s: invalid empty/false group name", pstr(key))
+	case !ok:
+		return "", errorf(s.file, line, "unable to add group %s: invalid group name, expected a string but got %s", pstr(key), ptypeName(key))
+	}
+	if err := model.ValidateName(name); err != nil {
+		return "", errorf(s.file, line, "group %q: %v", name, err)
+	}
+	g := s.inv.AddGroup(name)
+	if g.Source == "" {
+		g.Source = s.where(line)
+	}
+	return name, nil
+}
+
+// addHost is InventoryData.add_host: a new host gets the port as its
+// ansible_port; an existing one keeps what it has.
+func (s *sourceSet) addHost(name, group string, port int64, hasPort bool, line int) error {
+	if name == "" {
+		return errorf(s.file, line, "invalid empty host name")
+	}
+	if err := model.ValidateName(name); err != nil {
+		return errorf(s.file, line, "host %q: %v", name, err)
+	}
+	h := s.inv.Host(name)
+	if h == nil {
+		h = s.inv.AddHost(name)
+		h.Source = s.where(line)
+		if hasPort && port != 0 {
+			h.Vars.Set("ansible_port", port)
+			setVarSource(&h.VarSources, "ansible_port", s.where(line))
+		}
+	}
+	if group == "" {
+		return nil
+	}
+	if err := s.inv.AddHostToGroup(group, name); err != nil {
+		return errorf(s.file, line, "%v", err)
+	}
+	return nil
+}
+
+// addChild is InventoryData.add_child: child may name a group or, oddly, a
+// host, which then joins the group.
+func (s *sourceSet) addChild(group string, child any, line int) error {
+	name, _ := pstring(child)
+	switch {
+	case s.inv.Group(name) != nil:
+		if err := s.inv.AddChild(group, name); err != nil {
+			return errorf(s.file, line, "%v", err)
+		}
+	case s.inv.Host(name) != nil:
+		return s.inv.AddHostToGroup(group, name)
+	default:
+		return errorf(s.file, line, "%s is not a known host nor group", pstr(child))
+	}
+	return nil
+}
+
+// setVar is InventoryData.set_variable: the name is looked up among groups
+// first, so a host var for a host named like a group lands on the group;
+// on a group, ansible_group_priority sets the priority instead of a var.
+func (s *sourceSet) setVar(entity string, key, val any, line int) error {
+	k, err := pkeyString(key)
+	if err != nil {
+		return errorf(s.file, line, "%v", err)
+	}
+	if g := s.inv.Group(entity); g != nil && k == "ansible_group_priority" {
+		if _, isStr := pstring(key); isStr {
+			n, err := pintOf(val)
+			if err != nil {
+				return errorf(s.file, line, "ansible_group_priority: %v", err)
+			}
+			g.Priority = n
+			return nil
+		}
+	}
+	v, err := s.conv.value(val)
+	if err != nil {
+		return errorf(s.file, line, "%s: %v", k, err)
+	}
+	if g := s.inv.Group(entity); g != nil {
+		g.Vars.Set(k, v)
+		setVarSource(&g.VarSources, k, s.where(line))
+		return nil
+	}
+	h := s.inv.Host(entity)
+	if h == nil {
+		return errorf(s.file, line, "could not identify group or host named %s", entity)
+	}
+	h.Vars.Set(k, v)
+	setVarSource(&h.VarSources, k, s.where(line))
+	return nil
+}
+
+func setVarSource(m *map[string]string, key, where string) {
+	if *m == nil {
+		*m = map[string]string{}
+	}
+	(*m)[key] = where
+}
+
+// pintOf is Python's int(v), which Group.set_variable applies to
+// ansible_group_priority.
+func pintOf(v any) (int, error) {
+	var n *big.Int
+	switch v := v.(type) {
+	case bool:
+		if v {
+			return 1, nil
+		}
+		return 0, nil
+	case int64:
+		n = big.NewInt(v)
+	case *big.Int:
+		n = v
+	case float64:
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return 0, fmt.Errorf("cannot convert float %s to integer", pfloatRepr(v))
+		}
+		n, _ = new(big.Float).SetFloat64(math.Trunc(v)).Int(nil)
+	case string, punsafe:
+		s, _ := pstring(v)
+		t := strings.TrimSpace(s)
+		// int() allows single underscores between digits.
+		if strings.Contains(t, "_") {
+			u := strings.TrimLeft(t, "+-")
+			if strings.HasPrefix(u, "_") || strings.HasSuffix(u, "_") || strings.Contains(u, "__") {
+				return 0, fmt.Errorf("invalid literal for int() with base 10: %q", s)
+			}
+			t = strings.ReplaceAll(t, "_", "")
+		}
+		var err error
+		if n, err = pint(t, 10); err != nil {
+			return 0, fmt.Errorf("invalid literal for int() with base 10: %q", s)
+		}
+	default:
+		return 0, fmt.Errorf("int() argument must be a string, a bytes-like object or a real number, not '%s'", ptypeName(v))
+	}
+	if !n.IsInt64() || n.Int64() > math.MaxInt || n.Int64() < math.MinInt {
+		return 0, errors.New("priority out of range")
+	}
+	return int(n.Int64()), nil
+}

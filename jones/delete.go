@@ -1,0 +1,151 @@
+package jones
+
+import (
+	"context"
+	"fmt"
+	"slices"
+)
+
+// Delete deletes env with its config and view. Without force it refuses,
+// with an error wrapping ErrNotEmpty, an environment that has child
+// environments or associated hosts. With force it deletes the whole subtree
+// and moves the hosts associated with any environment in it to env's
+// parent, all in one transaction; it returns the hosts it moved.
+//
+// Deleting the root environment ("" or "/") deletes the service, its
+// nodemaps included: with force its associations are dropped, not moved.
+//
+// A subtree too large for one transaction is refused with an error
+// wrapping model.ErrTooLarge and nothing is deleted. It returns
+// model.ErrNotFound for a missing environment.
+func (s *Store) Delete(ctx context.Context, svc, env string, force bool) (moved []string, err error) {
+	env, err = checkArgs(svc, env)
+	if err != nil {
+		return nil, err
+	}
+	what := fmt.Sprintf("delete %s %s", svc, displayEnv(env))
+	if env == "" {
+		_, err := s.commit(ctx, what, func() (*txn, error) { return s.planDeleteService(svc, force) })
+		return nil, err
+	}
+	_, err = s.commit(ctx, what, func() (*txn, error) {
+		var t *txn
+		t, moved, err = s.planDelete(svc, env, force)
+		return t, err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return moved, nil
+}
+
+func (s *Store) planDelete(svc, env string, force bool) (*txn, []string, error) {
+	conf, err := s.get(s.confPath(svc, env))
+	if err != nil {
+		return nil, nil, err
+	}
+	if !conf.ok {
+		return nil, nil, envNotFound(svc, env)
+	}
+	var confs, views []string
+	var view znode
+	var nm *nodemap
+	err = each(4, func(i int) (err error) {
+		switch i {
+		case 0:
+			confs, err = s.walk(s.confPath(svc, env))
+		case 1:
+			views, err = s.walk(s.viewPath(svc, env))
+		case 2:
+			view, err = s.get(s.viewPath(svc, env))
+		default:
+			nm, err = s.readNodemap(svc)
+		}
+		return err
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	hosts := nm.hostsIn(svc, env)
+	if !force && (len(confs) > 0 || len(hosts) > 0) {
+		return nil, nil, fmt.Errorf("environment %q %w: %s below it, %s associated (force deletes them and moves the hosts to %q)",
+			env, ErrNotEmpty, count(len(confs), "environment"), count(len(hosts), "host"), displayEnv(parentEnv(env)))
+	}
+	// Deleting a znode that gained a child since it was listed fails, so
+	// nothing created meanwhile is left behind; a writer that read the
+	// deleted configs fails its version checks.
+	t := &txn{}
+	removeTree(t, s.viewPath(svc, env), views, view.ok)
+	removeTree(t, s.confPath(svc, env), confs, true)
+	if len(hosts) > 0 {
+		for _, h := range hosts {
+			nm.entries.Set(h, jonesView(svc, parentEnv(env)))
+		}
+		nm.write(t, s.nodemapsPath(svc))
+	} else {
+		nm.guard(t, s.nodemapsPath(svc)) // no host was associated meanwhile
+	}
+	return t, hosts, nil
+}
+
+// planDeleteService deletes everything under the service znode and the
+// znode itself, whose version guards against concurrent shape changes.
+func (s *Store) planDeleteService(svc string, force bool) (*txn, error) {
+	top, err := s.get(s.svcPath(svc))
+	if err != nil {
+		return nil, err
+	}
+	if !top.ok {
+		return nil, serviceNotFound(svc)
+	}
+	var all, envs []string
+	var nm *nodemap
+	err = each(3, func(i int) (err error) {
+		switch i {
+		case 0:
+			all, err = s.walk(s.svcPath(svc))
+		case 1:
+			envs, err = s.walk(s.confPath(svc, ""))
+		default:
+			nm, err = s.readNodemap(svc)
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if !force && (len(envs) > 0 || len(nm.entries) > 0) {
+		return nil, fmt.Errorf("service %q %w: %s below its root, %s associated (force deletes them all)",
+			svc, ErrNotEmpty, count(len(envs), "environment"), count(len(nm.entries), "host"))
+	}
+	t := &txn{}
+	for _, rel := range slices.Backward(all) {
+		version := int32(-1)
+		if rel == "nodemaps" && nm.z.ok {
+			version = nm.z.version // no host was associated meanwhile
+		}
+		t.remove(envPath(s.svcPath(svc), rel), version)
+	}
+	t.remove(s.svcPath(svc), top.version)
+	return t, nil
+}
+
+// removeTree adds deletes of base's descendants (rel, parents first, as
+// walk lists them) children first, then of base itself if it exists. A
+// view znode can be missing where another tool left the tree incomplete.
+func removeTree(t *txn, base string, rel []string, exists bool) {
+	for _, r := range slices.Backward(rel) {
+		t.remove(envPath(base, r), -1)
+	}
+	if exists {
+		t.remove(base, -1)
+	}
+}
+
+// count says "1 host", "2 hosts".
+func count(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}

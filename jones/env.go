@@ -1,0 +1,223 @@
+package jones
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/kook-project/kook/model"
+)
+
+// Create creates env in svc with conf as its own config (nil: {}), and its
+// view. Creating the root environment ("" or "/") creates the service. It
+// returns model.ErrExists if env exists and model.ErrNotFound if its parent
+// does not: environments are created one level at a time.
+func (s *Store) Create(ctx context.Context, svc, env string, conf model.Map) error {
+	env, err := checkArgs(svc, env)
+	if err != nil {
+		return err
+	}
+	if conf == nil {
+		conf = model.Map{}
+	}
+	if err := model.CheckValue(conf); err != nil {
+		return fmt.Errorf("create %s %s: %w", svc, displayEnv(env), err)
+	}
+	data := model.MarshalJSON(conf)
+	what := fmt.Sprintf("create %s %s", svc, displayEnv(env))
+	if env == "" {
+		return s.createService(ctx, svc, data, what)
+	}
+	_, err = s.commit(ctx, what, func() (*txn, error) {
+		sn, err := s.load(svc, parentEnv(env), false)
+		if err != nil {
+			return nil, err
+		}
+		old, err := s.get(s.confPath(svc, env))
+		if err != nil {
+			return nil, err
+		}
+		if old.ok {
+			return nil, fmt.Errorf("environment %q: %w", env, model.ErrExists)
+		}
+		// A view left behind by another tool is overwritten, not an error.
+		view, err := s.get(s.viewPath(svc, env))
+		if err != nil {
+			return nil, err
+		}
+		sn.nodes[env] = &envNode{conf: conf, view: view}
+		sn.order = append(sn.order, env)
+		t := &txn{}
+		s.checkConfs(t, sn, 0, sn.nchain)
+		t.create(s.confPath(svc, env), data)
+		s.planViews(t, sn, sn.nchain-1, parentEnv(env))
+		return t, nil
+	})
+	return err
+}
+
+// createService creates the service znode with its root config, root view
+// and an empty nodemap. Pieces already there (a tree another Jones tool
+// started) are kept, except that the root config must not exist yet.
+func (s *Store) createService(ctx context.Context, svc string, data []byte, what string) error {
+	if err := s.conn.EnsurePath(s.servicesPath()); err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	_, err := s.commit(ctx, what, func() (*txn, error) {
+		var z [4]znode
+		paths := [4]string{s.svcPath(svc), s.confPath(svc, ""), s.viewPath(svc, ""), s.nodemapsPath(svc)}
+		if err := each(len(paths), func(i int) (err error) { z[i], err = s.get(paths[i]); return err }); err != nil {
+			return nil, err
+		}
+		top, conf, view, nm := z[0], z[1], z[2], z[3]
+		if conf.ok {
+			return nil, fmt.Errorf("service %q: %w", svc, model.ErrExists)
+		}
+		t := &txn{}
+		if !top.ok {
+			t.create(paths[0], nil)
+		}
+		t.create(paths[1], data)
+		if view.ok {
+			t.set(paths[2], data, view.version)
+		} else {
+			t.create(paths[2], data)
+		}
+		if !nm.ok {
+			t.create(paths[3], []byte("{}"))
+		}
+		return t, nil
+	})
+	return err
+}
+
+// Set sets each key of kv in env's own config, keeping the other keys, and
+// rewrites the views of env and its descendants in the same transaction. It
+// returns the config's new version, and model.ErrNotFound for a missing
+// environment.
+func (s *Store) Set(ctx context.Context, svc, env string, kv model.Map) (int32, error) {
+	if err := model.CheckValue(kv); err != nil {
+		return 0, fmt.Errorf("set %s %s: %w", svc, displayEnv(env), err)
+	}
+	return s.update(ctx, svc, env, "set", func(conf model.Map, _ int32) (model.Map, error) {
+		conf.Update(kv)
+		return conf, nil
+	})
+}
+
+// Replace replaces env's whole config with conf. With version >= 0 it
+// refuses, with an error wrapping model.ErrConflict, if the stored config
+// is at another version (someone else saved since it was read); -1 replaces
+// whatever is there. It returns the new version.
+func (s *Store) Replace(ctx context.Context, svc, env string, conf model.Map, version int32) (int32, error) {
+	if conf == nil {
+		conf = model.Map{}
+	}
+	if err := model.CheckValue(conf); err != nil {
+		return 0, fmt.Errorf("replace %s %s: %w", svc, displayEnv(env), err)
+	}
+	return s.update(ctx, svc, env, "replace", func(_ model.Map, stored int32) (model.Map, error) {
+		if version >= 0 && stored != version {
+			return nil, fmt.Errorf("config is at version %d, not %d: it changed since it was read: %w",
+				stored, version, model.ErrConflict)
+		}
+		return conf, nil
+	})
+}
+
+// Unset removes keys from env's own config; keys it does not set are an
+// error wrapping model.ErrNotFound, and nothing is written. It returns the
+// config's new version.
+func (s *Store) Unset(ctx context.Context, svc, env string, keys ...string) (int32, error) {
+	return s.update(ctx, svc, env, "unset", func(conf model.Map, _ int32) (model.Map, error) {
+		var missing []string
+		for _, k := range keys {
+			if !conf.Delete(k) {
+				missing = append(missing, fmt.Sprintf("%q", k))
+			}
+		}
+		if missing != nil {
+			return nil, fmt.Errorf("key %s not set: %w", strings.Join(missing, ", "), model.ErrNotFound)
+		}
+		return conf, nil
+	})
+}
+
+// update applies fn to a fresh copy of env's config and commits the result
+// with the views of env and all its descendants, checking the versions of
+// every config those views were computed from.
+func (s *Store) update(ctx context.Context, svc, env, verb string, fn func(conf model.Map, version int32) (model.Map, error)) (int32, error) {
+	env, err := checkArgs(svc, env)
+	if err != nil {
+		return 0, err
+	}
+	what := fmt.Sprintf("%s %s %s", verb, svc, displayEnv(env))
+	var version int32
+	setOp := -1
+	res, err := s.commit(ctx, what, func() (*txn, error) {
+		sn, err := s.load(svc, env, true)
+		if err != nil {
+			return nil, err
+		}
+		node := sn.nodes[env]
+		conf, err := fn(node.conf.Clone(), node.version)
+		if err != nil {
+			return nil, err
+		}
+		t := &txn{}
+		s.checkConfs(t, sn, 0, sn.nchain-1)
+		version, setOp = node.version, -1
+		changed := !model.EqualOrdered(conf, node.conf)
+		if changed {
+			setOp = t.set(s.confPath(svc, env), model.MarshalJSON(conf), node.version)
+			node.conf = conf
+		} else {
+			t.check(s.confPath(svc, env), node.version)
+		}
+		s.checkConfs(t, sn, sn.nchain, len(sn.order))
+		if s.planViews(t, sn, sn.nchain-1, "") == 0 && !changed {
+			return nil, nil
+		}
+		return t, nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	if setOp >= 0 && res != nil && res[setOp].Stat != nil {
+		version = res[setOp].Stat.Version
+	}
+	return version, nil
+}
+
+// Edit shows env's own config to edit as indented JSON text and saves what
+// edit returns, unless someone else changed the config meanwhile: then it
+// fails with an error wrapping model.ErrConflict and saves nothing, so the
+// other change is not silently undone. Text that parses to the same config
+// writes nothing. It returns the config's version after the edit.
+func (s *Store) Edit(ctx context.Context, svc, env string, edit func(text []byte) ([]byte, error)) (int32, error) {
+	shown, err := s.Show(ctx, svc, env)
+	if err != nil {
+		return 0, err
+	}
+	text := model.MarshalJSON(shown.Config)
+	var buf bytes.Buffer
+	// json.Indent works on the text, so 1.0 stays 1.0; it refuses only
+	// NaN and Infinity, which then stay on one line.
+	if json.Indent(&buf, text, "", "  ") == nil {
+		text = append(buf.Bytes(), '\n')
+	}
+	out, err := edit(text)
+	if err != nil {
+		return 0, fmt.Errorf("edit %s %s: %w", svc, shown.Env, err)
+	}
+	conf, err := ParseConfig(out)
+	if err != nil {
+		return 0, fmt.Errorf("edit %s %s: %w", svc, shown.Env, err)
+	}
+	if model.EqualOrdered(conf, shown.Config) {
+		return shown.Version, nil
+	}
+	return s.Replace(ctx, svc, env, conf, shown.Version)
+}

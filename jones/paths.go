@@ -1,0 +1,157 @@
+package jones
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+)
+
+// Root is how callers name the root environment. Env arguments accept "" and
+// "/" for it, and "a/b" or "/a/b" for the others.
+const Root = "/"
+
+// cleanEnv turns an env argument into its internal form: "" for the root,
+// "a/b" for the others.
+func cleanEnv(env string) (string, error) {
+	e := strings.Trim(env, "/")
+	if e == "" {
+		return "", nil
+	}
+	for _, part := range strings.Split(e, "/") {
+		if err := checkName(part); err != nil {
+			return "", fmt.Errorf("environment %q: %w", env, err)
+		}
+	}
+	return e, nil
+}
+
+// checkService validates a service name: one znode name.
+func checkService(svc string) error {
+	if err := checkName(svc); err != nil {
+		return fmt.Errorf("service %q: %w", svc, err)
+	}
+	return nil
+}
+
+// checkName refuses what cannot be one znode name. ZooKeeper rejects "." and
+// "..", and control characters make paths that no one can type back.
+func checkName(name string) error {
+	switch {
+	case name == "":
+		return errors.New("empty name")
+	case name == "." || name == "..":
+		return errors.New(`"." and ".." are not names`)
+	case strings.Contains(name, "/"):
+		return errors.New("name contains '/'")
+	case !utf8.ValidString(name):
+		return errors.New("name is not valid UTF-8")
+	}
+	for _, r := range name {
+		if r < 0x20 || (r >= 0x7f && r <= 0x9f) {
+			return fmt.Errorf("name contains control character %U", r)
+		}
+	}
+	return nil
+}
+
+// displayEnv is the env as callers see it: "/" for the root.
+func displayEnv(env string) string {
+	if env == "" {
+		return Root
+	}
+	return env
+}
+
+// parentEnv returns the parent of a non-root env.
+func parentEnv(env string) string {
+	if i := strings.LastIndexByte(env, '/'); i >= 0 {
+		return env[:i]
+	}
+	return ""
+}
+
+// joinEnv names child under env.
+func joinEnv(env, child string) string {
+	if env == "" {
+		return child
+	}
+	return env + "/" + child
+}
+
+// chain returns env and its ancestors, root first: "a/b" gives "", "a", "a/b".
+func chain(env string) []string {
+	envs := []string{""}
+	if env == "" {
+		return envs
+	}
+	for i := 0; i < len(env); i++ {
+		if env[i] == '/' {
+			envs = append(envs, env[:i])
+		}
+	}
+	return append(envs, env)
+}
+
+// within reports whether env is top or one of its descendants.
+func within(env, top string) bool {
+	return top == "" || env == top || strings.HasPrefix(env, top+"/")
+}
+
+// Paths below are relative to the connection's chroot and include the
+// store's root; jonesView paths are relative to the root, as Jones wrote them
+// into nodemaps.
+
+func (s *Store) servicesPath() string      { return s.root + "/services" }
+func (s *Store) svcPath(svc string) string { return s.root + jonesService(svc) }
+func (s *Store) nodemapsPath(svc string) string {
+	return s.svcPath(svc) + "/nodemaps"
+}
+
+func (s *Store) confPath(svc, env string) string {
+	return envPath(s.svcPath(svc)+"/conf", env)
+}
+
+func (s *Store) viewPath(svc, env string) string {
+	return envPath(s.svcPath(svc)+"/views", env)
+}
+
+func jonesService(svc string) string { return "/services/" + svc }
+
+// jonesView is the view path of env as nodemaps records it.
+func jonesView(svc, env string) string { return envPath(jonesService(svc)+"/views", env) }
+
+// envFromView inverts jonesView; ok is false for a path that is not a view of
+// svc (a hand-edited or foreign nodemap entry).
+func envFromView(svc, p string) (env string, ok bool) {
+	base := jonesService(svc) + "/views"
+	switch {
+	case p == base:
+		return "", true
+	case strings.HasPrefix(p, base+"/"):
+		env, err := cleanEnv(p[len(base)+1:])
+		return env, err == nil && env != ""
+	}
+	return "", false
+}
+
+func envPath(base, env string) string {
+	if env == "" {
+		return base
+	}
+	return base + "/" + env
+}
+
+// validPath reports whether p, a path read from a nodemap, is one ZooKeeper
+// accepts; entries that are not are treated as no association.
+func validPath(p string) bool {
+	if len(p) < 2 || p[0] != '/' {
+		return false
+	}
+	for _, part := range strings.Split(p[1:], "/") {
+		if part == "" || part == "." || part == ".." || strings.ContainsRune(part, 0) {
+			return false
+		}
+	}
+	return true
+}
