@@ -15,18 +15,21 @@ import (
 const description = `Ansible dynamic inventory reading kook's inventory from ZooKeeper.
 
 Ansible passes only --list or --host, so configure it with the environment
-(KOOK_ZK, KOOK_ROOT, KOOK_TIMEOUT, KOOK_ZK_AUTH) or a config file (KOOK_CONFIG,
-else ~/.config/kook/config.yml, else /etc/kook/config.yml).
+(KOOK_ZK, KOOK_ROOT, KOOK_TIMEOUT, KOOK_ZK_AUTH, KOOK_LIMIT) or a config file
+(KOOK_CONFIG, else ~/.config/kook/config.yml, else /etc/kook/config.yml).
 
 Examples:
   ansible-inventory -i kook-inventory --graph
-  KOOK_ZK=zk1:2181/ops ansible-playbook -i kook-inventory site.yml`
+  KOOK_ZK=zk1:2181/ops ansible-playbook -i kook-inventory site.yml
+  KOOK_LIMIT='web:&eu' ansible-playbook -i kook-inventory deploy.yml`
 
 // CLI is kook-inventory's command line.
 type CLI struct {
 	config.Globals
-	List bool   `xor:"mode" required:"" help:"Print the whole inventory as JSON."`
-	Host string `xor:"mode" required:"" placeholder:"NAME" help:"Print one host's vars as JSON."`
+	List         bool   `xor:"mode" required:"" help:"Print the whole inventory as JSON."`
+	Host         string `xor:"mode" required:"" placeholder:"NAME" help:"Print one host's vars as JSON."`
+	Limit        string `env:"KOOK_LIMIT" placeholder:"PATTERN" help:"Only hosts matching this Ansible host pattern (web:&prod:!canary), keeping their effective vars. Ansible then processes only those."`
+	FromEntities bool   `env:"KOOK_READ_ENTITIES" hidden:"" help:"Read the per-entity znodes instead of the materialized view (slow path)."`
 }
 
 func main() {

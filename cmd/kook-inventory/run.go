@@ -4,7 +4,7 @@ import (
 	"context"
 	"os"
 
-	"github.com/kook-project/kook/inventory"
+	"github.com/kook-project/kook/zkstore"
 )
 
 // Run writes the requested JSON to stdout. Ansible treats anything on stderr
@@ -15,18 +15,16 @@ func (c *CLI) Run(ctx context.Context) error {
 		return err
 	}
 	defer store.Close()
+	opts := zkstore.ReadOptions{Limit: c.Limit, FromEntities: c.FromEntities}
+	var out []byte
 	if c.List {
-		data, _, err := store.ReadView(ctx, "list")
-		if err != nil {
-			return err
-		}
-		_, err = os.Stdout.Write(data)
-		return err
+		out, err = store.ListJSON(ctx, opts)
+	} else {
+		out, err = store.HostJSON(ctx, c.Host, opts)
 	}
-	inv, _, err := store.Load(ctx)
 	if err != nil {
 		return err
 	}
-	_, err = os.Stdout.Write(inventory.Host(inv, c.Host))
+	_, err = os.Stdout.Write(out)
 	return err
 }
