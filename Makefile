@@ -33,10 +33,25 @@ test: deps vet
 fmt:
 	gofmt -l -w .
 
+# The demo talks to the ZooKeeper it starts (or finds) on 127.0.0.1:$(ZKPORT),
+# under the root /kook-demo so it never touches a real inventory there.
+DEMO_ENV = KOOK_ZK=127.0.0.1:$(ZKPORT) KOOK_ROOT=/kook-demo KOOK_CONFIG=/dev/null
+
 demo: deps build
 	@echo "==> scripts/zookeeper start $(ZKDIR) $(ZKPORT)"
 	@scripts/zookeeper start $(ZKDIR) $(ZKPORT)
-	@echo "demo: import and ansible run come with kook-import"
+	@echo "==> kook-import testdata/example   (INI inventory + group_vars/ + host_vars/)"
+	@$(DEMO_ENV) bin/kook-import testdata/example
+	@echo "==> ansible-inventory -i bin/kook-inventory --graph"
+	@$(DEMO_ENV) ansible-inventory -i bin/kook-inventory --graph
+	@echo "==> kook explain web-01.example.com http_port   (where the value comes from)"
+	@$(DEMO_ENV) bin/kook explain web-01.example.com http_port || true
+	@echo "==> ansible-playbook -i bin/kook-inventory testdata/site.yml"
+	@$(DEMO_ENV) ANSIBLE_STDOUT_CALLBACK=default ANSIBLE_NOCOLOR=1 ansible-playbook -i bin/kook-inventory testdata/site.yml
+	@echo
+	@echo "ZooKeeper keeps running on 127.0.0.1:$(ZKPORT) (data in $(ZKDIR)/). Try:"
+	@echo "  $(DEMO_ENV) bin/kook hosts 'prod:!db'"
+	@echo "Stop it with: make demo-stop"
 
 demo-stop:
 	@echo "==> scripts/zookeeper stop $(ZKDIR)"
