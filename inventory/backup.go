@@ -19,7 +19,8 @@ const BackupMarker = "kook_backup"
 // WriteBackup returns inv as kook's full-fidelity JSON backup: every host
 // and group in inventory order, membership and children in order, vars at
 // each level in their key order with their exact types (int vs float, big
-// ints, vaulted strings), priorities, and provenance. ReadBackup restores
+// ints, vaulted strings, dicts that look like them: model.AppendStored),
+// priorities, and provenance. ReadBackup restores
 // exactly that inventory (model.EqualInventories).
 //
 // The layout is one host or group per line, so that two backups diff well:
@@ -76,7 +77,7 @@ func appendEntity(buf []byte, name string, hosts, children []string, vars, fileV
 	if len(fileVarSources) > 0 {
 		m.Set("file_var_sources", sortedMap(fileVarSources))
 	}
-	return model.AppendJSON(buf, m, false)
+	return model.AppendStored(buf, m)
 }
 
 func valueStrings(list []string) []model.Value {
@@ -115,7 +116,7 @@ func IsBackup(data []byte) bool {
 // format version, on malformed entries and on an inventory that does not
 // pass model.Inventory.Validate.
 func ReadBackup(data []byte) (*model.Inventory, error) {
-	v, err := model.UnmarshalJSON(data)
+	v, err := model.UnmarshalStored(data)
 	if err != nil {
 		return nil, fmt.Errorf("backup: %w", err)
 	}

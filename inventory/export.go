@@ -173,7 +173,7 @@ func ansibleDiff(a, b *model.Inventory) string {
 }
 
 // exactDiff lists what differs between a and b that ansibleDiff does not
-// look at: orders, levels, priorities, 'all”s own hosts. Provenance is
+// look at: orders, levels, priorities, the hosts listed directly in 'all'. Provenance is
 // ignored.
 func exactDiff(a, b *model.Inventory) []string {
 	var out []string
@@ -260,15 +260,17 @@ func hostPrefix(hosts []*model.Host, natural []string) []string {
 }
 
 // laterMentioned returns the prefix hosts that the rest of the document
-// mentions again: their vars read better on that later line.
-func laterMentioned(prefix, natural []string) map[string]bool {
+// mentions again: their vars read better on that later line. A host named
+// like a group keeps its vars on its first line: once the group exists,
+// Ansible's set_variable gives them to the group.
+func laterMentioned(inv *model.Inventory, prefix, natural []string) map[string]bool {
 	in := make(map[string]bool, len(natural))
 	for _, h := range natural {
 		in[h] = true
 	}
 	out := map[string]bool{}
 	for _, h := range prefix {
-		if in[h] {
+		if in[h] && inv.Group(h) == nil {
 			out[h] = true
 		}
 	}
@@ -387,7 +389,11 @@ func varsFileNames(dir string, ents []varsEntity) (map[string]string, error) {
 			}
 		}
 		if want := names[e.name]; found != want {
-			return nil, fmt.Errorf("%s: the vars files of %q and %q would be mistaken for each other", dir, e.name, owner[found]+owner[want])
+			other := owner[found]
+			if other == "" {
+				other = owner[want]
+			}
+			return nil, fmt.Errorf("%s: the vars files of %q and %q would be mistaken for each other", dir, e.name, other)
 		}
 	}
 	return names, nil

@@ -30,7 +30,7 @@ func renderINI(inv *model.Inventory) ([]byte, error) {
 		}
 	}
 	prefix := hostPrefix(inv.Hosts, natural)
-	w := &iniWriter{inv: inv, seen: map[string]bool{}, bare: laterMentioned(prefix, natural[len(ungrouped.Hosts):])}
+	w := &iniWriter{inv: inv, seen: map[string]bool{}, bare: laterMentioned(inv, prefix, natural[len(ungrouped.Hosts):])}
 	// Bare lines at the top are in 'ungrouped', which reconciliation keeps
 	// only for hosts in no other group; a host in no group but 'all' is
 	// listed under [all] instead.

@@ -81,7 +81,7 @@ func (r ansibleResult) diff(got ansibleResult) string {
 }
 
 // listDiff compares only what ansible-inventory --list and --graph show:
-// every group's hosts (but 'all''s) and children, and every host's vars.
+// every group's hosts (except those of 'all') and children, and every host's vars.
 func (r ansibleResult) listDiff(got ansibleResult) string {
 	if got.err != "" {
 		return "Ansible rejects it: " + got.err
@@ -153,48 +153,48 @@ func decodeParse(line []byte) (ansibleResult, error) {
 	}
 	inv := &model.Inventory{}
 	groups, _ := top.Get("groups")
-	for _, gv := range list(groups) {
+	for _, gv := range parsedList(groups) {
 		gm, _ := gv.(model.Map)
-		g := inv.AddGroup(str(gm, "name"))
-		g.Hosts, g.Children = strs(gm, "hosts"), strs(gm, "children")
-		g.Vars, g.FileVars = vars(gm, "vars"), vars(gm, "file_vars")
+		g := inv.AddGroup(parsedStr(gm, "name"))
+		g.Hosts, g.Children = parsedStrs(gm, "hosts"), parsedStrs(gm, "children")
+		g.Vars, g.FileVars = parsedVars(gm, "vars"), parsedVars(gm, "file_vars")
 		p, _ := gm.Get("priority")
 		n, _ := p.(int64)
 		g.Priority = int(n)
 	}
 	hosts, _ := top.Get("hosts")
-	for _, hv := range list(hosts) {
+	for _, hv := range parsedList(hosts) {
 		hm, _ := hv.(model.Map)
-		h := inv.AddHost(str(hm, "name"))
-		h.Vars, h.FileVars = vars(hm, "vars"), vars(hm, "file_vars")
+		h := inv.AddHost(parsedStr(hm, "name"))
+		h.Vars, h.FileVars = parsedVars(hm, "vars"), parsedVars(hm, "file_vars")
 	}
 	hostvars, _ := top.Get("hostvars")
 	hvm, _ := hostvars.(model.Map)
 	return ansibleResult{inv: inv, hostvars: hvm}, nil
 }
 
-func list(v model.Value) []model.Value {
+func parsedList(v model.Value) []model.Value {
 	l, _ := v.([]model.Value)
 	return l
 }
 
-func str(m model.Map, key string) string {
+func parsedStr(m model.Map, key string) string {
 	v, _ := m.Get(key)
 	s, _ := v.(string)
 	return s
 }
 
-func strs(m model.Map, key string) []string {
+func parsedStrs(m model.Map, key string) []string {
 	v, _ := m.Get(key)
 	var out []string
-	for _, x := range list(v) {
+	for _, x := range parsedList(v) {
 		s, _ := x.(string)
 		out = append(out, s)
 	}
 	return out
 }
 
-func vars(m model.Map, key string) model.Map {
+func parsedVars(m model.Map, key string) model.Map {
 	v, _ := m.Get(key)
 	vm, _ := v.(model.Map)
 	if len(vm) == 0 {

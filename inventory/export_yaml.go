@@ -188,58 +188,29 @@ type yamlEntry struct {
 }
 
 // renderYAML writes inv as a YAML inventory that yaml.py reads back the
-// same. The document is flat: a top-level entry per group in creation order
-// (which creates the groups in that order) holding its hosts and vars, an
-// 'ungrouped' entry first listing any hosts that must be created early, and
-// 'all' last, whose 'children' tree adds every parent-child edge once all
-// groups exist, so that each group's children keep their order. A group
-// named "plugin" has its hosts and vars in the tree instead: yaml.py takes
-// a document with a non-empty top-level "plugin" for a plugin config.
+// same. yaml.py creates a group where the document first mentions it and
+// adds a child to its parent's children after reading the child, so:
+//
+//   - Where a depth-first walk from 'all' meets the groups in creation
+//     order (as in a YAML source), the document is the usual nested one:
+//     'all' holds the tree, each group its hosts, vars and children where
+//     first met, and a bare mention under any other parent.
+//   - Otherwise (as from an INI source, whose [x:children] sections come
+//     last) it is flat: a top-level entry per group in creation order
+//     holding its hosts and vars, then 'all' with the tree of children only,
+//     which adds every edge once all groups exist. A group named "plugin"
+//     has its hosts and vars in the tree instead: yaml.py takes a document
+//     with a non-empty top-level "plugin" for a plugin config.
+//
+// Either way hosts that the document would create out of inventory order
+// are listed first under 'ungrouped' (see renderINI), and each group's
+// ansible_group_priority other than 1 is in its vars.
 func renderYAML(inv *model.Inventory) ([]byte, error) {
-	all, ungrouped := inv.Group("all"), inv.Group("ungrouped")
-	entry := func(g *model.Group) *yamlEntry {
-		e := &yamlEntry{name: g.Name, hosts: g.Hosts, vars: g.Vars, data: true}
-		if g.Priority != model.DefaultPriority {
-			e.vars = append(model.Map{{Key: PriorityVar, Value: int64(g.Priority)}}, g.Vars...)
-		}
-		return e
+	ungrouped := inv.Group("ungrouped")
+	top, first := yamlNested(inv)
+	if top == nil {
+		top, first = yamlFlat(inv)
 	}
-	top := []*yamlEntry{entry(ungrouped)}
-	for _, g := range inv.Groups {
-		if g != all && g != ungrouped {
-			e := entry(g)
-			if g.Name == "plugin" {
-				e = &yamlEntry{name: g.Name}
-			}
-			top = append(top, e)
-		}
-	}
-	root := entry(all)
-	visited := map[string]bool{}
-	var visit func(name string) *yamlEntry
-	visit = func(name string) *yamlEntry {
-		g := inv.Group(name)
-		if visited[name] {
-			return &yamlEntry{name: name}
-		}
-		visited[name] = true
-		e := &yamlEntry{name: name}
-		if name == "plugin" {
-			e = entry(g)
-		}
-		for _, c := range g.Children {
-			e.children = append(e.children, visit(c))
-		}
-		return e
-	}
-	for i, c := range all.Children {
-		if i == 0 && c == "ungrouped" && len(ungrouped.Children) == 0 {
-			continue
-		}
-		root.children = append(root.children, visit(c))
-	}
-	top = append(top, root)
-
 	var natural []string
 	var walk func(e *yamlEntry)
 	walk = func(e *yamlEntry) {
@@ -254,8 +225,7 @@ func renderYAML(inv *model.Inventory) ([]byte, error) {
 		walk(e)
 	}
 	// A host in no group but 'all' cannot be created early through
-	// 'ungrouped' (see renderINI), and 'all' comes last here: it is created
-	// where 'all' lists it, later than in the inventory (Export notes it).
+	// 'ungrouped': it is created where 'all' lists it (Export notes it).
 	var prefix []string
 	eligible := ungroupable(inv)
 	for _, h := range hostPrefix(inv.Hosts, natural) {
@@ -263,12 +233,12 @@ func renderYAML(inv *model.Inventory) ([]byte, error) {
 			prefix = append(prefix, h)
 		}
 	}
-	top[0].hosts = append(prefix, withoutNames(ungrouped.Hosts, prefix)...)
+	first.hosts = append(prefix, withoutNames(ungrouped.Hosts, prefix)...)
 
-	w := &yamlWriter{inv: inv, seen: map[string]bool{}, bare: laterMentioned(prefix, natural[len(ungrouped.Hosts):])}
+	w := &yamlWriter{inv: inv, seen: map[string]bool{}, bare: laterMentioned(inv, prefix, natural[len(ungrouped.Hosts):]), skip: first}
 	doc := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
-	for i, e := range top {
-		if i == 0 && len(e.hosts) == 0 && len(e.vars) == 0 {
+	for _, e := range top {
+		if e == w.skip && e.empty() {
 			continue
 		}
 		k, n, err := w.entry(e)
@@ -280,10 +250,107 @@ func renderYAML(inv *model.Inventory) ([]byte, error) {
 	return w.y.encode(doc)
 }
 
+// yamlGroup is the entry of a group holding its hosts and vars.
+func yamlGroup(g *model.Group) *yamlEntry {
+	e := &yamlEntry{name: g.Name, hosts: g.Hosts, vars: g.Vars, data: true}
+	if g.Priority != model.DefaultPriority {
+		e.vars = append(model.Map{{Key: PriorityVar, Value: int64(g.Priority)}}, g.Vars...)
+	}
+	return e
+}
+
+// empty reports whether an entry would be a bare mention.
+func (e *yamlEntry) empty() bool {
+	return len(e.children) == 0 && (!e.data || len(e.hosts) == 0 && len(e.vars) == 0)
+}
+
+// yamlTree returns the entries of the children of 'all', depth first, each
+// group's own data (when withData) and children at its first mention.
+func yamlTree(inv *model.Inventory, withData func(name string) bool) []*yamlEntry {
+	visited := map[string]bool{}
+	var visit func(name string) *yamlEntry
+	visit = func(name string) *yamlEntry {
+		g := inv.Group(name)
+		if visited[name] {
+			return &yamlEntry{name: name}
+		}
+		visited[name] = true
+		e := &yamlEntry{name: name}
+		if withData(name) {
+			e = yamlGroup(g)
+		}
+		for _, c := range g.Children {
+			e.children = append(e.children, visit(c))
+		}
+		return e
+	}
+	var out []*yamlEntry
+	for _, c := range inv.Group("all").Children {
+		out = append(out, visit(c))
+	}
+	return out
+}
+
+// yamlNested returns the nested document's top entries and the entry that
+// lists hosts created early ('ungrouped'), or nil where the nested layout
+// would not create the groups in order or could not put those hosts first.
+func yamlNested(inv *model.Inventory) ([]*yamlEntry, *yamlEntry) {
+	all := inv.Group("all")
+	if len(all.Hosts) > 0 || len(all.Children) == 0 || all.Children[0] != "ungrouped" {
+		return nil, nil
+	}
+	root := yamlGroup(all)
+	root.children = yamlTree(inv, func(string) bool { return true })
+	var order []string
+	var walk func(e *yamlEntry)
+	seen := map[string]bool{}
+	walk = func(e *yamlEntry) {
+		if !seen[e.name] {
+			seen[e.name] = true
+			order = append(order, e.name)
+		}
+		for _, c := range e.children {
+			walk(c)
+		}
+	}
+	walk(root)
+	for i, g := range inv.Groups {
+		if i >= len(order) || order[i] != g.Name {
+			return nil, nil
+		}
+	}
+	return []*yamlEntry{root}, root.children[0]
+}
+
+// yamlFlat returns the flat document's top entries and its first entry,
+// 'ungrouped'.
+func yamlFlat(inv *model.Inventory) ([]*yamlEntry, *yamlEntry) {
+	all, ungrouped := inv.Group("all"), inv.Group("ungrouped")
+	top := []*yamlEntry{yamlGroup(ungrouped)}
+	for _, g := range inv.Groups {
+		if g != all && g != ungrouped {
+			e := yamlGroup(g)
+			if g.Name == "plugin" {
+				e = &yamlEntry{name: g.Name}
+			}
+			top = append(top, e)
+		}
+	}
+	root := yamlGroup(all)
+	for i, e := range yamlTree(inv, func(name string) bool { return name == "plugin" }) {
+		if i == 0 && e.name == "ungrouped" && len(e.children) == 0 {
+			continue // 'all' has it first already
+		}
+		root.children = append(root.children, e)
+	}
+	return append(top, root), top[0]
+}
+
 type yamlWriter struct {
 	inv  *model.Inventory
 	seen map[string]bool // hosts already written, with their vars
 	bare map[string]bool // prefix hosts whose vars wait for a later mention
+	skip *yamlEntry      // 'ungrouped', left out when it would be a bare mention
 	y    yamlEncoder
 }
 
@@ -329,13 +396,18 @@ func (w *yamlWriter) entry(e *yamlEntry) (*yaml.Node, *yaml.Node, error) {
 	if len(e.children) > 0 {
 		kids := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
 		for _, c := range e.children {
+			if c == w.skip && c.empty() {
+				continue
+			}
 			k, v, err := w.entry(c)
 			if err != nil {
 				return nil, nil, err
 			}
 			kids.Content = append(kids.Content, k, v)
 		}
-		body.Content = append(body.Content, yamlScalar("!!str", "children"), kids)
+		if len(kids.Content) > 0 {
+			body.Content = append(body.Content, yamlScalar("!!str", "children"), kids)
+		}
 	}
 	if len(body.Content) == 0 {
 		return key, yamlScalar("!!null", ""), nil

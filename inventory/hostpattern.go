@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
-	"regexp"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -19,15 +18,15 @@ var maxRangeHosts = 1 << 20
 // Python's precedence: "^" binds only the first alternative and "$" only the
 // last, so the others need only match a prefix.
 var (
-	reBracketedHostPort = regexp.MustCompile(`^\[(.+)\]:([0-9]+)\n?$`)
-	reHostPort          = regexp.MustCompile(`^((?:[^:\[\]]|\[[^\]]*\])*):([0-9]+)\n?$`)
-	reIPv4              = regexp.MustCompile(`(?i)^(?:` + ipv4Part + `\.){3}` + ipv4Part + `\n?$`)
-	reIPv6              = regexp.MustCompile(`(?i)^(?:` + strings.NewReplacer("C", ipv6Part, " ", "").Replace(`
+	reBracketedHostPort = lazyRegexp(`^\[(.+)\]:([0-9]+)\n?$`)
+	reHostPort          = lazyRegexp(`^((?:[^:\[\]]|\[[^\]]*\])*):([0-9]+)\n?$`)
+	reIPv4              = lazyRegexp(`(?i)^(?:` + ipv4Part + `\.){3}` + ipv4Part + `\n?$`)
+	reIPv6              = lazyRegexp(`(?i)^(?:` + strings.NewReplacer("C", ipv6Part, " ", "").Replace(`
 		(?:C:){7}C|(?:C:){1,6}:|(?:C:)(?::C){1,6}|(?:C:){2}(?::C){1,5}|
 		(?:C:){3}(?::C){1,4}|(?:C:){4}(?::C){1,3}|(?:C:){5}(?::C){1,2}|
 		(?:C:){6}(?::C)|:(?::C){1,6}|C?::|(?:0:){6}(?:C\.){3}C|
 		::(?:ffff:)?(?:C\.){3}C|(?:0:){5}ffff:(?:C\.){3}C\n?$`) + `)`)
-	reLabel = regexp.MustCompile(`(?i)^(?:[\p{L}\p{N}_]|` + alnumRange + `)(?:[\p{L}\p{N}_-]|` + alnumRange + `)*$`)
+	reLabel = lazyRegexp(`(?i)^(?:[\p{L}\p{N}_]|` + alnumRange + `)(?:[\p{L}\p{N}_-]|` + alnumRange + `)*$`)
 )
 
 const (
@@ -83,13 +82,13 @@ func expandHostPattern(pattern string) ([]string, *big.Int, error) {
 // the port digits, or ok false when the result is not an address.
 func parseAddress(address string) (host, port string, ok bool) {
 	// Both patterns are tried, and the second sees what the first left.
-	if m := reBracketedHostPort.FindStringSubmatch(address); m != nil {
+	if m := reBracketedHostPort().FindStringSubmatch(address); m != nil {
 		address, port = m[1], m[2]
 	}
-	if m := reHostPort.FindStringSubmatch(address); m != nil {
+	if m := reHostPort().FindStringSubmatch(address); m != nil {
 		address, port = m[1], m[2]
 	}
-	if reIPv4.MatchString(address) || reIPv6.MatchString(address) || isHostname(address) ||
+	if reIPv4().MatchString(address) || reIPv6().MatchString(address) || isHostname(address) ||
 		strings.HasSuffix(address, "\n") && isHostname(address[:len(address)-1]) {
 		return address, port, true
 	}
@@ -100,7 +99,7 @@ func parseAddress(address string) (host, port string, ok bool) {
 // of word characters, '-' and ranges, not ending in '_' or '-'.
 func isHostname(s string) bool {
 	for _, label := range strings.Split(s, ".") {
-		if !reLabel.MatchString(label) || strings.HasSuffix(label, "_") || strings.HasSuffix(label, "-") {
+		if !reLabel().MatchString(label) || strings.HasSuffix(label, "_") || strings.HasSuffix(label, "-") {
 			return false
 		}
 	}

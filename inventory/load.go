@@ -1,6 +1,7 @@
 package inventory
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -133,6 +134,7 @@ type SourceError struct {
 	Errs   []error
 }
 
+// Error lists the plugin errors, most useful first.
 func (e *SourceError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s: cannot parse inventory source", e.Source)
@@ -182,7 +184,7 @@ func loadFile(inv *model.Inventory, path string) error {
 		return errVaultFile(path)
 	}
 	var tries []attempt
-	if st.Mode()&0o111 != 0 || strings.HasPrefix(string(data), "#!") {
+	if st.Mode()&0o111 != 0 || bytes.HasPrefix(data, []byte("#!")) {
 		ran, err := runScriptSource(inv, path)
 		if err == nil {
 			return nil
@@ -200,20 +202,21 @@ func loadFile(inv *model.Inventory, path string) error {
 			return nil
 		}
 		useful := 0 // below INI's: the file is probably not meant as YAML
-		if structural || ext != "" || looksLikeYAML(data) {
+		first := firstSignificantLine(data)
+		if structural || reYAMLish.MatchString(first) || ext != "" && !reINISection.MatchString(first) {
 			useful = 2
 		}
 		tries = append(tries, attempt{fmt.Errorf("as YAML: %w", err), useful})
 	}
-	if err := ParseINI(inv, path, data); err == nil {
+	err = ParseINI(inv, path, data)
+	if err == nil {
 		return nil
-	} else {
-		useful := 1
-		if ext == ".toml" {
-			useful = 0
-		}
-		tries = append(tries, attempt{fmt.Errorf("as INI: %w", err), useful})
 	}
+	useful := 1
+	if ext == ".toml" {
+		useful = 0
+	}
+	tries = append(tries, attempt{fmt.Errorf("as INI: %w", err), useful})
 	if ext == ".toml" {
 		tries = append(tries, attempt{errors.New("as TOML: kook does not read TOML inventories"), 1})
 	}
@@ -236,18 +239,22 @@ func newSourceError(path string, tries []attempt) error {
 // marker, or a key followed by ':' and space or end of line.
 var reYAMLish = regexp.MustCompile(`^(?:---|%YAML|[^\s=\[#;][^=]*:(?:\s.*)?$|- )`)
 
-// looksLikeYAML tells, for a file with no extension that neither plugin
-// could parse, whether the YAML error is the one to show first.
-func looksLikeYAML(data []byte) bool {
+// reINISection matches an INI section header.
+var reINISection = regexp.MustCompile(`^\[[^\[\],]+\]\s*(?:[#;].*)?$`)
+
+// firstSignificantLine is the first line that is not blank or a comment;
+// for a source that neither YAML nor INI could parse, it tells which of the
+// two errors to show first.
+func firstSignificantLine(data []byte) string {
 	for _, line := range strings.Split(string(data), "\n") {
 		line = strings.TrimRight(line, "\r")
 		t := strings.TrimSpace(line)
 		if t == "" || strings.HasPrefix(t, "#") || strings.HasPrefix(t, ";") {
 			continue
 		}
-		return reYAMLish.MatchString(line)
+		return line
 	}
-	return false
+	return ""
 }
 
 // parseHostList is the host_list plugin: "a,b:2222" adds hosts to

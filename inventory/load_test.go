@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-
 )
 
 // oracleFixtures returns the fixture sources compared with Ansible: every
@@ -217,5 +216,19 @@ func TestLoadEmptySourceSkipped(t *testing.T) {
 	inv, err := Load("", "testdata/yaml/noext")
 	if err != nil || inv.Host("a") == nil {
 		t.Fatalf("Load = %v", err)
+	}
+}
+
+// TestLoadINIInYAMLFile: an INI file named .yml that INI cannot parse
+// either gets the INI error first.
+func TestLoadINIInYAMLFile(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "hosts.yml")
+	if err := os.WriteFile(p, []byte("# hosts\n[web]\nh1 a=1\n[web:oops]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Load(p)
+	var se *SourceError
+	if !errors.As(err, &se) || !strings.HasPrefix(se.Errs[0].Error(), "as INI: "+p+":4:") {
+		t.Fatalf("err = %v, want the INI error (line 4) first", err)
 	}
 }

@@ -69,24 +69,20 @@ type oracleResult struct {
 }
 
 // oracleKey identifies an oracle answer by its inputs: the mode, the
-// ansible-core release, and every file (name, mode, content) under each
-// source's directory.
+// ansible-core release, and every file (name, mode, content) Ansible may
+// read for the sources: a directory source whole, a file source with the
+// group_vars/ and host_vars/ beside it.
 func oracleKey(mode string, sources []string) string {
 	h := sha256.New()
-	fmt.Fprintf(h, "v1\x00%s\x00%s\x00", mode, oracleDumpPy)
+	fmt.Fprintf(h, "v2\x00%s\x00%s\x00", mode, oracleDumpPy)
 	release, _ := os.ReadFile("/usr/lib/python3/dist-packages/ansible/release.py")
 	h.Write(release)
-	for _, src := range sources {
-		fmt.Fprintf(h, "\x00src %s\x00", src)
-		root := src
-		if st, err := os.Stat(src); err != nil || !st.IsDir() {
-			root = filepath.Dir(src)
-		}
+	hashTree := func(root string) {
 		_ = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 			if err != nil {
 				return nil
 			}
-			info, err := d.Info()
+			info, err := os.Stat(p) // follow links, as Ansible does
 			if err != nil {
 				return nil
 			}
@@ -97,6 +93,16 @@ func oracleKey(mode string, sources []string) string {
 			}
 			return nil
 		})
+	}
+	for _, src := range sources {
+		fmt.Fprintf(h, "\x00src %s\x00", src)
+		if st, err := os.Stat(src); err == nil && st.IsDir() {
+			hashTree(src)
+			continue
+		}
+		hashTree(src)
+		hashTree(filepath.Join(filepath.Dir(src), "group_vars"))
+		hashTree(filepath.Join(filepath.Dir(src), "host_vars"))
 	}
 	return hex.EncodeToString(h.Sum(nil))
 }

@@ -21,9 +21,9 @@ var (
 	// comma nor the shape of an address: runs of anything but whitespace,
 	// ':' and brackets, or whole bracketed expressions. Python's \s is
 	// Unicode's, hence the explicit class.
-	patToken = regexp.MustCompile(`(?:[^` + patSpaceClass + `:\[\]]|\[[^\]]*\])+`)
+	patToken = lazyRegexp(`(?:[^` + patSpaceClass + `:\[\]]|\[[^\]]*\])+`)
 	// patSubscript is manager.py's PATTERN_WITH_SUBSCRIPT.
-	patSubscript = regexp.MustCompile(`^(.+)\[(?:(-?[0-9]+)|([0-9]+)([:-])([0-9]*))\]\n?$`)
+	patSubscript = lazyRegexp(`^(.+)\[(?:(-?[0-9]+)|([0-9]+)([:-])([0-9]*))\]\n?$`)
 )
 
 // patSpaceClass is Python's str.isspace as the body of a character class.
@@ -210,7 +210,7 @@ func patSplit(pattern string) []string {
 	} else if _, _, ok := parseAddress(pattern); ok {
 		parts = []string{pattern}
 	} else {
-		parts = patToken.FindAllString(pattern, -1)
+		parts = patToken().FindAllString(pattern, -1)
 	}
 	out := parts[:0]
 	for _, p := range parts {
@@ -359,7 +359,7 @@ func patSplitSubscript(pattern string) (string, patSub) {
 	if pattern[0] == '~' {
 		return pattern, patSub{}
 	}
-	m := patSubscript.FindStringSubmatch(pattern)
+	m := patSubscript().FindStringSubmatch(pattern)
 	if m == nil {
 		return pattern, patSub{}
 	}

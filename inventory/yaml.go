@@ -44,8 +44,13 @@ func parseYAMLSource(inv *model.Inventory, file string, data []byte) (structural
 }
 
 type yamlParser struct {
-	src sourceSet
+	src   sourceSet
+	depth int
 }
+
+// maxGroupDepth stands for Python's recursion limit, which a group that is
+// its own child (through an alias) runs into.
+const maxGroupDepth = 500
 
 func (p *yamlParser) parse(data any) error {
 	m, ok := data.(*pdict)
@@ -81,6 +86,10 @@ func (p *yamlParser) group(key, data any, line int) (any, error) {
 	if m == nil {
 		return name, nil
 	}
+	if p.depth++; p.depth > maxGroupDepth {
+		return nil, errorf(p.src.file, line, "group %q: children nested too deeply (maximum recursion depth exceeded)", name)
+	}
+	defer func() { p.depth-- }()
 	for _, section := range []string{"vars", "children", "hosts"} {
 		v, ok := m.get(section)
 		if !ok {

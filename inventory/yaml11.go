@@ -11,7 +11,6 @@ import (
 	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
-
 )
 
 // This file loads YAML the way Ansible's AnsibleLoader does: libyaml parses
@@ -54,10 +53,10 @@ type yamlDoc struct {
 	src      []byte
 	lines    []int // byte offset of each line start, for the "!" check
 	tags     map[*yaml.Node]string
-	cache    map[*yaml.Node]any  // constructed_objects
-	building map[*yaml.Node]bool // recursive_objects
+	cache    map[*yaml.Node]any       // constructed_objects
+	building map[*yaml.Node]bool      // recursive_objects
 	values   map[*yaml.Node]*pairList // a mapping node's node.value
-	queue    []func() error // state_generators
+	queue    []func() error           // state_generators
 	conv     *pconverter
 }
 
@@ -70,34 +69,35 @@ func decodeYAML(file string, data []byte) (v any, err error) {
 			v, err = nil, errorf(file, 0, "yaml: %v", r)
 		}
 	}()
-	dec := yaml.NewDecoder(bytes.NewReader(acceptYAML12(data)))
-	var root yaml.Node
-	if err := dec.Decode(&root); err != nil {
-		if err == io.EOF {
-			return nil, nil // an empty stream is None
+	src := acceptYAML12(data)
+	root, err := parseSingleDocument(file, src)
+	// libyaml knows the escape "\/" in double-quoted scalars, yaml.v3 does
+	// not: rewrite it, one scalar per round, as "\x2F".
+	for round := 0; err != nil && strings.Contains(err.Error(), "found unknown escape character") && round < 1000; round++ {
+		var pe *ParseError
+		errors.As(err, &pe)
+		fixed, ok := rewriteSlashEscape(src, pe.Line)
+		if !ok {
+			break
 		}
-		return nil, yamlError(file, err)
+		src = fixed
+		root, err = parseSingleDocument(file, src)
 	}
-	var next yaml.Node
-	if err := dec.Decode(&next); err != io.EOF {
-		line := next.Line
-		if err != nil {
-			return nil, yamlError(file, err)
-		}
-		return nil, errorf(file, line, "expected a single document in the stream, but found another document")
+	if err != nil || root == nil {
+		return nil, err
 	}
 	d := &yamlDoc{
-		file: file, src: data,
+		file: file, src: src,
 		tags:     map[*yaml.Node]string{},
 		cache:    map[*yaml.Node]any{},
 		building: map[*yaml.Node]bool{},
 		values:   map[*yaml.Node]*pairList{},
 	}
-	if err := d.checkAnchors(&root, map[string]int{}); err != nil {
+	if err := d.checkAnchors(root, map[string]int{}); err != nil {
 		return nil, err
 	}
 	d.conv = newPConverter(pbudget(data))
-	body := &root
+	body := root
 	if root.Kind == yaml.DocumentNode {
 		if len(root.Content) == 0 {
 			return nil, nil
@@ -118,6 +118,68 @@ func decodeYAML(file string, data []byte) (v any, err error) {
 		return nil, err
 	}
 	return v, nil
+}
+
+// parseSingleDocument parses the one document of a stream, as PyYAML's
+// get_single_node; nil for an empty stream.
+func parseSingleDocument(file string, src []byte) (*yaml.Node, error) {
+	dec := yaml.NewDecoder(bytes.NewReader(src))
+	var root yaml.Node
+	if err := dec.Decode(&root); err != nil {
+		if err == io.EOF {
+			return nil, nil // an empty stream is None
+		}
+		return nil, yamlError(file, err)
+	}
+	var next yaml.Node
+	if err := dec.Decode(&next); err != io.EOF {
+		if err != nil {
+			return nil, yamlError(file, err)
+		}
+		return nil, errorf(file, next.Line, "expected a single document in the stream, but found another document")
+	}
+	return &root, nil
+}
+
+// rewriteSlashEscape finds, from the given line (where yaml.v3 says the
+// failing scalar starts; 0 for the first line), the first double-quoted
+// scalar holding the escape \/ and rewrites its every \/ as \x2F. Lines
+// do not move; columns after it on its first line do.
+func rewriteSlashEscape(src []byte, line int) ([]byte, bool) {
+	start := 0
+	for l := 1; l < line && start < len(src); l++ {
+		i := bytes.IndexByte(src[start:], '\n')
+		if i < 0 {
+			return nil, false
+		}
+		start += i + 1
+	}
+	for q := start; q < len(src) && src[q] != '\n'; q++ {
+		if src[q] != '"' {
+			continue
+		}
+		var out []byte
+		found := false
+		i := q + 1
+		for ; i < len(src) && src[i] != '"'; i++ {
+			if src[i] == '\\' && i+1 < len(src) {
+				if src[i+1] == '/' {
+					out = append(out, `\x2F`...)
+					found = true
+				} else {
+					out = append(out, src[i], src[i+1])
+				}
+				i++
+				continue
+			}
+			out = append(out, src[i])
+		}
+		if found && i < len(src) {
+			fixed := append(append(append([]byte(nil), src[:q+1]...), out...), src[i:]...)
+			return fixed, true
+		}
+	}
+	return nil, false
 }
 
 // acceptYAML12 rewrites "%YAML 1.2" directives as "%YAML 1.1": libyaml

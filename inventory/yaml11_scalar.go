@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"math"
 	"math/big"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -45,33 +44,33 @@ const (
 // The implicit resolvers, transcribed from PyYAML (re.X whitespace removed).
 // Python's `$` also matches before a final newline, hence `\n?$`.
 var (
-	reY11Bool  = regexp.MustCompile(`^(?:yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)\n?$`)
-	reY11Float = regexp.MustCompile(`^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?` +
+	reY11Bool  = lazyRegexp(`^(?:yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)\n?$`)
+	reY11Float = lazyRegexp(`^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?` +
 		`|\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?` +
 		`|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*` +
 		`|[-+]?\.(?:inf|Inf|INF)` +
 		`|\.(?:nan|NaN|NAN))\n?$`)
-	reY11Int = regexp.MustCompile(`^(?:[-+]?0b[0-1_]+` +
+	reY11Int = lazyRegexp(`^(?:[-+]?0b[0-1_]+` +
 		`|[-+]?0[0-7_]+` +
 		`|[-+]?(?:0|[1-9][0-9_]*)` +
 		`|[-+]?0x[0-9a-fA-F_]+` +
 		`|[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+)\n?$`)
-	reY11Merge     = regexp.MustCompile(`^(?:<<)\n?$`)
-	reY11Null      = regexp.MustCompile(`^(?:~|null|Null|NULL|)\n?$`)
-	reY11Timestamp = regexp.MustCompile(`^(?:[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]` +
+	reY11Merge     = lazyRegexp(`^(?:<<)\n?$`)
+	reY11Null      = lazyRegexp(`^(?:~|null|Null|NULL|)\n?$`)
+	reY11Timestamp = lazyRegexp(`^(?:[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]` +
 		`|[0-9][0-9][0-9][0-9]-[0-9][0-9]?-[0-9][0-9]?` +
 		`(?:[Tt]|[ \t]+)[0-9][0-9]?:[0-9][0-9]:[0-9][0-9](?:\.[0-9]*)?` +
 		`(?:[ \t]*(?:Z|[-+][0-9][0-9]?(?::[0-9][0-9])?))?)\n?$`)
-	reY11Value = regexp.MustCompile(`^(?:=)\n?$`)
+	reY11Value = lazyRegexp(`^(?:=)\n?$`)
 
 	// SafeConstructor.timestamp_regexp, which construction matches.
-	reY11TimestampParts = regexp.MustCompile(`^([0-9][0-9][0-9][0-9])-([0-9][0-9]?)-([0-9][0-9]?)` +
+	reY11TimestampParts = lazyRegexp(`^([0-9][0-9][0-9][0-9])-([0-9][0-9]?)-([0-9][0-9]?)` +
 		`(?:(?:[Tt]|[ \t]+)([0-9][0-9]?):([0-9][0-9]):([0-9][0-9])(?:\.([0-9]*))?` +
 		`(?:[ \t]*(Z|([-+])([0-9][0-9]?)(?::([0-9][0-9]))?))?)?\n?$`)
 
 	// What Python's float() accepts once PyYAML has lowercased the text,
 	// removed '_' and the leading sign.
-	reY11PyFloat = regexp.MustCompile(`^[-+]?(?:[0-9]+\.?[0-9]*(?:e[-+]?[0-9]+)?|\.[0-9]+(?:e[-+]?[0-9]+)?|inf|infinity|nan)$`)
+	reY11PyFloat = lazyRegexp(`^[-+]?(?:[0-9]+\.?[0-9]*(?:e[-+]?[0-9]+)?|\.[0-9]+(?:e[-+]?[0-9]+)?|inf|infinity|nan)$`)
 )
 
 // y11ResolveImplicit is Resolver.resolve for a plain scalar: the resolvers
@@ -82,19 +81,19 @@ func y11ResolveImplicit(v string) string {
 	}
 	c := v[0]
 	switch {
-	case strings.IndexByte("yYnNtTfFoO", c) >= 0 && reY11Bool.MatchString(v):
+	case strings.IndexByte("yYnNtTfFoO", c) >= 0 && reY11Bool().MatchString(v):
 		return ytagBool
-	case strings.IndexByte("-+0123456789.", c) >= 0 && reY11Float.MatchString(v):
+	case strings.IndexByte("-+0123456789.", c) >= 0 && reY11Float().MatchString(v):
 		return ytagFloat
-	case strings.IndexByte("-+0123456789", c) >= 0 && reY11Int.MatchString(v):
+	case strings.IndexByte("-+0123456789", c) >= 0 && reY11Int().MatchString(v):
 		return ytagInt
-	case c == '<' && reY11Merge.MatchString(v):
+	case c == '<' && reY11Merge().MatchString(v):
 		return ytagMerge
-	case strings.IndexByte("~nN", c) >= 0 && reY11Null.MatchString(v):
+	case strings.IndexByte("~nN", c) >= 0 && reY11Null().MatchString(v):
 		return ytagNull
-	case c >= '0' && c <= '9' && reY11Timestamp.MatchString(v):
+	case c >= '0' && c <= '9' && reY11Timestamp().MatchString(v):
 		return ytagTimestamp
-	case c == '=' && reY11Value.MatchString(v):
+	case c == '=' && reY11Value().MatchString(v):
 		return ytagValue
 	}
 	return ytagStr
@@ -238,7 +237,7 @@ func constructFloat(v string) (any, error) {
 // surrounding whitespace allowed, out-of-range values become inf or 0.
 func pfloat(s string) (float64, error) {
 	t := strings.ToLower(strings.TrimFunc(s, unicode.IsSpace))
-	if !reY11PyFloat.MatchString(t) {
+	if !reY11PyFloat().MatchString(t) {
 		return 0, fmt.Errorf("could not convert string to float: %q", s)
 	}
 	f, err := strconv.ParseFloat(t, 64)
@@ -251,7 +250,7 @@ func pfloat(s string) (float64, error) {
 // constructTimestamp is SafeConstructor.construct_yaml_timestamp followed by
 // isoformat(), which is how Ansible's JSON encoder prints dates.
 func constructTimestamp(v string) (any, error) {
-	m := reY11TimestampParts.FindStringSubmatch(v)
+	m := reY11TimestampParts().FindStringSubmatch(v)
 	if m == nil {
 		return nil, fmt.Errorf("%q is not a timestamp", v)
 	}

@@ -94,6 +94,7 @@ var yaml11Tests = []struct {
 	{name: "literal block", in: "v: |\n  a\n  b\n", want: "{\"v\": \"a\\nb\\n\"}"},
 	{name: "folded block", in: "v: >\n  a\n  b\n", want: "{\"v\": \"a b\\n\"}"},
 	{name: "double quoted escapes", in: "v: \"\\x41\\u00e9\\N\\_\\e\\t\"", want: "{\"v\": \"A\u00e9\u0085\u00a0\\u001b\\t\"}"},
+	{name: "slash escape", in: "v: [\"a\\/b\", 'c\\/d', e\\/f, \"g\\\\/h\"]", want: "{\"v\": [\"a/b\", \"c\\\\/d\", \"e\\\\/f\", \"g\\\\/h\"]}"},
 	{name: "omap", in: "v: !!omap [a: 1, b: 2]", want: "{\"v\": [[\"a\", 1], [\"b\", 2]]}"},
 	{name: "pairs", in: "v: !!pairs [a: 1, a: 2]", want: "{\"v\": [[\"a\", 1], [\"a\", 2]]}"},
 	{name: "unsafe string", in: "v: !unsafe '{{ x }}'", want: "{\"v\": {\"__ansible_unsafe\": \"{{ x }}\"}}"},

@@ -359,7 +359,12 @@ func pick(level VarLevel, fileVars Map, key string) VarLevel {
 	return level
 }
 
+// setVar sets a var; setting the value it has changes nothing, not even
+// its provenance.
 func setVar(m *Map, sources map[string]string, e Entry) {
+	if old, ok := m.Get(e.Key); ok && EqualOrdered(old, e.Value) {
+		return
+	}
 	m.Set(e.Key, CloneValue(e.Value))
 	delete(sources, e.Key)
 }

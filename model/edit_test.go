@@ -178,6 +178,19 @@ func TestVarLevels(t *testing.T) {
 	if _, ok := h.FileVarSources["b"]; ok {
 		t.Error("provenance of a replaced file value kept")
 	}
+	// Setting the current value keeps the provenance: nothing changed.
+	before := inv.Clone()
+	if err := inv.SetHostVars("h", model.LevelAuto, model.Map{{Key: "b", Value: int64(20)}}); err != nil {
+		t.Fatal(err)
+	}
+	h.FileVarSources = map[string]string{"b": "host_vars/h.yml:1"}
+	before.Host("h").FileVarSources = map[string]string{"b": "host_vars/h.yml:1"}
+	if err := inv.SetHostVars("h", model.LevelAuto, model.Map{{Key: "b", Value: int64(20)}}); err != nil {
+		t.Fatal(err)
+	}
+	if !model.EqualInventories(before, inv) {
+		t.Error("setting a var to its value changed the inventory")
+	}
 	// Unset at one level leaves the other; auto removes both.
 	if err := inv.UnsetHostVars("h", model.LevelFile, []string{"b"}); err != nil {
 		t.Fatal(err)

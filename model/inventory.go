@@ -235,9 +235,18 @@ func (inv *Inventory) Reconcile() {
 				inOther = true
 			}
 		}
-		if inUngrouped && inOther {
+		switch {
+		case inUngrouped && inOther:
 			leave[h.Name] = true
-		} else if !inUngrouped && !inOther {
+		case !inUngrouped && !inOther && inv.Group(h.Name) != nil:
+			// Ansible's add_child('ungrouped', name) looks the name up
+			// among groups first: the group of that name becomes the
+			// child, and the host stays out of 'ungrouped'. A cycle this
+			// makes is reported by Validate, as Ansible fails on it.
+			if !contains(ungrouped.Children, h.Name) {
+				ungrouped.Children = append(ungrouped.Children, h.Name)
+			}
+		case !inUngrouped && !inOther:
 			ungrouped.Hosts = append(ungrouped.Hosts, h.Name)
 		}
 	}

@@ -107,14 +107,22 @@ func TestForkServerMatchesExec(t *testing.T) {
 	}
 }
 
-// Expected: ansible-inventory -i internal/parity/testdata/depth/hosts --list,
-// and the INI file itself for creation order, levels and priorities.
-func TestDump(t *testing.T) {
+// Expected: the INI file internal/parity/testdata/depth/hosts itself for
+// creation order, levels and priorities; ansible all --list-hosts for the
+// host list.
+func TestInspect(t *testing.T) {
 	src, err := filepath.Abs(filepath.Join("..", "parity", "testdata", "depth", "hosts"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	inv := Dump(t, src)
+	ins, r := Inspect(t, src)
+	if ins == nil {
+		t.Fatalf("%v", r)
+	}
+	if want := ListHosts(t, "all", src); !slices.Equal(ins.AllHosts, want) || !slices.Equal(want, []string{"h"}) {
+		t.Errorf("AllHosts = %q, ansible all --list-hosts gives %q, want [h]", ins.AllHosts, want)
+	}
+	inv := ins.Inventory
 	var groups []string
 	for _, g := range inv.Groups {
 		groups = append(groups, g.Name)

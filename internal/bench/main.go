@@ -96,9 +96,12 @@ type bench struct {
 	bin      string // holds kook-import and kook-inventory
 	empty    string // an empty directory for Ansible to run in
 	zk       *server
-	features struct{ readEntities, limit bool }
-	machine  machine
-	results  []*sizeResult
+	features struct {
+		slowPath string // the environment setting for it, "" if not built in
+		limit    bool
+	}
+	machine machine
+	results []*sizeResult
 }
 
 func run(ctx context.Context, cfg config) (err error) {
@@ -181,7 +184,12 @@ func (b *bench) binaries(ctx context.Context) error {
 	}
 	// The environment variable names are string constants in a binary
 	// that reads them; absent, the feature is not built in.
-	b.features.readEntities = strings.Contains(string(exe), "KOOK_READ")
+	switch {
+	case strings.Contains(string(exe), "KOOK_READ_ENTITIES"):
+		b.features.slowPath = "KOOK_READ_ENTITIES=true"
+	case strings.Contains(string(exe), "KOOK_READ"):
+		b.features.slowPath = "KOOK_READ=entities"
+	}
 	b.features.limit = strings.Contains(string(exe), "KOOK_LIMIT")
 	return nil
 }

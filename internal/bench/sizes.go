@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/kook-project/kook/internal/ansibletest"
@@ -18,6 +19,7 @@ const (
 	rowImportAgain = "import-again"
 	rowListFast    = "list-fast"
 	rowListSlow    = "list-slow"
+	rowListLimit   = "list-limit"
 	rowCat         = "cat"
 	rowHost        = "host"
 	rowTrue        = "true"
@@ -194,8 +196,9 @@ func (b *bench) timed(ctx context.Context, r *sizeResult, key, what string, c co
 	return out.Bytes(), nil
 }
 
-// reads measures kook-inventory --list (both paths), cat of the same JSON,
-// --host, and /bin/true. It returns the --list output.
+// reads measures kook-inventory --list (fast path, slow path, with
+// KOOK_LIMIT), cat of the same JSON, --host, and /bin/true. It returns the
+// --list output.
 func (b *bench) reads(ctx context.Context, r *sizeResult, root string) ([]byte, error) {
 	inv := filepath.Join(b.bin, "kook-inventory")
 	env := kookEnv("KOOK_ZK="+b.zk.addr, "KOOK_ROOT="+root)
@@ -205,13 +208,28 @@ func (b *bench) reads(ctx context.Context, r *sizeResult, root string) ([]byte, 
 	}
 	r.listBytes = len(list)
 
-	if !b.features.readEntities {
-		r.row(rowListSlow).note = "n/a (KOOK_READ not implemented)"
+	if b.features.slowPath == "" {
+		r.row(rowListSlow).note = "n/a (slow path not implemented)"
 	} else {
-		slow, err := b.timed(ctx, r, rowListSlow, "kook-inventory --list, KOOK_READ=entities",
-			command{path: inv, args: []string{"--list"}, env: append(env, "KOOK_READ=entities")})
+		slow, err := b.timed(ctx, r, rowListSlow, "kook-inventory --list, "+b.features.slowPath,
+			command{path: inv, args: []string{"--list"}, env: slices.Concat(env, []string{b.features.slowPath})})
 		if err == nil {
-			r.checkf("`--list` with KOOK_READ=entities: %s the fast path's output", sameBytes(slow, list))
+			r.checkf("`--list` with %s: %s the fast path's output", b.features.slowPath, sameBytes(slow, list))
+		}
+	}
+
+	if !b.features.limit {
+		r.row(rowListLimit).note = "n/a (KOOK_LIMIT not implemented)"
+	} else {
+		limited, err := b.timed(ctx, r, rowListLimit, "kook-inventory --list, KOOK_LIMIT",
+			command{path: inv, args: []string{"--list"}, env: slices.Concat(env, []string{"KOOK_LIMIT=" + gen.CanaryGroup})})
+		if err == nil {
+			hv, err := hostvars(limited)
+			if err != nil {
+				r.checkf("`--list` with KOOK_LIMIT: %v", err)
+			} else {
+				r.checkf("`--list` with KOOK_LIMIT=%s: %d hosts, %s", gen.CanaryGroup, len(hv), mib(float64(len(limited))))
+			}
 		}
 	}
 
@@ -270,7 +288,7 @@ func (b *bench) ansibleRows(ctx context.Context, r *sizeResult, root, dir string
 		return
 	}
 	limited, err := b.ansible(ctx, r, rowAnsibleLim, "-i kook-inventory, KOOK_LIMIT", command{path: "ansible-inventory",
-		args: []string{"-i", inv, "--list"}, env: append(env, "KOOK_LIMIT="+gen.CanaryGroup), dir: b.empty})
+		args: []string{"-i", inv, "--list"}, env: slices.Concat(env, []string{"KOOK_LIMIT=" + gen.CanaryGroup}), dir: b.empty})
 	if err == nil {
 		n, verdict := checkLimit(ini, limited)
 		r.limitHosts = n

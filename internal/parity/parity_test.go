@@ -1,8 +1,6 @@
 package parity_test
 
 import (
-	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/kook-project/kook/internal/ansibletest"
@@ -28,7 +26,7 @@ func TestParity(t *testing.T) {
 			t.Parallel()
 			exp := parity.Oracle(t, src.Path)
 			inv, err := inventory.Load(src.Path)
-			if why := unsupported(src.Path); why != "" {
+			if why := parity.Unsupported(src.Path); why != "" {
 				if exp.Rejected() {
 					t.Fatalf("listed as unsupported (%s), but Ansible rejects it too: drop it from the list", why)
 				}
@@ -67,28 +65,4 @@ func TestParity(t *testing.T) {
 			}
 		})
 	}
-}
-
-// Unsupported lists, by the end of their path, sources that Ansible reads
-// but kook refuses on purpose, and why; inventory.Load must fail on them.
-// Any source below a directory named "unsupported" counts too.
-var Unsupported = map[string]string{
-	"ansible-core-tests/ansible-inventory/files/valid_sample.toml": "TOML inventories are not read",
-	"ansible-core-tests/inventory/1/2/inventory.yml":               "inventory plugin configuration (constructed), not a static inventory",
-	"inventory/testdata/yaml/bad/recursive.yml":                     "a recursive alias has no JSON form",
-	"inventory/testdata/yaml/bad/binary.yml":                        "a !!binary value has no JSON form",
-	"inventory/testdata/yaml/bad/date_key.yml":                      "a date as a mapping key has no JSON form",
-}
-
-func unsupported(path string) string {
-	path = filepath.ToSlash(path)
-	if strings.Contains(path, "/unsupported/") {
-		return "in a directory of unsupported sources"
-	}
-	for suffix, why := range Unsupported {
-		if strings.HasSuffix(path, "/"+suffix) {
-			return why
-		}
-	}
-	return ""
 }

@@ -52,7 +52,8 @@ func Roots(t testing.TB) map[string]string {
 //
 //   - every regular file, except hidden ones (a path element starting with
 //     '.'), files below a group_vars/ or host_vars/ directory (vars, not
-//     inventories), helper scripts and notes (.py, .sh, .md, .txt), and
+//     inventories) or below the root's fuzz/ directory (Go fuzz corpora),
+//     helper scripts and notes (.py, .sh, .md, .txt), and
 //     expected-output files: a file ending .json, .out,
 //     .err, .golden or .want whose name, less that extension, is another
 //     file's name less its extension in the same directory (hosts.ini and
@@ -107,8 +108,8 @@ func walk(t testing.TB, rootName, root string) []Source {
 			return nil
 		}
 		if d.IsDir() {
-			if name == "group_vars" || name == "host_vars" {
-				return filepath.SkipDir
+			if name == "group_vars" || name == "host_vars" || (name == "fuzz" && filepath.Dir(path) == root) {
+				return filepath.SkipDir // vars, or Go's fuzz corpora (testdata/fuzz/FuzzXxx)
 			}
 			if path != root && (isDir(filepath.Join(path, "group_vars")) || isDir(filepath.Join(path, "host_vars"))) {
 				add(path)

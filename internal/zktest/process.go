@@ -51,7 +51,10 @@ const (
 	notInstalled = "ZooKeeper is not installed: run `make test`, which installs it " +
 		"(or: apt-get update && apt-get install -y zookeeper)"
 
-	readyTimeout = 30 * time.Second
+	// readyTimeout is generous: on a loaded 2-core machine a JVM took 16 s
+	// to serve and an ensemble over 30 s. A healthy start returns as soon as
+	// it serves, and a broken one usually exits, which ends the wait at once.
+	readyTimeout = 60 * time.Second
 	stopGrace    = 5 * time.Second
 	pollInterval = 25 * time.Millisecond
 	startTries   = 3
