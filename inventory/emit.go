@@ -113,6 +113,22 @@ func Host(inv *model.Inventory, name string) []byte {
 	return append(model.AppendJSON(nil, e.hostVars(h, e.m.set(name)), false), '\n')
 }
 
+// EachHost calls fn, for every host in order, with what Host returns for
+// it. It is the batch form of Host: the store materializes every host's
+// --host output this way on each write. fn must not keep vars.
+func EachHost(inv *model.Inventory, fn func(name string, vars []byte)) {
+	e := newEmitter(inv)
+	var buf []byte
+	for i, h := range inv.Hosts {
+		if _, isGroup := e.m.index[h.Name]; isGroup {
+			fn(h.Name, []byte("{}\n"))
+			continue
+		}
+		buf = append(model.AppendJSON(buf[:0], e.hostVars(h, e.m.setAt(i)), false), '\n')
+		fn(h.Name, buf)
+	}
+}
+
 type emitter struct {
 	inv       *model.Inventory
 	m         *Merger

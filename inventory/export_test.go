@@ -169,12 +169,7 @@ var exportErrors = map[string]string{
 // parseDiffers names sources that kook's Load reads differently from
 // Ansible (TestParity fails on them), so that an export of kook's reading
 // cannot match Ansible's reading of the source.
-var parseDiffers = map[string]string{
-	// A host named like a group and in no group: Ansible's reconciliation
-	// means to put the host in 'ungrouped' but adds the group (add_child
-	// looks groups up first); kook's model.Reconcile adds the host.
-	"inventory/yaml/same_name.yml": "host named like a group",
-}
+var parseDiffers = map[string]string{}
 
 // tricky returns an inventory whose names and values probe what INI and
 // YAML can and cannot write.

@@ -208,21 +208,12 @@ type yamlEntry struct {
 func renderYAML(inv *model.Inventory) ([]byte, error) {
 	ungrouped := inv.Group("ungrouped")
 	top, first := yamlNested(inv)
-	if top == nil {
+	natural := yamlHosts(top)
+	// In the nested layout 'all''s own hosts come before 'ungrouped': it
+	// serves only if they need no hosts created before them.
+	if top == nil || len(inv.Group("all").Hosts) > 0 && len(hostPrefix(inv.Hosts, natural)) > 0 {
 		top, first = yamlFlat(inv)
-	}
-	var natural []string
-	var walk func(e *yamlEntry)
-	walk = func(e *yamlEntry) {
-		if e.data {
-			natural = append(natural, e.hosts...)
-		}
-		for _, c := range e.children {
-			walk(c)
-		}
-	}
-	for _, e := range top {
-		walk(e)
+		natural = yamlHosts(top)
 	}
 	// A host in no group but 'all' cannot be created early through
 	// 'ungrouped': it is created where 'all' lists it (Export notes it).
@@ -235,7 +226,7 @@ func renderYAML(inv *model.Inventory) ([]byte, error) {
 	}
 	first.hosts = append(prefix, withoutNames(ungrouped.Hosts, prefix)...)
 
-	w := &yamlWriter{inv: inv, seen: map[string]bool{}, bare: laterMentioned(inv, prefix, natural[len(ungrouped.Hosts):]), skip: first}
+	w := &yamlWriter{inv: inv, seen: map[string]bool{}, bare: laterMentioned(inv, prefix, withoutNames(natural, ungrouped.Hosts)), skip: first}
 	doc := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
 	for _, e := range top {
 		if e == w.skip && e.empty() {
@@ -248,6 +239,24 @@ func renderYAML(inv *model.Inventory) ([]byte, error) {
 		doc.Content = append(doc.Content, k, n)
 	}
 	return w.y.encode(doc)
+}
+
+// yamlHosts lists the hosts a document mentions with data, in order.
+func yamlHosts(top []*yamlEntry) []string {
+	var out []string
+	var walk func(e *yamlEntry)
+	walk = func(e *yamlEntry) {
+		if e.data {
+			out = append(out, e.hosts...)
+		}
+		for _, c := range e.children {
+			walk(c)
+		}
+	}
+	for _, e := range top {
+		walk(e)
+	}
+	return out
 }
 
 // yamlGroup is the entry of a group holding its hosts and vars.
@@ -296,7 +305,7 @@ func yamlTree(inv *model.Inventory, withData func(name string) bool) []*yamlEntr
 // would not create the groups in order or could not put those hosts first.
 func yamlNested(inv *model.Inventory) ([]*yamlEntry, *yamlEntry) {
 	all := inv.Group("all")
-	if len(all.Hosts) > 0 || len(all.Children) == 0 || all.Children[0] != "ungrouped" {
+	if len(all.Children) == 0 || all.Children[0] != "ungrouped" {
 		return nil, nil
 	}
 	root := yamlGroup(all)

@@ -39,6 +39,12 @@ func Load(sources ...string) (*model.Inventory, error) {
 		}
 	}
 	inv.Reconcile()
+	// Ansible's reconcile fails on a cycle that only it creates, such as
+	// [g:children] naming 'all'; Validate reports it, with the rest of the
+	// invariants a stored inventory keeps.
+	if err := inv.Validate(); err != nil {
+		return nil, fmt.Errorf("%s: %w", strings.Join(sources, ", "), err)
+	}
 	for _, src := range sources {
 		dir, ok := varsDirOf(src)
 		if !ok {

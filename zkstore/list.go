@@ -1,7 +1,9 @@
 package zkstore
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/kook-project/kook/inventory"
@@ -39,6 +41,9 @@ func (s *Store) ListJSON(ctx context.Context, opts ReadOptions) ([]byte, error) 
 // in --list's _meta.hostvars, {} for a host kook does not know (what the
 // script protocol expects).
 func (s *Store) HostJSON(ctx context.Context, name string, opts ReadOptions) ([]byte, error) {
+	if opts.Limit == "" && !opts.FromEntities {
+		return s.hostFromBucket(ctx, name)
+	}
 	inv, err := s.read(ctx, opts)
 	if err != nil {
 		return nil, err
@@ -66,4 +71,34 @@ func (s *Store) read(ctx context.Context, opts ReadOptions) (*model.Inventory, e
 		return nil, fmt.Errorf("KOOK_LIMIT %q: %w", opts.Limit, err)
 	}
 	return limited, nil
+}
+
+// hostFromBucket reads a host's --host output from its materialized bucket:
+// one read of head and one of the bucket.
+func (s *Store) hostFromBucket(ctx context.Context, name string) ([]byte, error) {
+	for attempt := 0; ; attempt++ {
+		h, _, err := s.readHead()
+		if err != nil {
+			return nil, err
+		}
+		if h.HostBuckets == 0 {
+			return nil, fmt.Errorf("host views are not materialized at %s (written by an older kook? run kook rebuild)", s.root)
+		}
+		data, err := s.readView(h, fmt.Sprintf("host.%d", bucketOf(name, h.HostBuckets)))
+		if errors.Is(err, errStale) && attempt < maxAttempts && ctx.Err() == nil {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		prefix := append(model.AppendString(nil, name), '\t')
+		for len(data) > 0 {
+			line, rest, _ := bytes.Cut(data, []byte{'\n'})
+			if bytes.HasPrefix(line, prefix) {
+				return append(line[len(prefix):], '\n'), nil
+			}
+			data = rest
+		}
+		return []byte("{}\n"), nil
+	}
 }

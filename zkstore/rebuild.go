@@ -133,11 +133,11 @@ func (s *Store) Rebuild(ctx context.Context) (int64, error) {
 		}
 		gen := snap.head.Generation + 1
 		id := newID(gen)
-		views, err := s.render(snap)
+		views, buckets, err := s.render(snap)
 		if err != nil {
 			return 0, err
 		}
-		next := head{Generation: gen, Tree: snap.head.Tree, Blob: id, Views: map[string]int64{}}
+		next := head{Generation: gen, Tree: snap.head.Tree, Blob: id, Views: map[string]int64{}, HostBuckets: buckets}
 		if err := s.writeBlobs(id, views, next.Views); err != nil {
 			s.deleteBlob(id)
 			return 0, err

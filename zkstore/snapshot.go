@@ -17,6 +17,9 @@ type head struct {
 	Tree       string           // trees/<Tree> holds the per-entity znodes
 	Blob       string           // blobs/<Blob>.<view>.<i> hold the materialized views
 	Views      map[string]int64 // view name -> number of chunks
+	// HostBuckets is how many "host.<i>" views split the hosts' --host
+	// output; a host is in bucket fnv32a(name) % HostBuckets.
+	HostBuckets int64
 }
 
 func (h head) marshal() []byte {
@@ -32,6 +35,8 @@ func (h head) marshal() []byte {
 	}
 	buf = append(buf, `,"views":`...)
 	buf = model.AppendJSON(buf, views, true)
+	buf = append(buf, `,"host_buckets":`...)
+	buf = strconv.AppendInt(buf, h.HostBuckets, 10)
 	return append(buf, '}')
 }
 
@@ -54,6 +59,8 @@ func parseHead(data []byte) (head, error) {
 			h.Tree, err = asString(e.Value)
 		case "blob":
 			h.Blob, err = asString(e.Value)
+		case "host_buckets":
+			h.HostBuckets, err = asInt(e.Value)
 		case "views":
 			var vm model.Map
 			vm, err = asMap(e.Value)

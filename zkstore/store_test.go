@@ -15,6 +15,7 @@ import (
 
 	"github.com/kook-project/kook/internal/storetest"
 	"github.com/kook-project/kook/internal/zktest"
+	"github.com/kook-project/kook/inventory"
 	"github.com/kook-project/kook/model"
 	"github.com/kook-project/kook/zkstore"
 )
@@ -486,5 +487,33 @@ func TestIntegration_Ensemble(t *testing.T) {
 	inv, _, err := s2.Load(ctx)
 	if err != nil || inv.Host("x") == nil {
 		t.Fatalf("after stopping one node: %v", err)
+	}
+}
+
+// The materialized --host buckets give every host what inventory.Host
+// computes from the whole inventory, odd names included, and {} for a host
+// that does not exist.
+func TestIntegration_HostJSONFromBuckets(t *testing.T) {
+	ctx := context.Background()
+	s := openStore(t, connectString(t))
+	want := bigInventory("a", 2500) // three buckets' worth
+	for _, n := range append(storetest.OddNames(), "tab\there", "new\nline") {
+		want.AddHost(n).Vars.Set("odd", n)
+	}
+	want.Reconcile()
+	if _, err := s.Update(ctx, func(inv *model.Inventory) error { *inv = *want.Clone(); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	for _, h := range want.Hosts {
+		got, err := s.HostJSON(ctx, h.Name, zkstore.ReadOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if w := inventory.Host(want, h.Name); string(got) != string(w) {
+			t.Fatalf("host %q: got %s, want %s", h.Name, got, w)
+		}
+	}
+	if got, err := s.HostJSON(ctx, "no such host", zkstore.ReadOptions{}); err != nil || string(got) != "{}\n" {
+		t.Fatalf("unknown host: %q, %v", got, err)
 	}
 }

@@ -5,12 +5,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"path"
 	"strings"
 	"sync"
 
 	"github.com/go-zookeeper/zk"
 
+	"github.com/kook-project/kook/inventory"
 	"github.com/kook-project/kook/model"
 )
 
@@ -53,11 +55,11 @@ func (s *Store) write(ctx context.Context, old *snapshot, next *model.Inventory)
 			}
 		}
 	}
-	views, err := s.render(snap)
+	views, buckets, err := s.render(snap)
 	if err != nil {
 		return old.head.Generation, err
 	}
-	snap.head = head{Generation: gen, Tree: tree, Blob: id, Views: map[string]int64{}}
+	snap.head = head{Generation: gen, Tree: tree, Blob: id, Views: map[string]int64{}, HostBuckets: buckets}
 	if err := s.writeBlobs(id, views, snap.head.Views); err != nil {
 		s.deleteBlob(id)
 		return old.head.Generation, err
@@ -190,20 +192,53 @@ func (s *Store) entityOps(old, next *snapshot) (*entityChanges, error) {
 	return c, nil
 }
 
-// render produces every view of snap, gzip'd. The model blob records the
-// znode versions snap.hostZV/groupZV, so they must be final.
-func (s *Store) render(snap *snapshot) (map[string][]byte, error) {
+// render produces every view of snap, gzip'd, and the number of host
+// buckets. The model blob records the znode versions snap.hostZV/groupZV, so
+// they must be final.
+func (s *Store) render(snap *snapshot) (map[string][]byte, int64, error) {
 	out := map[string][]byte{
 		"model": gzipBytes(encodeModelBlob(snap.inv, snap.hostSeq, snap.groupSeq, snap.hostZV, snap.groupZV)),
 	}
 	for name, fn := range s.views {
 		data, err := fn(snap.inv)
 		if err != nil {
-			return nil, fmt.Errorf("render view %s: %w", name, err)
+			return nil, 0, fmt.Errorf("render view %s: %w", name, err)
 		}
 		out[name] = gzipBytes(data)
 	}
-	return out, nil
+	buckets := hostBuckets(snap.inv)
+	for i, b := range buckets {
+		out[fmt.Sprintf("host.%d", i)] = gzipBytes(b)
+	}
+	return out, int64(len(buckets)), nil
+}
+
+// hostsPerBucket sizes the host buckets: --host reads one bucket, and every
+// write rewrites them all, so a bucket holds about this many hosts.
+const hostsPerBucket = 1024
+
+// hostBuckets renders every host's --host output into buckets of lines
+// `"name"<TAB>{vars}`. JSON holds no raw tab or newline, so a reader finds a
+// host's line without parsing JSON.
+func hostBuckets(inv *model.Inventory) [][]byte {
+	n := 1
+	for n*hostsPerBucket < len(inv.Hosts) {
+		n *= 2
+	}
+	buckets := make([][]byte, n)
+	inventory.EachHost(inv, func(name string, vars []byte) {
+		i := bucketOf(name, int64(n))
+		buckets[i] = model.AppendString(buckets[i], name)
+		buckets[i] = append(buckets[i], '\t')
+		buckets[i] = append(buckets[i], vars...) // ends with a newline
+	})
+	return buckets
+}
+
+func bucketOf(name string, n int64) int64 {
+	h := fnv.New32a()
+	h.Write([]byte(name))
+	return int64(h.Sum32()) % n
 }
 
 // writeBlobs creates the chunk znodes of every view, concurrently, and
