@@ -70,7 +70,7 @@ func Diff(a, b *Inventory) []Change {
 		out = diffVars(out, ent, "file var", ga.FileVars, gb.FileVars)
 	}
 	if len(out) == 0 && !EqualInventories(a, b) {
-		out = append(out, Change{Op: '~', Kind: "order", Entity: "inventory", Detail: "order or provenance"})
+		out = append(out, Change{Op: '~', Kind: "order", Entity: "inventory", Detail: "(hosts or groups reordered, or provenance changed)"})
 	}
 	return out
 }

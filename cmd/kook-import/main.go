@@ -18,7 +18,8 @@ import (
 const description = `Import Ansible inventories into ZooKeeper.
 
 SOURCE is an INI, YAML or JSON inventory file or an inventory directory;
-group_vars/ and host_vars/ beside each source are imported too. Several
+group_vars/ and host_vars/ beside each source are imported too. A backup
+written by 'kook export --format json' is restored exactly. Several
 SOURCEs combine as 'ansible-inventory -i A -i B' would. By default the
 stored inventory becomes exactly the sources; --merge only adds and updates.
 The change is atomic: readers see the old inventory or the new one.
@@ -26,7 +27,8 @@ The change is atomic: readers see the old inventory or the new one.
 Examples:
   kook-import inventory/prod/
   kook-import --dry-run hosts.ini
-  kook-import --zk zk1:2181,zk2:2181/ops --merge extra.yml`
+  kook-import --zk zk1:2181,zk2:2181/ops --merge extra.yml
+  kook export --format json > backup.json && kook-import backup.json`
 
 // CLI is kook-import's command line.
 type CLI struct {
@@ -47,7 +49,7 @@ func main() {
 // Run parses the sources, then stores them in one change.
 func (c *CLI) Run(ctx context.Context) error {
 	p := newProgress()
-	src, err := inventory.Load(c.Sources...)
+	src, err := loadSources(c.Sources)
 	if err != nil {
 		return err
 	}
@@ -92,4 +94,25 @@ func (p *progress) step(format string, args ...any) {
 	if p.on {
 		fmt.Fprintf(os.Stderr, "kook-import: %s (%.1fs)\n", fmt.Sprintf(format, args...), time.Since(p.start).Seconds())
 	}
+}
+
+// loadSources parses the sources as Ansible would, except that a single
+// file holding a kook backup is read as one.
+func loadSources(sources []string) (*model.Inventory, error) {
+	if len(sources) == 1 {
+		if fi, err := os.Stat(sources[0]); err == nil && fi.Mode().IsRegular() {
+			data, err := os.ReadFile(sources[0])
+			if err != nil {
+				return nil, err
+			}
+			if inventory.IsBackup(data) {
+				inv, err := inventory.ReadBackup(data)
+				if err != nil {
+					return nil, fmt.Errorf("restore %s: %w", sources[0], err)
+				}
+				return inv, nil
+			}
+		}
+	}
+	return inventory.Load(sources...)
 }

@@ -80,30 +80,36 @@ func TestForkServerMatchesExec(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	runs := [][]string{
-		{"ansible-inventory", "-i", abs, "--list"},
-		{"ansible-inventory", "-i", abs, "--graph", "--vars"},
-		{"ansible", "all", "-i", abs, "--list-hosts"},
-		{dumpCommand, abs},
-		{"ansible-inventory", "-i", sources[0], "--list"},
-		{"ansible-inventory", "-i", sources[1], "--list"},
-		{dumpCommand, sources[0]},
-	}
-	for _, src := range []string{abs, sources[0]} {
-		ins, _ := Inspect(t, src)
-		list := execRun(t, t.TempDir(), []string{"ansible-inventory", "-i", src, "--list"})
-		graph := execRun(t, t.TempDir(), []string{"ansible-inventory", "-i", src, "--graph"})
+	t.Run("InspectRendering", func(t *testing.T) {
+		t.Parallel()
+		ins, _ := Inspect(t, abs)
+		list := execRun(t, t.TempDir(), []string{"ansible-inventory", "-i", abs, "--list"})
+		graph := execRun(t, t.TempDir(), []string{"ansible-inventory", "-i", abs, "--graph"})
 		if ins == nil || ins.List != list.Stdout || ins.Graph != graph.Stdout {
-			t.Errorf("Inspect(%s) = %+v, want --list\n%s\n--graph\n%s", src, ins, list.Stdout, graph.Stdout)
+			t.Errorf("Inspect(%s) = %+v, want --list\n%s\n--graph\n%s", abs, ins, list.Stdout, graph.Stdout)
 		}
+	})
+	runs := []struct {
+		name string
+		argv []string
+	}{
+		{"List", []string{"ansible-inventory", "-i", abs, "--list"}},
+		{"ListHosts", []string{"ansible", "all", "-i", abs, "--list-hosts"}},
+		{"Inspect", []string{dumpCommand, abs}},
+		{"RecursionLimitBelow", []string{"ansible-inventory", "-i", sources[0], "--list"}},
+		{"RecursionLimitAbove", []string{"ansible-inventory", "-i", sources[1], "--list"}},
 	}
-	for _, argv := range runs {
-		fork := run(t, argv)
-		exec := execRun(t, t.TempDir(), argv)
-		if fork.Exit != exec.Exit || fork.Stdout != exec.Stdout {
-			t.Errorf("%s: fork server gives exit %d, stdout\n%.400s\ncommand gives exit %d, stdout\n%.400s",
-				strings.Join(argv, " "), fork.Exit, fork.Stdout, exec.Exit, exec.Stdout)
-		}
+	for _, tt := range runs {
+		argv := tt.argv
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			fork := run(t, argv)
+			exec := execRun(t, t.TempDir(), argv)
+			if fork.Exit != exec.Exit || fork.Stdout != exec.Stdout {
+				t.Errorf("%s: fork server gives exit %d, stdout\n%.400s\ncommand gives exit %d, stdout\n%.400s",
+					strings.Join(argv, " "), fork.Exit, fork.Stdout, exec.Exit, exec.Stdout)
+			}
+		})
 	}
 }
 

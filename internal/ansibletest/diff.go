@@ -27,6 +27,10 @@ func keyPath(path, key string) string {
 }
 
 func diff(path string, want, got model.Value) string {
+	// Ansible prints a vaulted value and a plain dict {"__ansible_vault": s}
+	// as the same JSON, and its dumps cannot tell them apart: neither can
+	// the comparison.
+	want, got = vaultForm(want), vaultForm(got)
 	switch w := want.(type) {
 	case model.Map:
 		g, ok := got.(model.Map)
@@ -94,4 +98,13 @@ func short(v model.Value) string {
 		return string(b[:200]) + "..."
 	}
 	return string(b)
+}
+
+func vaultForm(v model.Value) model.Value {
+	if m, ok := v.(model.Map); ok && len(m) == 1 && m[0].Key == "__ansible_vault" {
+		if s, ok := m[0].Value.(string); ok {
+			return model.Vault(s)
+		}
+	}
+	return v
 }

@@ -1,0 +1,78 @@
+// Command kook queries and edits the Ansible inventory kept in ZooKeeper,
+// explains where a host's vars come from, exports the inventory back to
+// files, and manages Jones-style service config (kook config).
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+
+	"github.com/alecthomas/kong"
+)
+
+const description = `Query and edit the Ansible inventory kept in ZooKeeper.
+
+Connection settings come from flags, then KOOK_ZK, KOOK_ROOT, KOOK_TIMEOUT,
+KOOK_ZK_AUTH, then the config file (KOOK_CONFIG, ~/.config/kook/config.yml,
+/etc/kook/config.yml). Every edit is one atomic, version-checked change;
+--dry-run shows it without writing. Exit status: 0 ok, 1 failure, 2 usage.`
+
+// CLI is kook's command line.
+type CLI struct {
+	Globals
+
+	Hosts      HostsCmd      `cmd:"" help:"List the hosts a pattern selects, optionally filtered by their vars."`
+	Groups     GroupsCmd     `cmd:"" help:"List groups whose names match a pattern."`
+	Host       HostCmd       `cmd:"" help:"Show, add, remove a host or change its vars."`
+	Group      GroupCmd      `cmd:"" help:"Show, add, remove a group or change its members, children, vars, priority."`
+	Explain    ExplainCmd    `cmd:"" help:"Show where each of a host's vars comes from, in Ansible's precedence order."`
+	Graph      GraphCmd      `cmd:"" help:"Print the group tree as 'ansible-inventory --graph' does."`
+	Export     ExportCmd     `cmd:"" help:"Write the inventory as INI or YAML files, or as a full-fidelity JSON backup."`
+	Status     StatusCmd     `cmd:"" help:"Show the stored generation and counts."`
+	Rebuild    RebuildCmd    `cmd:"" help:"Rewrite the materialized views from the per-entity znodes after hand edits."`
+	Config     ConfigCmd     `cmd:"" help:"Jones-style service configuration."`
+	Completion CompletionCmd `cmd:"" help:"Print a shell completion script."`
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// exit is how kong's Exit (after --help) unwinds to run.
+type exit int
+
+// run parses args and runs the command, returning the exit status.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int) {
+	cli := CLI{Globals: Globals{stdout: stdout, stderr: stderr}}
+	defer func() {
+		switch r := recover().(type) {
+		case nil:
+		case exit:
+			code = int(r)
+		default:
+			panic(r)
+		}
+	}()
+	parser, err := kong.New(&cli, kong.Name("kook"), kong.Description(description),
+		kong.Writers(stdout, stderr), kong.Exit(func(c int) { panic(exit(c)) }),
+		kong.BindTo(ctx, (*context.Context)(nil)), kong.Bind(&cli.Globals))
+	if err != nil {
+		panic(err)
+	}
+	kctx, err := parser.Parse(args)
+	if err != nil {
+		fmt.Fprintf(stderr, "kook: %v\nRun 'kook --help' or 'kook COMMAND --help' for usage.\n", err)
+		return 2
+	}
+	if err := kctx.Run(); err != nil {
+		fmt.Fprintf(stderr, "kook: %v\n", err)
+		return exitCode(err)
+	}
+	return 0
+}
