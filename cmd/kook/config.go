@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/kook-project/kook/internal/config"
 	"github.com/kook-project/kook/jones"
 	"github.com/kook-project/kook/model"
 )
@@ -38,7 +37,7 @@ type ConfigCmd struct {
 type ConfigServicesCmd struct{}
 
 // Run lists the services.
-func (c *ConfigServicesCmd) Run(ctx context.Context, g *config.Globals) error {
+func (c *ConfigServicesCmd) Run(ctx context.Context, g *Globals) error {
 	return withJones(ctx, g, func(s *jones.Store) error {
 		svcs, err := s.Services(ctx)
 		if err != nil {
@@ -48,7 +47,7 @@ func (c *ConfigServicesCmd) Run(ctx context.Context, g *config.Globals) error {
 		for i, svc := range svcs {
 			list[i] = svc
 		}
-		return printJSON(model.MarshalJSON(list))
+		return g.printJSON(model.MarshalJSON(list))
 	})
 }
 
@@ -59,7 +58,7 @@ type ConfigCreateCmd struct {
 }
 
 // Run creates the environment with an empty config.
-func (c *ConfigCreateCmd) Run(ctx context.Context, g *config.Globals) error {
+func (c *ConfigCreateCmd) Run(ctx context.Context, g *Globals) error {
 	return withJones(ctx, g, func(s *jones.Store) error {
 		return s.Create(ctx, c.Service, c.Env, nil)
 	})
@@ -73,7 +72,7 @@ type ConfigDeleteCmd struct {
 }
 
 // Run deletes the environment and reports the hosts it moved on stderr.
-func (c *ConfigDeleteCmd) Run(ctx context.Context, g *config.Globals) error {
+func (c *ConfigDeleteCmd) Run(ctx context.Context, g *Globals) error {
 	return withJones(ctx, g, func(s *jones.Store) error {
 		moved, err := s.Delete(ctx, c.Service, c.Env, c.Force)
 		if len(moved) > 0 {
@@ -89,13 +88,13 @@ type ConfigEnvsCmd struct {
 }
 
 // Run prints the environment tree, e.g. {"child1":{"sib":{}}}.
-func (c *ConfigEnvsCmd) Run(ctx context.Context, g *config.Globals) error {
+func (c *ConfigEnvsCmd) Run(ctx context.Context, g *Globals) error {
 	return withJones(ctx, g, func(s *jones.Store) error {
 		tree, err := s.Envs(ctx, c.Service)
 		if err != nil {
 			return err
 		}
-		return printJSON(model.MarshalJSON(tree))
+		return g.printJSON(model.MarshalJSON(tree))
 	})
 }
 
@@ -110,7 +109,7 @@ type ConfigSetCmd struct {
 }
 
 // Run sets the keys, or replaces the config.
-func (c *ConfigSetCmd) Run(ctx context.Context, g *config.Globals) error {
+func (c *ConfigSetCmd) Run(ctx context.Context, g *Globals) error {
 	if (c.JSON == "") == (len(c.Assignments) == 0) {
 		return fmt.Errorf("give either KEY=VALUE arguments or --json")
 	}
@@ -148,7 +147,7 @@ type ConfigUnsetCmd struct {
 }
 
 // Run removes the keys.
-func (c *ConfigUnsetCmd) Run(ctx context.Context, g *config.Globals) error {
+func (c *ConfigUnsetCmd) Run(ctx context.Context, g *Globals) error {
 	return withJones(ctx, g, func(s *jones.Store) error {
 		_, err := s.Unset(ctx, c.Service, c.Env, c.Keys...)
 		return err
@@ -163,7 +162,7 @@ type ConfigEditCmd struct {
 
 // Run opens the config in $VISUAL or $EDITOR (default vi) and saves it
 // unless someone else saved meanwhile.
-func (c *ConfigEditCmd) Run(ctx context.Context, g *config.Globals) error {
+func (c *ConfigEditCmd) Run(ctx context.Context, g *Globals) error {
 	return withJones(ctx, g, func(s *jones.Store) error {
 		_, err := s.Edit(ctx, c.Service, c.Env, runEditor)
 		return err
@@ -204,14 +203,14 @@ type ConfigShowCmd struct {
 }
 
 // Run prints {"service","env","version","config","view"}.
-func (c *ConfigShowCmd) Run(ctx context.Context, g *config.Globals) error {
+func (c *ConfigShowCmd) Run(ctx context.Context, g *Globals) error {
 	return withJones(ctx, g, func(s *jones.Store) error {
 		shown, err := s.Show(ctx, c.Service, c.Env)
 		if err != nil {
 			return err
 		}
 		b, _ := shown.MarshalJSON()
-		return printJSON(b)
+		return g.printJSON(b)
 	})
 }
 
@@ -223,7 +222,7 @@ type ConfigAssocCmd struct {
 }
 
 // Run associates the host.
-func (c *ConfigAssocCmd) Run(ctx context.Context, g *config.Globals) error {
+func (c *ConfigAssocCmd) Run(ctx context.Context, g *Globals) error {
 	return withJones(ctx, g, func(s *jones.Store) error {
 		return s.Assoc(ctx, c.Service, c.Host, c.Env)
 	})
@@ -236,7 +235,7 @@ type ConfigUnassocCmd struct {
 }
 
 // Run removes the association.
-func (c *ConfigUnassocCmd) Run(ctx context.Context, g *config.Globals) error {
+func (c *ConfigUnassocCmd) Run(ctx context.Context, g *Globals) error {
 	return withJones(ctx, g, func(s *jones.Store) error {
 		return s.Unassoc(ctx, c.Service, c.Host)
 	})
@@ -248,14 +247,14 @@ type ConfigAssocsCmd struct {
 }
 
 // Run prints {"host": "env"} sorted by host.
-func (c *ConfigAssocsCmd) Run(ctx context.Context, g *config.Globals) error {
+func (c *ConfigAssocsCmd) Run(ctx context.Context, g *Globals) error {
 	return withJones(ctx, g, func(s *jones.Store) error {
 		as, err := s.Assocs(ctx, c.Service)
 		if err != nil {
 			return err
 		}
 		b, _ := as.MarshalJSON()
-		return printJSON(b)
+		return g.printJSON(b)
 	})
 }
 
@@ -266,13 +265,13 @@ type ConfigGetCmd struct {
 }
 
 // Run prints the view the host sees.
-func (c *ConfigGetCmd) Run(ctx context.Context, g *config.Globals) error {
+func (c *ConfigGetCmd) Run(ctx context.Context, g *Globals) error {
 	return withJones(ctx, g, func(s *jones.Store) error {
 		view, _, err := s.ViewFor(ctx, c.Service, c.Host)
 		if err != nil {
 			return err
 		}
-		return printJSON(model.MarshalJSON(view))
+		return g.printJSON(model.MarshalJSON(view))
 	})
 }
 
@@ -283,27 +282,27 @@ type ConfigWatchCmd struct {
 }
 
 // Run prints the view, one JSON line per change, until ctx is done.
-func (c *ConfigWatchCmd) Run(ctx context.Context, g *config.Globals) error {
+func (c *ConfigWatchCmd) Run(ctx context.Context, g *Globals) error {
 	return withJones(ctx, g, func(s *jones.Store) error {
 		return s.Watch(ctx, c.Service, c.Host, func(_ string, view model.Map) error {
-			return printJSON(model.MarshalJSON(view))
+			return g.printJSON(model.MarshalJSON(view))
 		})
 	})
 }
 
 // withJones runs fn with a store on a fresh connection.
-func withJones(ctx context.Context, g *config.Globals, fn func(*jones.Store) error) error {
-	conn, err := g.Dial(ctx)
+func withJones(ctx context.Context, g *Globals, fn func(*jones.Store) error) error {
+	s, closeConn, err := g.dialJones(ctx)
 	if err != nil {
 		return err
 	}
-	defer conn.Close()
-	return fn(jones.NewStore(conn, g.Root))
+	defer closeConn()
+	return fn(s)
 }
 
 // printJSON writes one JSON document and a newline to stdout.
-func printJSON(b []byte) error {
-	_, err := os.Stdout.Write(append(b, '\n'))
+func (g *Globals) printJSON(b []byte) error {
+	_, err := g.stdout.Write(append(b, '\n'))
 	return err
 }
 
