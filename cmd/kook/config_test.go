@@ -1,0 +1,56 @@
+package main
+
+import (
+	"testing"
+
+	"github.com/kook-project/kook/model"
+)
+
+// The example of issue 6, built through `kook config`: each view is the
+// root's config updated with each config on the way down (Python's
+// dict.update: checked with python3 -c 'v={"foo":"bar","fiesasld":"value31"};
+// v.update({"field":"HAILSATAN"}); v.update({"foo":"big"}); print(v)').
+func TestIntegration_ConfigExample(t *testing.T) {
+	k := newKook(t)
+	k.ok("config", "create", "test", "/")
+	k.ok("config", "set", "test", "/", "foo=bar", "fiesasld=value31")
+	k.ok("config", "create", "test", "child1")
+	k.ok("config", "set", "test", "child1", "field=HAILSATAN")
+	k.ok("config", "create", "test", "child1/sib")
+	k.ok("config", "set", "test", "child1/sib", "foo=big")
+
+	view := func(args ...string) model.Value {
+		t.Helper()
+		v, err := model.UnmarshalJSON([]byte(k.ok(args...)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	root := model.Map{{Key: "foo", Value: "bar"}, {Key: "fiesasld", Value: "value31"}}
+	child := model.Map{{Key: "foo", Value: "bar"}, {Key: "fiesasld", Value: "value31"}, {Key: "field", Value: "HAILSATAN"}}
+	sib := model.Map{{Key: "foo", Value: "big"}, {Key: "fiesasld", Value: "value31"}, {Key: "field", Value: "HAILSATAN"}}
+
+	// A host with no association sees the root view.
+	if got := view("config", "get", "test", "--host", "example"); !model.Equal(got, root) {
+		t.Fatalf("unassociated host sees %s", model.MarshalJSON(got))
+	}
+	k.ok("config", "assoc", "test", "example", "child1/sib")
+	if got := view("config", "get", "test", "--host", "example"); !model.Equal(got, sib) {
+		t.Fatalf("get test --host example = %s, want %s", model.MarshalJSON(got), model.MarshalJSON(sib))
+	}
+	show, ok := view("config", "show", "test", "child1").(model.Map)
+	if !ok {
+		t.Fatal("show did not print an object")
+	}
+	if v, _ := show.Get("view"); !model.Equal(v, child) {
+		t.Fatalf("view of child1 = %s", model.MarshalJSON(v))
+	}
+	// Deleting an environment with an association is refused without
+	// --force; forced, the host moves to the parent.
+	k.fails(1, "", "config", "delete", "test", "child1/sib")
+	k.ok("config", "delete", "test", "child1/sib", "--force")
+	if got := view("config", "get", "test", "--host", "example"); !model.Equal(got, child) {
+		t.Fatalf("after a forced delete the host sees %s, want child1's view", model.MarshalJSON(got))
+	}
+}
