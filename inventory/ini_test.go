@@ -16,7 +16,6 @@ import (
 	"sort"
 	"strings"
 	"testing"
-	"unicode/utf8"
 
 	"github.com/kook-project/kook/model"
 )
@@ -404,7 +403,7 @@ func iniAnsibleView(inv *model.Inventory, export bool) model.Value {
 		}
 	}
 	out.Set("_meta", model.Map{{Key: "hostvars", Value: hostvars}})
-	return replaceSurrogates(out)
+	return out
 }
 
 func iniValues(s []string) []model.Value {
@@ -413,54 +412,6 @@ func iniValues(s []string) []model.Value {
 		out[i] = x
 	}
 	return out
-}
-
-// ansibleDisplay returns what Ansible's display prints for a string with
-// lone surrogates (WTF-8 here): it encodes surrogate escapes U+DC80..U+DCFF
-// back to their bytes and other surrogates as '?', then decodes with
-// replacement characters.
-func ansibleDisplay(s string) string {
-	var b []byte
-	for i := 0; i < len(s); i++ {
-		if s[i] == 0xED && i+2 < len(s) && s[i+1] >= 0xA0 && s[i+1] <= 0xBF {
-			r := rune(s[i]&0x0F)<<12 | rune(s[i+1]&0x3F)<<6 | rune(s[i+2]&0x3F)
-			if r >= 0xDC80 && r <= 0xDCFF {
-				b = append(b, byte(r-0xDC00))
-			} else {
-				b = append(b, '?')
-			}
-			i += 2
-			continue
-		}
-		b = append(b, s[i])
-	}
-	var out strings.Builder
-	for i := 0; i < len(b); {
-		r, size := utf8.DecodeRune(b[i:])
-		out.WriteRune(r) // RuneError for each bad byte, as Python's "replace"
-		i += size
-	}
-	return out.String()
-}
-
-func replaceSurrogates(v model.Value) model.Value {
-	switch x := v.(type) {
-	case string:
-		return ansibleDisplay(x)
-	case []model.Value:
-		out := make([]model.Value, len(x))
-		for i, e := range x {
-			out[i] = replaceSurrogates(e)
-		}
-		return out
-	case model.Map:
-		out := make(model.Map, 0, len(x))
-		for _, e := range x {
-			out.Set(replaceSurrogates(e.Key).(string), replaceSurrogates(e.Value))
-		}
-		return out
-	}
-	return v
 }
 
 // iniMultiSource are inventories of several INI sources, which accumulate.
