@@ -29,7 +29,7 @@ const (
 	maxMulti    = 768 * 1024  // the ops of one multi, estimated
 	maxMultiOps = 4000
 	opOverhead  = 64 // bytes a multi op adds beyond its path and data, estimated
-	maxAttempts = 20 // optimistic retries before ErrConflict
+	maxAttempts = 100 // optimistic retries before ErrConflict (with backoff: tens of seconds)
 )
 
 // Store is a model.Store in ZooKeeper. Layout under the root (see README.md):
@@ -291,8 +291,11 @@ func (s *Store) forget(snap *snapshot) {
 	s.mu.Unlock()
 }
 
+// backoff sleeps a random time that grows with each lost race, up to about
+// half a second, so that contending writers spread out instead of colliding
+// again.
 func backoff(attempt int) {
-	d := time.Duration(1+rand.IntN(5<<min(attempt, 6))) * time.Millisecond
+	d := time.Duration(1+rand.IntN(4<<min(attempt, 7))) * time.Millisecond
 	time.Sleep(d)
 }
 

@@ -60,6 +60,11 @@ func (s *Store) write(ctx context.Context, old *snapshot, next *model.Inventory)
 		return old.head.Generation, err
 	}
 	snap.head = head{Generation: gen, Tree: tree, Blob: id, Views: map[string]int64{}, HostBuckets: buckets}
+	// Rendering took a while: if another writer got in meanwhile, lose now,
+	// before writing any blob.
+	if _, st, err := s.conn.Get(s.headPath()); err == nil && st.Version != old.headVersion {
+		return old.head.Generation, fmt.Errorf("head moved while rendering: %w", model.ErrConflict)
+	}
 	if err := s.writeBlobs(id, views, snap.head.Views); err != nil {
 		s.deleteBlob(id)
 		return old.head.Generation, err
