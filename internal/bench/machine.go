@@ -20,9 +20,10 @@ type machine struct {
 	ansible    string
 	loadBefore string
 	loadAfter  string
+	commit     string // of the kook tree measured
 }
 
-func probeMachine() machine {
+func probeMachine(repo string) machine {
 	m := machine{
 		cpus:       runtime.NumCPU(),
 		model:      "unknown CPU",
@@ -43,6 +44,7 @@ func probeMachine() machine {
 	if b, err := os.ReadFile("/proc/sys/kernel/osrelease"); err == nil {
 		m.kernel = "Linux " + strings.TrimSpace(string(b))
 	}
+	m.commit = commit(repo)
 	if out, err := exec.Command("ansible-inventory", "--version").Output(); err == nil {
 		first, _, _ := strings.Cut(string(out), "\n")
 		m.ansible = strings.TrimSpace(first)
@@ -80,4 +82,22 @@ func loadAvg() string {
 		return "unknown"
 	}
 	return strings.Join(f[:3], " ")
+}
+
+// commit names the tree measured: HEAD's short hash, "+changes" when the
+// working tree differs from it.
+func commit(repo string) string {
+	cmd := exec.Command("git", "rev-parse", "--short", "HEAD")
+	cmd.Dir = repo
+	out, err := cmd.Output()
+	if err != nil {
+		return "unknown"
+	}
+	c := strings.TrimSpace(string(out))
+	cmd = exec.Command("git", "status", "--porcelain", "--untracked-files=no")
+	cmd.Dir = repo
+	if out, err := cmd.Output(); err == nil && len(out) > 0 {
+		c += "+changes"
+	}
+	return c
 }

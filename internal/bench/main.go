@@ -72,6 +72,9 @@ func parseFlags(args []string) (config, error) {
 }
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == spawnArg {
+		spawnMain(os.Args[2:])
+	}
 	cfg, err := parseFlags(os.Args[1:])
 	if errors.Is(err, flag.ErrHelp) {
 		return
@@ -109,7 +112,7 @@ func run(ctx context.Context, cfg config) (err error) {
 	if b.repo, err = repoRoot(); err != nil {
 		return err
 	}
-	b.machine = probeMachine()
+	b.machine = probeMachine(b.repo)
 	if b.tmp, err = os.MkdirTemp("", "kook-bench-"); err != nil {
 		return err
 	}

@@ -5,10 +5,9 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os/exec"
+	"os"
 	"slices"
 	"strings"
-	"syscall"
 	"time"
 )
 
@@ -22,35 +21,33 @@ type command struct {
 
 func (c command) String() string { return strings.Join(append([]string{c.path}, c.args...), " ") }
 
-// sample is one run: wall time from fork to exit (stdout drained) and the
-// child's peak resident set.
+// sample is one run: wall time from fork to exit (stdout drained), CPU
+// time, and the child's peak resident set.
 type sample struct {
 	wall time.Duration
 	cpu  time.Duration // user + system: less sensitive than wall to a busy machine
 	rss  int64         // bytes
 }
 
-// execute runs c once. Its stdout goes through a pipe into out (io.Discard when
-// nil), as a script's stdout goes to Ansible, so a process that writes
-// megabytes pays for the copy as it would in use. A non-zero exit is an
-// error carrying stderr's first line.
+// execute runs c once, through the launcher (see spawnArg). Its stdout goes
+// through a pipe into out (io.Discard when nil), as a script's stdout goes
+// to Ansible, so a process that writes megabytes pays for the copy as it
+// would in use. A non-zero exit is an error carrying stderr's first line.
 func execute(ctx context.Context, c command, out io.Writer) (sample, string, error) {
 	if out == nil {
 		out = io.Discard
 	}
-	cmd := exec.CommandContext(ctx, c.path, c.args...)
-	cmd.Env, cmd.Dir = c.env, c.dir
-	var stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = out, &stderr
-	start := time.Now()
-	err := cmd.Run()
-	s := sample{wall: time.Since(start)}
-	if ps := cmd.ProcessState; ps != nil {
-		s.cpu = ps.UserTime() + ps.SystemTime()
-		if ru, ok := ps.SysUsage().(*syscall.Rusage); ok {
-			s.rss = ru.Maxrss * 1024 // Linux reports KiB
-		}
+	self, err := os.Executable()
+	if err != nil {
+		return sample{}, "", err
 	}
+	l, err := newLauncher(ctx, self, c)
+	if err != nil {
+		return sample{}, "", err
+	}
+	var stderr bytes.Buffer
+	l.cmd.Stdout, l.cmd.Stderr = out, &stderr
+	s, err := l.run()
 	if err != nil {
 		first, _, _ := strings.Cut(strings.TrimSpace(stderr.String()), "\n")
 		return s, stderr.String(), fmt.Errorf("%s: %w: %s", c, err, first)

@@ -18,8 +18,10 @@ import (
 // profile writes CPU profiles of what kook-import and kook-inventory do
 // after process start, run in this process with the calls their Run
 // methods make (cmd/kook-import/main.go, cmd/kook-inventory/run.go), for
-// `go tool pprof`. Process start and package init are not in them: see
-// GODEBUG=inittrace=1 for those.
+// `go tool pprof`: parse-N (inventory.Load), render-N (inventory.List),
+// import-N (parse and model.Import), list-N and host-N (one connection and
+// read each, repeated). Process start and package init are not in them:
+// see GODEBUG=inittrace=1 for those.
 func (b *bench) profile(ctx context.Context, dir string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
@@ -32,13 +34,28 @@ func (b *bench) profile(ctx context.Context, dir string) error {
 		root := fmt.Sprintf("/kook-profile/%d", n)
 		cfg := zkstore.Config{Connect: b.zk.addr}
 
+		// Parse and render are profiled on their own too: they are most of
+		// an import's CPU, and they can be looked at when the import fails.
 		var inv *model.Inventory
-		err := b.profiled(filepath.Join(dir, fmt.Sprintf("import-%d.pprof", n)), fmt.Sprintf("%d hosts: import", n), 1, func() error {
+		err := b.profiled(filepath.Join(dir, fmt.Sprintf("parse-%d.pprof", n)), fmt.Sprintf("%d hosts: parse", n), 1, func() (err error) {
+			inv, err = inventory.Load(src)
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		err = b.profiled(filepath.Join(dir, fmt.Sprintf("render-%d.pprof", n)), fmt.Sprintf("%d hosts: render --list", n), 1, func() error {
+			_ = inventory.List(inv)
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		err = b.profiled(filepath.Join(dir, fmt.Sprintf("import-%d.pprof", n)), fmt.Sprintf("%d hosts: import", n), 1, func() error {
 			src, err := inventory.Load(src)
 			if err != nil {
 				return err
 			}
-			inv = src
 			s, err := zkstore.Open(ctx, cfg, root)
 			if err != nil {
 				return err
@@ -48,7 +65,8 @@ func (b *bench) profile(ctx context.Context, dir string) error {
 			return err
 		})
 		if err != nil {
-			return err
+			b.logf("%v", err)
+			continue
 		}
 		// Whole-process runs take milliseconds: repeat to get samples.
 		reps := max(10, 2_000_000/n)
@@ -58,7 +76,7 @@ func (b *bench) profile(ctx context.Context, dir string) error {
 				return err
 			}
 			defer s.Close()
-			data, _, err := s.ReadView(ctx, "list")
+			data, err := s.ListJSON(ctx, zkstore.ReadOptions{})
 			if err != nil {
 				return err
 			}
@@ -69,17 +87,17 @@ func (b *bench) profile(ctx context.Context, dir string) error {
 			return err
 		}
 		host := inv.Hosts[len(inv.Hosts)/2].Name
-		err = b.profiled(filepath.Join(dir, fmt.Sprintf("host-%d.pprof", n)), fmt.Sprintf("%d hosts: --host", n), max(3, reps/20), func() error {
+		err = b.profiled(filepath.Join(dir, fmt.Sprintf("host-%d.pprof", n)), fmt.Sprintf("%d hosts: --host", n), reps, func() error {
 			s, err := zkstore.Open(ctx, cfg, root)
 			if err != nil {
 				return err
 			}
 			defer s.Close()
-			inv, _, err := s.Load(ctx)
+			data, err := s.HostJSON(ctx, host, zkstore.ReadOptions{})
 			if err != nil {
 				return err
 			}
-			_, err = io.Discard.Write(inventory.Host(inv, host))
+			_, err = io.Discard.Write(data)
 			return err
 		})
 		if err != nil {
@@ -89,7 +107,7 @@ func (b *bench) profile(ctx context.Context, dir string) error {
 			return err
 		}
 	}
-	fmt.Printf("view with: go tool pprof -top -cum %s/list-10000.pprof (or -http=: FILE)\n", dir)
+	fmt.Printf("view with: go tool pprof -top -cum %s/FILE.pprof (or -http=: FILE)\n", dir)
 	return nil
 }
 

@@ -165,6 +165,9 @@ func (b *bench) imports(ctx context.Context, r *sizeResult, base, dirA, dirB str
 			break
 		}
 		again.add(x)
+		if bytes.Contains(out.Bytes(), []byte("no changes")) {
+			r.checkf("re-import %d wrote nothing (%s): the row does not measure a write", i+1, bytes.TrimSpace(out.Bytes()))
+		}
 		b.logf("%d hosts: kook-import again %d/%d: %s: %s", r.hosts, i+1, b.cfg.runs, x.wall.Round(time.Millisecond), bytes.TrimSpace(out.Bytes()))
 	}
 	if len(again.samples)%2 == 1 {
