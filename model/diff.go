@@ -162,8 +162,11 @@ func WriteChanges(w io.Writer, changes []Change) error {
 }
 
 func pluralNoun(noun string) string {
-	if strings.HasSuffix(noun, "child") {
+	switch {
+	case strings.HasSuffix(noun, "child"):
 		return noun + "ren"
+	case strings.HasSuffix(noun, "y"):
+		return noun[:len(noun)-1] + "ies"
 	}
 	return noun + "s"
 }

@@ -36,6 +36,9 @@ func (s *Store) loadEntities(ctx context.Context) (*snapshot, error) {
 			var groups []zvRecord
 			groups, err = s.readRecords(ctx, h.Tree, "groups")
 			if err == nil {
+				err = s.readMembers(ctx, h.Tree, groups)
+			}
+			if err == nil {
 				snap.inv = &model.Inventory{}
 				for _, r := range hosts {
 					snap.inv.Hosts = append(snap.inv.Hosts, r.host)
@@ -159,4 +162,44 @@ func (s *Store) Rebuild(ctx context.Context) (int64, error) {
 		return gen, nil
 	}
 	return 0, fmt.Errorf("rebuild at %s: %w", s.root, model.ErrConflict)
+}
+
+// readMembers fills in the member lists that groups keep in parts.
+func (s *Store) readMembers(ctx context.Context, tree string, groups []zvRecord) error {
+	type part struct {
+		group *model.Group
+		i     int
+		path  string
+		hosts []string
+	}
+	var parts []part
+	for _, r := range groups {
+		for i := 0; i < int(r.hostParts); i++ {
+			parts = append(parts, part{group: r.grp, i: i, path: s.memberPath(tree, r.name, i)})
+		}
+	}
+	err := parallel(len(parts), 16, func(i int) error {
+		data, _, err := s.conn.Get(parts[i].path)
+		if errors.Is(err, zk.ErrNoNode) {
+			return errStale
+		}
+		if err != nil {
+			return fmt.Errorf("read %s: %w", parts[i].path, err)
+		}
+		v, err := model.UnmarshalJSON(data)
+		if err == nil {
+			parts[i].hosts, err = asStrings(v)
+		}
+		if err != nil {
+			return fmt.Errorf("%s: %w", parts[i].path, err)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, p := range parts { // in group order, then part order
+		p.group.Hosts = append(p.group.Hosts, p.hosts...)
+	}
+	return nil
 }

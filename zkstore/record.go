@@ -35,6 +35,44 @@ func appendHostRecord(buf []byte, h *model.Host, seq int64, name bool) []byte {
 }
 
 func appendGroupRecord(buf []byte, g *model.Group, seq int64, name bool) []byte {
+	return appendGroupRecordParts(buf, g, seq, name, -1)
+}
+
+// maxPart bounds one piece of a group's member list kept outside its record.
+const maxPart = 512 * 1024
+
+// groupZnodes returns a group's record and, when its member list is too long
+// to sit in the record (a group of 70,000 hosts lists 1.9 MB of names), the
+// member list split into parts for members/<group>~<i>, each a JSON list.
+// The record then says "host_parts": N instead of listing "hosts".
+func groupZnodes(g *model.Group, seq int64) (record []byte, parts [][]byte) {
+	size := 0
+	for _, h := range g.Hosts {
+		size += len(h) + 3
+	}
+	if size <= maxPart {
+		return appendGroupRecord(nil, g, seq, false), nil
+	}
+	var part []byte
+	for _, h := range g.Hosts {
+		if len(part) > 0 && len(part)+len(h)+8 > maxPart {
+			parts = append(parts, append(part, ']'))
+			part = nil
+		}
+		if len(part) == 0 {
+			part = append(part, '[')
+		} else {
+			part = append(part, ',')
+		}
+		part = model.AppendString(part, h)
+	}
+	parts = append(parts, append(part, ']'))
+	return appendGroupRecordParts(nil, g, seq, false, len(parts)), parts
+}
+
+// appendGroupRecordParts writes the record with the member list inline
+// (parts < 0) or as a count of parts.
+func appendGroupRecordParts(buf []byte, g *model.Group, seq int64, name bool, parts int) []byte {
 	buf = append(buf, '{')
 	if name {
 		buf = append(buf, `"name":`...)
@@ -45,7 +83,12 @@ func appendGroupRecord(buf []byte, g *model.Group, seq int64, name bool) []byte 
 	buf = strconv.AppendInt(buf, seq, 10)
 	buf = append(buf, `,"priority":`...)
 	buf = strconv.AppendInt(buf, int64(g.Priority), 10)
-	buf = appendStrings(buf, "hosts", g.Hosts)
+	if parts < 0 {
+		buf = appendStrings(buf, "hosts", g.Hosts)
+	} else {
+		buf = append(buf, `,"host_parts":`...)
+		buf = strconv.AppendInt(buf, int64(parts), 10)
+	}
 	buf = appendStrings(buf, "children", g.Children)
 	buf = appendVars(buf, "vars", g.Vars)
 	buf = appendVars(buf, "file_vars", g.FileVars)
@@ -104,8 +147,9 @@ func appendStringMap(buf []byte, key string, m map[string]string) []byte {
 
 // record is a decoded host or group record.
 type record struct {
-	name string
-	seq  int64
+	name      string
+	seq       int64
+	hostParts int64 // member list kept in this many parts outside the record
 	host *model.Host
 	grp  *model.Group
 }
@@ -138,6 +182,8 @@ func recordFromMap(m model.Map, isGroup bool) (record, error) {
 			r.seq, err = asInt(e.Value)
 		case "priority":
 			priority, err = asInt(e.Value)
+		case "host_parts":
+			r.hostParts, err = asInt(e.Value)
 		case "hosts":
 			hosts, err = asStrings(e.Value)
 		case "children":

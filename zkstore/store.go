@@ -37,6 +37,7 @@ const (
 //	<root>/inventory/head                 {"generation":N,"tree":T,"blob":B,"views":{...}}
 //	<root>/inventory/trees/T/hosts/<name> one host record each (source of truth)
 //	<root>/inventory/trees/T/groups/<name> one group record each
+//	<root>/inventory/trees/T/members/<name>~<i> parts of a long member list
 //	<root>/inventory/blobs/B.<view>.<i>   gzip'd materialized views, in chunks
 //
 // Every change is one multi that sets head with a version check; a change too
@@ -111,6 +112,11 @@ func (s *Store) hostPath(tree, name string) string {
 }
 func (s *Store) groupPath(tree, name string) string {
 	return path.Join(s.treePath(tree), "groups", EncodeName(name))
+}
+// memberPath names part i of a group's member list. '~' never appears in
+// an encoded name, so the part cannot clash with another group's.
+func (s *Store) memberPath(tree, group string, i int) string {
+	return path.Join(s.treePath(tree), "members", fmt.Sprintf("%s~%d", EncodeName(group), i))
 }
 func (s *Store) chunkPath(blob, view string, i int64) string {
 	return path.Join(s.base(), "blobs", fmt.Sprintf("%s.%s.%d", blob, view, i))

@@ -517,3 +517,64 @@ func TestIntegration_HostJSONFromBuckets(t *testing.T) {
 		t.Fatalf("unknown host: %q, %v", got, err)
 	}
 }
+
+// A group whose member list is over the znode limit is stored in parts,
+// read back whole on both paths, edited, and removed with its parts. (A real
+// fleet gets there with 70,000 ordinary names; long names get there with
+// fewer hosts, which a test server with a small heap can hold.)
+func TestIntegration_HugeGroup(t *testing.T) {
+	ctx := context.Background()
+	s := openStore(t, connectString(t))
+	want := model.New()
+	big := want.AddGroup("env_prod")
+	for i := 0; i < 12000; i++ {
+		name := fmt.Sprintf("%s-%05d.example.com", strings.Repeat("web-eu-west-rack", 5), i)
+		want.AddHost(name)
+		big.Hosts = append(big.Hosts, name)
+	}
+	want.Reconcile()
+	if _, err := s.Update(ctx, func(inv *model.Inventory) error { *inv = *want.Clone(); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	parts, _, err := s.Conn().Children(path.Join("/kook/inventory/trees", mustTree(t, s), "members"))
+	if err != nil || len(parts) < 3 {
+		t.Fatalf("member parts: %v, %v; want the 1.2 MB list split in several", parts, err)
+	}
+	// An edit in the middle of the list, then a removal, in place.
+	edit := func(inv *model.Inventory) {
+		g := inv.Group("env_prod")
+		g.Hosts = append(g.Hosts[:100:100], g.Hosts[101:]...)
+		inv.AddHost("late.example.com")
+		g.Hosts = append(g.Hosts, "late.example.com")
+	}
+	edit(want)
+	if _, err := s.Update(ctx, func(inv *model.Inventory) error { edit(inv); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	for name, load := range map[string]func(context.Context) (*model.Inventory, int64, error){"fast": s.Load, "slow": s.LoadEntities} {
+		got, _, err := load(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if g := got.Group("env_prod"); len(g.Hosts) != len(want.Group("env_prod").Hosts) || g.Hosts[100] != want.Group("env_prod").Hosts[100] {
+			t.Fatalf("%s path: env_prod has %d hosts", name, len(g.Hosts))
+		}
+		storetest.MustEqual(t, got, want)
+	}
+	if _, err := s.Update(ctx, func(inv *model.Inventory) error { return inv.RemoveGroup("env_prod") }); err != nil {
+		t.Fatal(err)
+	}
+	parts, _, _ = s.Conn().Children(path.Join("/kook/inventory/trees", mustTree(t, s), "members"))
+	if len(parts) != 0 {
+		t.Fatalf("parts left after removing the group: %v", parts)
+	}
+}
+
+func mustTree(t *testing.T, s *zkstore.Store) string {
+	t.Helper()
+	trees, _, err := s.Conn().Children("/kook/inventory/trees")
+	if err != nil || len(trees) != 1 {
+		t.Fatalf("trees: %v, %v", trees, err)
+	}
+	return trees[0]
+}

@@ -168,33 +168,62 @@ func (s *Store) entityOps(old, next *snapshot) (*entityChanges, error) {
 		}
 	}
 	for _, g := range next.inv.Groups {
-		buf = appendGroupRecord(buf[:0], g, next.groupSeq[g.Name], false)
-		if len(buf) > maxRecord {
-			return nil, fmt.Errorf("group %q: its record is %d bytes, over the %d-byte znode limit: %w", g.Name, len(buf), maxRecord, model.ErrTooLarge)
+		rec, parts := groupZnodes(g, next.groupSeq[g.Name])
+		if len(rec) > maxRecord {
+			return nil, fmt.Errorf("group %q: its record is %d bytes, over the %d-byte znode limit: %w", g.Name, len(rec), maxRecord, model.ErrTooLarge)
 		}
 		p := s.groupPath(tree, g.Name)
 		og := old.inv.Group(g.Name)
-		if og == nil {
-			add(&zk.CreateRequest{Path: p, Data: bytes.Clone(buf)}, p, buf)
+		var oldRec []byte
+		var oldParts [][]byte
+		if og != nil {
+			oldRec, oldParts = groupZnodes(og, old.groupSeq[g.Name])
+		}
+		partsChanged := s.partOps(add, tree, g.Name, oldParts, parts)
+		switch {
+		case og == nil:
+			add(&zk.CreateRequest{Path: p, Data: rec}, p, rec)
 			c.groupZV[g.Name] = 0
-			continue
+		case !partsChanged && bytes.Equal(rec, oldRec):
+			c.groupZV[g.Name] = old.groupZV[g.Name]
+		default:
+			// Set even when only parts changed: the record's version
+			// check guards the whole group.
+			zv := old.groupZV[g.Name]
+			add(&zk.SetDataRequest{Path: p, Data: rec, Version: zv}, p, rec)
+			c.groupZV[g.Name] = zv + 1
 		}
-		zv := old.groupZV[g.Name]
-		oldBuf = appendGroupRecord(oldBuf[:0], og, old.groupSeq[g.Name], false)
-		if bytes.Equal(buf, oldBuf) {
-			c.groupZV[g.Name] = zv
-			continue
-		}
-		add(&zk.SetDataRequest{Path: p, Data: bytes.Clone(buf), Version: zv}, p, buf)
-		c.groupZV[g.Name] = zv + 1
 	}
 	for _, g := range old.inv.Groups {
 		if next.inv.Group(g.Name) == nil {
 			p := s.groupPath(tree, g.Name)
 			add(&zk.DeleteRequest{Path: p, Version: old.groupZV[g.Name]}, p, nil)
+			_, oldParts := groupZnodes(g, old.groupSeq[g.Name])
+			s.partOps(add, tree, g.Name, oldParts, nil)
 		}
 	}
 	return c, nil
+}
+
+// partOps adds the ops that turn a group's member-list parts from old into
+// next, and reports whether there were any.
+func (s *Store) partOps(add func(op any, p string, data []byte), tree, group string, old, next [][]byte) bool {
+	changed := false
+	for i := 0; i < max(len(old), len(next)); i++ {
+		p := s.memberPath(tree, group, i)
+		switch {
+		case i >= len(old):
+			add(&zk.CreateRequest{Path: p, Data: next[i]}, p, next[i])
+		case i >= len(next):
+			add(&zk.DeleteRequest{Path: p, Version: -1}, p, nil)
+		case !bytes.Equal(old[i], next[i]):
+			add(&zk.SetDataRequest{Path: p, Data: next[i], Version: -1}, p, next[i])
+		default:
+			continue
+		}
+		changed = true
+	}
+	return changed
 }
 
 // render produces every view of snap, gzip'd, and the number of host
@@ -275,7 +304,7 @@ func (s *Store) writeBlobs(id string, views map[string][]byte, counts map[string
 // under the request limit, several in flight.
 func (s *Store) writeTree(tree string, snap *snapshot) error {
 	tp := s.treePath(tree)
-	for _, p := range []string{tp, tp + "/hosts", tp + "/groups"} {
+	for _, p := range []string{tp, tp + "/hosts", tp + "/groups", tp + "/members"} {
 		if err := s.conn.Create(p, nil); err != nil {
 			return fmt.Errorf("create %s: %w", p, err)
 		}
@@ -295,7 +324,11 @@ func (s *Store) writeTree(tree string, snap *snapshot) error {
 		add(s.hostPath(tree, h.Name), appendHostRecord(nil, h, snap.hostSeq[h.Name], false))
 	}
 	for _, g := range snap.inv.Groups {
-		add(s.groupPath(tree, g.Name), appendGroupRecord(nil, g, snap.groupSeq[g.Name], false))
+		rec, parts := groupZnodes(g, snap.groupSeq[g.Name])
+		add(s.groupPath(tree, g.Name), rec)
+		for i, part := range parts {
+			add(s.memberPath(tree, g.Name, i), part)
+		}
 	}
 	if len(batch) > 0 {
 		batches = append(batches, batch)
@@ -360,7 +393,7 @@ func (s *Store) deleteBlob(id string) {
 // deleteTree removes a tree: its entities in multi batches, then itself.
 func (s *Store) deleteTree(tree string) {
 	tp := s.treePath(tree)
-	for _, kind := range []string{"hosts", "groups"} {
+	for _, kind := range []string{"hosts", "groups", "members"} {
 		kids, _, err := s.conn.Children(tp + "/" + kind)
 		if err != nil {
 			continue
@@ -371,7 +404,7 @@ func (s *Store) deleteTree(tree string) {
 		}
 		s.deleteMany(paths)
 	}
-	s.deleteMany([]string{tp + "/hosts", tp + "/groups"})
+	s.deleteMany([]string{tp + "/hosts", tp + "/groups", tp + "/members"})
 	s.deleteMany([]string{tp})
 }
 
