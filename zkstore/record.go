@@ -150,8 +150,8 @@ type record struct {
 	name      string
 	seq       int64
 	hostParts int64 // member list kept in this many parts outside the record
-	host *model.Host
-	grp  *model.Group
+	host      *model.Host
+	grp       *model.Group
 }
 
 func parseRecord(data []byte, isGroup bool) (record, error) {

@@ -28,7 +28,7 @@ const (
 	maxChunk    = 900 * 1000  // one piece of a view blob
 	maxMulti    = 768 * 1024  // the ops of one multi, estimated
 	maxMultiOps = 4000
-	opOverhead  = 64 // bytes a multi op adds beyond its path and data, estimated
+	opOverhead  = 64  // bytes a multi op adds beyond its path and data, estimated
 	maxAttempts = 100 // optimistic retries before ErrConflict (with backoff: tens of seconds)
 )
 
@@ -113,6 +113,7 @@ func (s *Store) hostPath(tree, name string) string {
 func (s *Store) groupPath(tree, name string) string {
 	return path.Join(s.treePath(tree), "groups", EncodeName(name))
 }
+
 // memberPath names part i of a group's member list. '~' never appears in
 // an encoded name, so the part cannot clash with another group's.
 func (s *Store) memberPath(tree, group string, i int) string {
