@@ -2,6 +2,7 @@ package model_test
 
 import (
 	"context"
+	"errors"
 	"testing"
 
 	"github.com/kook-project/kook/model"
@@ -49,5 +50,31 @@ func TestImport(t *testing.T) {
 	inv, _, _ = s.Load(ctx)
 	if inv.Host("a") != nil || inv.Host("c") == nil || len(inv.Hosts) != 1 {
 		t.Fatalf("replace kept %d hosts", len(inv.Hosts))
+	}
+}
+
+// A cycle that only merging creates (a above b in the store, b above a in
+// the source) is refused, and nothing is written.
+func TestImportMergeCycle(t *testing.T) {
+	ctx := context.Background()
+	s := &model.MemStore{}
+	dst := model.New()
+	dst.AddGroup("a")
+	dst.AddGroup("b")
+	dst.AddChild("a", "b")
+	dst.Reconcile()
+	if _, err := model.Import(ctx, s, dst, model.ImportOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	src := model.New()
+	src.AddGroup("b")
+	src.AddGroup("a")
+	src.AddChild("b", "a")
+	src.Reconcile()
+	if _, err := model.Import(ctx, s, src, model.ImportOptions{Merge: true}); !errors.Is(err, model.ErrCycle) {
+		t.Fatalf("merge creating a cycle: %v, want ErrCycle", err)
+	}
+	if _, gen, _ := s.Load(ctx); gen != 1 {
+		t.Fatalf("generation %d after a refused merge, want 1", gen)
 	}
 }

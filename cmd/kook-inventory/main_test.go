@@ -9,40 +9,24 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/kook-project/kook/internal/ansibletest"
+	"github.com/kook-project/kook/internal/parity"
 	"github.com/kook-project/kook/internal/zktest"
 	"github.com/kook-project/kook/model"
 )
 
 func TestMain(m *testing.M) { zktest.Main(m) }
 
-var (
-	buildOnce sync.Once
-	binDir    string
-	buildErr  error
-	chroots   atomic.Int64
-)
+var chroots atomic.Int64
 
+// bin returns the path of a freshly built kook binary.
 func bin(t *testing.T, name string) string {
 	t.Helper()
-	buildOnce.Do(func() {
-		binDir, buildErr = os.MkdirTemp("", "kook-inventory-test")
-		if buildErr == nil {
-			out, err := exec.Command("go", "build", "-o", binDir+"/", "../kook-import", ".").CombinedOutput()
-			if err != nil {
-				buildErr = fmt.Errorf("go build: %v\n%s", err, out)
-			}
-		}
-	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
-	}
-	return filepath.Join(binDir, name)
+	return filepath.Join(parity.Binaries(t), name)
 }
 
 type result struct {

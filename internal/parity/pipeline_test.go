@@ -7,7 +7,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -18,32 +17,7 @@ import (
 
 func TestMain(m *testing.M) { zktest.Main(m) }
 
-var (
-	buildOnce sync.Once
-	binDir    string
-	buildErr  error
-	chroots   atomic.Int64
-)
-
-// binaries builds kook-import and kook-inventory once per test binary.
-func binaries(t *testing.T) string {
-	t.Helper()
-	buildOnce.Do(func() {
-		binDir, buildErr = os.MkdirTemp("", "kook-parity-bin")
-		if buildErr != nil {
-			return
-		}
-		cmd := exec.Command("go", "build", "-o", binDir+"/", "./cmd/kook-import", "./cmd/kook-inventory")
-		cmd.Dir = parity.RepoRoot(t)
-		if out, err := cmd.CombinedOutput(); err != nil {
-			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
-		}
-	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
-	}
-	return binDir
-}
+var chroots atomic.Int64
 
 type result struct {
 	stdout, stderr string
@@ -75,7 +49,7 @@ func run(t *testing.T, env []string, name string, args ...string) result {
 // second import of the same source changes nothing.
 func TestPipelineParity(t *testing.T) {
 	ansibletest.Require(t)
-	bin := binaries(t)
+	bin := parity.Binaries(t)
 	srv := zktest.Shared(t)
 	for _, src := range parity.Sources(t) {
 		t.Run(src.Name, func(t *testing.T) {
