@@ -193,7 +193,7 @@ func (p *iniParser) hostLine(line string) error {
 			return p.errorf("invalid host pattern %q: '---' is normally a sign this is a YAML file", pattern)
 		}
 	}
-	var vars model.Map
+	vars := make(model.Map, 0, len(tokens)-1)
 	for _, t := range tokens[1:] {
 		k, v, ok := strings.Cut(t, "=")
 		if !ok {

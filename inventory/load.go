@@ -7,7 +7,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 
 	"github.com/kook-project/kook/model"
@@ -105,7 +104,7 @@ func loadSource(inv *model.Inventory, src string) error {
 // ignoredEntry is the IGNORED pattern of inventory/manager.py with the
 // default INVENTORY_IGNORE_EXTS and no INVENTORY_IGNORE_PATTERNS. Python's
 // `$` also matches before a final newline.
-var ignoredEntry = regexp.MustCompile(`^\.|^host_vars\n?$|^group_vars\n?$|^vars_plugins\n?$|` +
+var ignoredEntry = lazyRegexp(`^\.|^host_vars\n?$|^group_vars\n?$|^vars_plugins\n?$|` +
 	`(?:\.pyc|\.pyo|\.swp|\.bak|~|\.rpm|\.md|\.txt|\.rst|\.orig|\.ini|\.cfg|\.retry)\n?$`)
 
 // loadDir parses every entry of an inventory directory in byte order,
@@ -118,7 +117,7 @@ func loadDir(inv *model.Inventory, dir string) error {
 	}
 	parsed := false
 	for _, e := range entries {
-		if ignoredEntry.MatchString(e.Name()) {
+		if ignoredEntry().MatchString(e.Name()) {
 			continue
 		}
 		if err := loadSource(inv, filepath.Join(dir, e.Name())); err != nil {
@@ -202,21 +201,28 @@ func loadFile(inv *model.Inventory, path string) error {
 		tries = append(tries, attempt{fmt.Errorf("as a script: %w", err), useful})
 	}
 	ext := pysplitExt(path)
-	if ext == "" || hasString(yamlExtensions, ext) {
-		structural, err := parseYAMLSource(inv, path, data)
-		if err == nil {
+	tryYAML := ext == "" || hasString(yamlExtensions, ext)
+	// An INI file that starts with ungrouped hosts is one long string to
+	// YAML, which takes as long to read as the INI parse itself. When YAML
+	// cannot yield an inventory, INI goes first, and YAML runs only if INI
+	// fails too, for its error: neither leaves anything in inv that counts,
+	// since a failed YAML parse adds nothing and a failed source fails Load.
+	deferYAML := tryYAML && cannotBeYAMLMapping(data)
+	if tryYAML && !deferYAML {
+		t := yamlAttempt(inv, path, ext, data)
+		if t == nil {
 			return nil
 		}
-		useful := 0 // below INI's: the file is probably not meant as YAML
-		first := firstSignificantLine(data)
-		if structural || reYAMLish.MatchString(first) || ext != "" && !reINISection.MatchString(first) {
-			useful = 2
-		}
-		tries = append(tries, attempt{fmt.Errorf("as YAML: %w", err), useful})
+		tries = append(tries, *t)
 	}
 	err = ParseINI(inv, path, data)
 	if err == nil {
 		return nil
+	}
+	if deferYAML {
+		if t := yamlAttempt(inv, path, ext, data); t != nil {
+			tries = append(tries, *t)
+		}
 	}
 	useful := 1
 	if ext == ".toml" {
@@ -227,6 +233,62 @@ func loadFile(inv *model.Inventory, path string) error {
 		tries = append(tries, attempt{errors.New("as TOML: kook does not read TOML inventories"), 1})
 	}
 	return newSourceError(path, tries)
+}
+
+// yamlAttempt runs the yaml plugin on a file; nil means it parsed.
+func yamlAttempt(inv *model.Inventory, path, ext string, data []byte) *attempt {
+	structural, err := parseYAMLSource(inv, path, data)
+	if err == nil {
+		return nil
+	}
+	useful := 0 // below INI's: the file is probably not meant as YAML
+	first := firstSignificantLine(data)
+	if structural || reYAMLish().MatchString(first) || ext != "" && !reINISection().MatchString(first) {
+		useful = 2
+	}
+	return &attempt{fmt.Errorf("as YAML: %w", err), useful}
+}
+
+// cannotBeYAMLMapping reports, for some of the data that is not a YAML
+// mapping, that it is not: when after lines of spaces and comments the
+// first two lines start in column 0 with a letter or digit, and the first
+// holds no ':' or '#' (either can end a plain scalar). Then JSON fails at
+// once or reads a scalar, and YAML reads a plain scalar over more than one
+// line, which cannot be a mapping key: the root is that string, or the
+// stream is an error. Lines up to the first are printable ASCII, since
+// YAML also breaks lines at '\r' and at some non-ASCII characters.
+func cannotBeYAMLMapping(data []byte) bool {
+	var line []byte
+	for {
+		if len(data) == 0 {
+			return false
+		}
+		line, data, _ = bytes.Cut(data, []byte("\n"))
+		for _, c := range line {
+			if c < ' ' || c > '~' {
+				return false
+			}
+		}
+		t := bytes.TrimLeft(line, " ")
+		if len(t) > 0 && t[0] != '#' {
+			break
+		}
+	}
+	if !isAlnum(line[0]) || bytes.ContainsAny(line, ":#") {
+		return false
+	}
+	// Lines of spaces between the two are folded into the scalar.
+	for len(data) > 0 {
+		line, data, _ = bytes.Cut(data, []byte("\n"))
+		if len(bytes.TrimLeft(line, " ")) > 0 {
+			return isAlnum(line[0])
+		}
+	}
+	return false
+}
+
+func isAlnum(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9'
 }
 
 func newSourceError(path string, tries []attempt) error {
@@ -243,17 +305,19 @@ func newSourceError(path string, tries []attempt) error {
 
 // reYAMLish matches a first line that is YAML rather than INI: a document
 // marker, or a key followed by ':' and space or end of line.
-var reYAMLish = regexp.MustCompile(`^(?:---|%YAML|[^\s=\[#;][^=]*:(?:\s.*)?$|- )`)
+var reYAMLish = lazyRegexp(`^(?:---|%YAML|[^\s=\[#;][^=]*:(?:\s.*)?$|- )`)
 
 // reINISection matches an INI section header.
-var reINISection = regexp.MustCompile(`^\[[^\[\],]+\]\s*(?:[#;].*)?$`)
+var reINISection = lazyRegexp(`^\[[^\[\],]+\]\s*(?:[#;].*)?$`)
 
 // firstSignificantLine is the first line that is not blank or a comment;
 // for a source that neither YAML nor INI could parse, it tells which of the
 // two errors to show first.
 func firstSignificantLine(data []byte) string {
-	for _, line := range strings.Split(string(data), "\n") {
-		line = strings.TrimRight(line, "\r")
+	for len(data) > 0 {
+		var b []byte
+		b, data, _ = bytes.Cut(data, []byte("\n"))
+		line := strings.TrimRight(string(b), "\r")
 		t := strings.TrimSpace(line)
 		if t == "" || strings.HasPrefix(t, "#") || strings.HasPrefix(t, ";") {
 			continue

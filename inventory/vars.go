@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/kook-project/kook/model"
@@ -56,41 +57,42 @@ const maxVarsDirDepth = 64
 // with ansible-vault (ErrVaultEncrypted). Provenance is recorded as
 // "DIR/group_vars/NAME.yml:LINE".
 func LoadVarsDir(inv *model.Inventory, dir string) error {
-	for _, g := range inv.Groups {
-		m, src, err := readEntityVars(dir, "group_vars", g.Name)
-		if err != nil {
-			return err
-		}
-		g.FileVars.Update(m)
-		for k, w := range src {
-			setVarSource(&g.FileVarSources, k, w)
+	if len(inv.Groups) > 0 {
+		vd := openVarsDir(filepath.Join(dir, "group_vars"))
+		for _, g := range inv.Groups {
+			m, src, err := readEntityVars(vd, g.Name)
+			if err != nil {
+				return err
+			}
+			g.FileVars.Update(m)
+			for k, w := range src {
+				setVarSource(&g.FileVarSources, k, w)
+			}
 		}
 	}
-	for _, h := range inv.Hosts {
-		m, src, err := readEntityVars(dir, "host_vars", h.Name)
-		if err != nil {
-			return err
-		}
-		h.FileVars.Update(m)
-		for k, w := range src {
-			setVarSource(&h.FileVarSources, k, w)
+	if len(inv.Hosts) > 0 {
+		vd := openVarsDir(filepath.Join(dir, "host_vars"))
+		for _, h := range inv.Hosts {
+			m, src, err := readEntityVars(vd, h.Name)
+			if err != nil {
+				return err
+			}
+			h.FileVars.Update(m)
+			for k, w := range src {
+				setVarSource(&h.FileVarSources, k, w)
+			}
 		}
 	}
 	return nil
 }
 
 // readEntityVars is host_group_vars' get_vars for one entity.
-func readEntityVars(dir, subdir, name string) (model.Map, map[string]string, error) {
+func readEntityVars(vd *varsDir, name string) (model.Map, map[string]string, error) {
 	// Ansible skips names that are absolute paths ("chroot" hosts).
-	if strings.HasPrefix(name, "/") {
+	if vd == nil || strings.HasPrefix(name, "/") {
 		return nil, nil, nil
 	}
-	base := filepath.Join(dir, subdir)
-	st, err := os.Stat(base)
-	if err != nil || !st.IsDir() {
-		return nil, nil, nil // absent, or a file (Ansible warns and skips)
-	}
-	files, err := findVarsFiles(base, name)
+	files, err := vd.find(name)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -103,28 +105,107 @@ func readEntityVars(dir, subdir, name string) (model.Map, map[string]string, err
 		}
 		vars.Update(m)
 		for k, line := range lines {
-			setVarSource(&src, k, fmt.Sprintf("%s:%d", f, line))
+			setVarSource(&src, k, f+":"+strconv.Itoa(line))
 		}
 	}
 	return vars, src, nil
 }
 
-// findVarsFiles is DataLoader.find_vars_files. The name is appended as
-// text, not cleaned as filepath.Join would, since the OS resolves it.
-func findVarsFiles(base, name string) ([]string, error) {
-	stem := base + string(filepath.Separator) + name
+// varsDir is a group_vars/ or host_vars/ directory. find_vars_files stats
+// up to four paths per group or host, and most hosts have no file, so
+// those stats dominated loading a large inventory; instead the directory
+// is listed once and names are looked up in the listing.
+//
+// The listing can stand in for stat only where the file system compares
+// names byte for byte. A case-insensitive directory (vfat, ext4 casefold,
+// SMB, macOS) finds "Web.yml" for the group "web", and a
+// normalization-insensitive one finds non-ASCII names spelled otherwise,
+// so for such directories, and for names the listing cannot answer, find
+// falls back to stat.
+type varsDir struct {
+	path    string
+	entries map[string]fs.DirEntry // nil: stat every candidate
+}
+
+// openVarsDir returns nil if path is not a directory: Ansible skips a
+// missing one, and warns about a file and skips it.
+func openVarsDir(path string) *varsDir {
+	st, err := os.Stat(path)
+	if err != nil || !st.IsDir() {
+		return nil
+	}
+	vd := &varsDir{path: path}
+	list, err := os.ReadDir(path)
+	if err != nil {
+		return vd // perhaps searchable but not readable: stat still works
+	}
+	entries := make(map[string]fs.DirEntry, len(list))
+	for _, e := range list {
+		if !isASCII(e.Name()) {
+			return vd
+		}
+		entries[e.Name()] = e
+	}
+	if len(list) > 0 && !caseSensitive(path, list, entries) {
+		return vd
+	}
+	vd.entries = entries
+	return vd
+}
+
+// caseSensitive reports whether dir tells names apart by case: whether a
+// listed name with the case of its letters swapped, not listed itself, is
+// missing. With no such name to try, it cannot tell and says no.
+func caseSensitive(dir string, list []fs.DirEntry, entries map[string]fs.DirEntry) bool {
+	for _, e := range list {
+		other := swapCase(e.Name())
+		if _, listed := entries[other]; listed {
+			continue // no letters, or both spellings exist
+		}
+		_, err := os.Lstat(filepath.Join(dir, other))
+		return errors.Is(err, fs.ErrNotExist)
+	}
+	return false
+}
+
+// find is DataLoader.find_vars_files. The name is appended as text, not
+// cleaned as filepath.Join would, since the OS resolves it.
+func (vd *varsDir) find(name string) ([]string, error) {
+	// Names the OS resolves as a path ("sub/h", ".", "..", "") or rejects
+	// are not in the listing; stat decides for them.
+	useList := vd.entries != nil && name != "" && name != "." && name != ".." &&
+		isASCII(name) && !strings.ContainsAny(name, "/\x00")
 	for _, ext := range varsExtensions {
-		p := stem + ext
-		st, err := os.Stat(p)
-		if err != nil {
+		exists, isDir := vd.stat(name+ext, useList)
+		if !exists {
 			continue
 		}
-		if st.IsDir() {
+		p := vd.path + string(filepath.Separator) + name + ext
+		if isDir {
 			return varsDirFiles(p, 0)
 		}
 		return []string{p}, nil
 	}
 	return nil, nil
+}
+
+// stat is os.Stat of vd.path/name, reduced to what find asks: whether it
+// exists (a broken symlink does not), and whether it is a directory.
+func (vd *varsDir) stat(name string, useList bool) (exists, isDir bool) {
+	if useList {
+		e, ok := vd.entries[name]
+		if !ok {
+			return false, false
+		}
+		if e.Type()&fs.ModeSymlink == 0 {
+			return true, e.IsDir()
+		}
+	}
+	st, err := os.Stat(vd.path + string(filepath.Separator) + name)
+	if err != nil {
+		return false, false
+	}
+	return true, st.IsDir()
 }
 
 // varsDirFiles is DataLoader._get_dir_vars_files.
@@ -218,6 +299,29 @@ func pysplitExt(path string) string {
 		return ""
 	}
 	return rest[i:]
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+// swapCase swaps the case of ASCII letters.
+func swapCase(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		switch {
+		case 'a' <= c && c <= 'z':
+			b[i] = c - 'a' + 'A'
+		case 'A' <= c && c <= 'Z':
+			b[i] = c - 'A' + 'a'
+		}
+	}
+	return string(b)
 }
 
 func hasString(list []string, s string) bool {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"regexp"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -60,7 +59,7 @@ type yamlDoc struct {
 	conv     *pconverter
 }
 
-var reYAMLErr = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+var reYAMLErr = lazyRegexp(`^yaml: line (\d+): (.*)$`)
 
 // decodeYAML parses one YAML document into Python objects.
 func decodeYAML(file string, data []byte) (v any, err error) {
@@ -201,7 +200,7 @@ func acceptYAML12(data []byte) []byte {
 		switch {
 		case bytes.HasPrefix(line, []byte("...")):
 			directives = true
-		case directives && reYAML12.Match(line):
+		case directives && reYAML12().Match(line):
 			copy(out[start:], "%YAML 1.1")
 		case directives && (len(bytes.TrimSpace(line)) == 0 || line[0] == '#' || line[0] == '%'):
 		default:
@@ -212,25 +211,25 @@ func acceptYAML12(data []byte) []byte {
 	return out
 }
 
-var reYAML12 = regexp.MustCompile(`^%YAML[ \t]+1\.2(?:[ \t#]|$)`)
+var reYAML12 = lazyRegexp(`^%YAML[ \t]+1\.2(?:[ \t#]|$)`)
 
 // yamlError turns a yaml.v3 error into a ParseError with its line.
 func yamlError(file string, err error) error {
 	msg := err.Error()
 	line := 0
-	if m := reYAMLErr.FindStringSubmatch(msg); m != nil {
+	if m := reYAMLErr().FindStringSubmatch(msg); m != nil {
 		line, _ = strconv.Atoi(m[1])
 		msg = "yaml: " + m[2]
 	}
 	// yaml.v3 reports scanner errors by 1-based line but parser errors by
 	// the 0-based line of the construct being parsed (or none for line 0).
-	if reParserErr.MatchString(msg) {
+	if reParserErr().MatchString(msg) {
 		line++
 	}
 	return errorf(file, line, "%s", msg)
 }
 
-var reParserErr = regexp.MustCompile(`^yaml: (?:did not find expected|found undefined tag handle|found duplicate %|found incompatible YAML)`)
+var reParserErr = lazyRegexp(`^yaml: (?:did not find expected|found undefined tag handle|found duplicate %|found incompatible YAML)`)
 
 // checkAnchors rejects a redefined anchor, as libyaml's composer does.
 func (d *yamlDoc) checkAnchors(n *yaml.Node, seen map[string]int) error {
