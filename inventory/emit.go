@@ -53,7 +53,13 @@ import (
 // group (an empty one as {"hosts": []}), then "_meta": {"hostvars": ...}.
 // inv must be reconciled (model.Inventory.Reconcile), as a parsed or stored
 // inventory is. The output is deterministic.
-func List(inv *model.Inventory) []byte {
+func List(inv *model.Inventory) []byte { return Render(inv, nil) }
+
+// Render returns what List returns and, if each is not nil, calls each for
+// every host in order with what Host returns for it: one merge serves both,
+// which is how the store materializes --list and every --host on each
+// write. each must not keep vars.
+func Render(inv *model.Inventory, each func(name string, vars []byte)) []byte {
 	e := newEmitter(inv)
 	keys, first := e.plan()
 	buf := make([]byte, 0, e.sizeHint())
@@ -76,15 +82,22 @@ func List(inv *model.Inventory) []byte {
 	}
 	buf = append(buf, `"_meta":{"hostvars":{`...)
 	n := 0
+	var line []byte
 	for i, h := range inv.Hosts {
 		if _, isGroup := e.m.index[h.Name]; isGroup {
 			// The script plugin sets a host's vars by name, and Ansible
 			// looks the name up among groups first: they would land on the
 			// group and reach all its hosts.
+			if each != nil {
+				each(h.Name, []byte("{}\n"))
+			}
 			continue
 		}
 		vars := e.hostVars(h, e.m.setAt(i))
 		if len(vars) == 0 {
+			if each != nil {
+				each(h.Name, []byte("{}\n"))
+			}
 			continue
 		}
 		if n > 0 {
@@ -93,7 +106,12 @@ func List(inv *model.Inventory) []byte {
 		n++
 		buf = model.AppendString(buf, h.Name)
 		buf = append(buf, ':')
+		start := len(buf)
 		buf = model.AppendJSON(buf, vars, false)
+		if each != nil {
+			line = append(append(line[:0], buf[start:]...), '\n')
+			each(h.Name, line)
+		}
 	}
 	return append(buf, "}}}\n"...)
 }
@@ -111,22 +129,6 @@ func Host(inv *model.Inventory, name string) []byte {
 	}
 	e := newEmitter(inv)
 	return append(model.AppendJSON(nil, e.hostVars(h, e.m.set(name)), false), '\n')
-}
-
-// EachHost calls fn, for every host in order, with what Host returns for
-// it. It is the batch form of Host: the store materializes every host's
-// --host output this way on each write. fn must not keep vars.
-func EachHost(inv *model.Inventory, fn func(name string, vars []byte)) {
-	e := newEmitter(inv)
-	var buf []byte
-	for i, h := range inv.Hosts {
-		if _, isGroup := e.m.index[h.Name]; isGroup {
-			fn(h.Name, []byte("{}\n"))
-			continue
-		}
-		buf = append(model.AppendJSON(buf[:0], e.hostVars(h, e.m.setAt(i)), false), '\n')
-		fn(h.Name, buf)
-	}
 }
 
 type emitter struct {
@@ -151,7 +153,12 @@ func (e *emitter) sizeHint() int {
 	for _, g := range e.inv.Groups {
 		n += len(g.Name) + 32 + 24*(len(g.Hosts)+len(g.Children))
 	}
-	return n + 48*len(e.inv.Hosts)
+	// Growing a buffer of tens of megabytes copies it several times over:
+	// guess each host's entry from its var count.
+	for _, h := range e.inv.Hosts {
+		n += len(h.Name) + 8 + 32*(len(h.Vars)+len(h.FileVars))
+	}
+	return n
 }
 
 // appendGroup writes one group's object. The script plugin reads "hosts",

@@ -122,22 +122,26 @@ func ExampleList() {
 	// {"ungrouped":{"hosts":[]},"all":{"children":["ungrouped","web"]},"web":{"hosts":["web1"],"vars":{"http_port":8080}},"_meta":{"hostvars":{}}}
 }
 
-// EachHost gives every host exactly what Host gives it.
-func TestEachHostMatchesHost(t *testing.T) {
+// Render gives every host exactly what Host gives it, and returns what
+// List returns.
+func TestRenderMatchesHostAndList(t *testing.T) {
 	for _, src := range []string{"testdata/pattern/nested.ini", "testdata/yaml/same_name.yml", "../internal/parity/testdata/precedence"} {
 		inv, err := inventory.Load(src)
 		if err != nil {
 			t.Fatal(err)
 		}
 		n := 0
-		inventory.EachHost(inv, func(name string, vars []byte) {
+		list := inventory.Render(inv, func(name string, vars []byte) {
 			n++
 			if want := inventory.Host(inv, name); string(vars) != string(want) {
-				t.Errorf("%s: host %s: EachHost %s, Host %s", src, name, vars, want)
+				t.Errorf("%s: host %s: Render %s, Host %s", src, name, vars, want)
 			}
 		})
 		if n != len(inv.Hosts) {
-			t.Errorf("%s: EachHost visited %d of %d hosts", src, n, len(inv.Hosts))
+			t.Errorf("%s: Render visited %d of %d hosts", src, n, len(inv.Hosts))
+		}
+		if want := inventory.List(inv); string(list) != string(want) {
+			t.Errorf("%s: Render returned\n%s\nList returns\n%s", src, list, want)
 		}
 	}
 }

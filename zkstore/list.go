@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 
 	"github.com/kook-project/kook/inventory"
 	"github.com/kook-project/kook/model"
@@ -22,36 +23,58 @@ type ReadOptions struct {
 	FromEntities bool
 }
 
-// ListJSON returns what kook-inventory --list prints. With no options it is
-// the materialized "list" view as stored: one read of head and one per chunk,
-// no parsing.
-func (s *Store) ListJSON(ctx context.Context, opts ReadOptions) ([]byte, error) {
+// List returns what kook-inventory --list prints, to be written with
+// WriteTo. With no options it is the materialized "list" view, read whole
+// but still compressed: one read of head and one per chunk, no parsing.
+// Either way the result no longer needs the store.
+func (s *Store) List(ctx context.Context, opts ReadOptions) (io.WriterTo, error) {
 	if opts.Limit == "" && !opts.FromEntities {
-		data, _, err := s.ReadView(ctx, "list")
-		return data, err
+		return s.View(ctx, "list")
 	}
 	inv, err := s.read(ctx, opts)
 	if err != nil {
 		return nil, err
 	}
-	return inventory.List(inv), nil
+	return bytes.NewBuffer(inventory.List(inv)), nil
 }
 
-// HostJSON returns what kook-inventory --host prints for name: its vars as
-// in --list's _meta.hostvars, {} for a host kook does not know (what the
-// script protocol expects).
-func (s *Store) HostJSON(ctx context.Context, name string, opts ReadOptions) ([]byte, error) {
+// Host returns what kook-inventory --host prints for name, to be written
+// with WriteTo: its vars as in --list's _meta.hostvars, {} for a host kook
+// does not know (what the script protocol expects). With no options it
+// reads head and the host's materialized bucket.
+func (s *Store) Host(ctx context.Context, name string, opts ReadOptions) (io.WriterTo, error) {
 	if opts.Limit == "" && !opts.FromEntities {
-		return s.hostFromBucket(ctx, name)
+		return s.hostBucket(ctx, name)
 	}
 	inv, err := s.read(ctx, opts)
 	if err != nil {
 		return nil, err
 	}
 	if out := inventory.Host(inv, name); out != nil {
-		return out, nil
+		return bytes.NewBuffer(out), nil
 	}
-	return []byte("{}\n"), nil
+	return bytes.NewBufferString("{}\n"), nil
+}
+
+// ListJSON returns what List writes.
+func (s *Store) ListJSON(ctx context.Context, opts ReadOptions) ([]byte, error) {
+	return collect(s.List(ctx, opts))
+}
+
+// HostJSON returns what Host writes.
+func (s *Store) HostJSON(ctx context.Context, name string, opts ReadOptions) ([]byte, error) {
+	return collect(s.Host(ctx, name, opts))
+}
+
+func collect(w io.WriterTo, err error) ([]byte, error) {
+	if err != nil {
+		return nil, err
+	}
+	var b bytes.Buffer
+	if _, err := w.WriteTo(&b); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
 }
 
 func (s *Store) read(ctx context.Context, opts ReadOptions) (*model.Inventory, error) {
@@ -73,9 +96,9 @@ func (s *Store) read(ctx context.Context, opts ReadOptions) (*model.Inventory, e
 	return limited, nil
 }
 
-// hostFromBucket reads a host's --host output from its materialized bucket:
-// one read of head and one of the bucket.
-func (s *Store) hostFromBucket(ctx context.Context, name string) ([]byte, error) {
+// hostBucket reads the bucket holding name's --host output: one read of
+// head and one of the bucket.
+func (s *Store) hostBucket(ctx context.Context, name string) (io.WriterTo, error) {
 	for attempt := 0; ; attempt++ {
 		h, _, err := s.readHead()
 		if err != nil {
@@ -84,21 +107,38 @@ func (s *Store) hostFromBucket(ctx context.Context, name string) ([]byte, error)
 		if h.HostBuckets == 0 {
 			return nil, fmt.Errorf("host views are not materialized at %s (written by an older kook? run kook rebuild)", s.root)
 		}
-		data, err := s.readView(h, fmt.Sprintf("host.%d", bucketOf(name, h.HostBuckets)))
+		v, err := s.readChunks(h, fmt.Sprintf("host.%d", bucketOf(name, h.HostBuckets)))
 		if errors.Is(err, errStale) && attempt < maxAttempts && ctx.Err() == nil {
 			continue
 		}
 		if err != nil {
 			return nil, err
 		}
-		prefix := append(model.AppendString(nil, name), '\t')
-		for len(data) > 0 {
-			line, rest, _ := bytes.Cut(data, []byte{'\n'})
-			if bytes.HasPrefix(line, prefix) {
-				return append(line[len(prefix):], '\n'), nil
-			}
-			data = rest
-		}
-		return []byte("{}\n"), nil
+		return hostLine{v, name}, nil
 	}
+}
+
+// hostLine is one host's line of a bucket, found when written.
+type hostLine struct {
+	bucket *View
+	name   string
+}
+
+func (l hostLine) WriteTo(w io.Writer) (int64, error) {
+	data, err := l.bucket.Bytes()
+	if err != nil {
+		return 0, err
+	}
+	out := []byte("{}\n")
+	prefix := append(model.AppendString(nil, l.name), '\t')
+	for len(data) > 0 {
+		line, rest, _ := bytes.Cut(data, []byte{'\n'})
+		if bytes.HasPrefix(line, prefix) {
+			out = append(line[len(prefix):], '\n')
+			break
+		}
+		data = rest
+	}
+	n, err := w.Write(out)
+	return int64(n), err
 }

@@ -136,10 +136,7 @@ func (s *Store) Rebuild(ctx context.Context) (int64, error) {
 		}
 		gen := snap.head.Generation + 1
 		id := newID(gen)
-		views, buckets, err := s.render(snap)
-		if err != nil {
-			return 0, err
-		}
+		views, buckets := s.render(snap)
 		next := head{Generation: gen, Tree: snap.head.Tree, Blob: id, Views: map[string]int64{}, HostBuckets: buckets}
 		if err := s.writeBlobs(id, views, next.Views); err != nil {
 			s.deleteBlob(id)

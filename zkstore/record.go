@@ -2,6 +2,7 @@ package zkstore
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 
 	"github.com/kook-project/kook/model"
@@ -11,7 +12,7 @@ import (
 // source of truth; the snapshot blob holds the same records in one list.
 //
 //	host:  {"seq":1048576,"vars":{...},"file_vars":{...},"source":"hosts.ini:3",
-//	        "var_sources":{...},"file_var_sources":{...}}
+//	        "var_sources":{"hosts.ini:3":["a","b"]},"file_var_sources":{...}}
 //	group: {"seq":1048576,"priority":1,"hosts":["web1"],"children":["web_eu"],
 //	        "vars":{...},"file_vars":{...},"source":...,"var_sources":...,"file_var_sources":...}
 //
@@ -131,18 +132,42 @@ func appendSources(buf []byte, source string, vars, fileVars map[string]string) 
 	return appendStringMap(buf, "file_var_sources", fileVars)
 }
 
+// appendStringMap writes a var -> source map inverted, source -> sorted var
+// names, sources sorted: a host's vars mostly come from one line, whose
+// name would otherwise be repeated for every var, doubling the record.
 func appendStringMap(buf []byte, key string, m map[string]string) []byte {
 	if len(m) == 0 {
 		return buf
 	}
-	sm := make(model.Map, 0, len(m))
-	for k, v := range m {
-		sm = append(sm, model.Entry{Key: k, Value: v})
+	bySource := make(map[string][]string, 1)
+	for name, src := range m {
+		bySource[src] = append(bySource[src], name)
 	}
+	sources := make([]string, 0, len(bySource))
+	for src := range bySource {
+		sources = append(sources, src)
+	}
+	slices.Sort(sources)
 	buf = append(buf, ',', '"')
 	buf = append(buf, key...)
-	buf = append(buf, '"', ':')
-	return model.AppendJSON(buf, sm, true)
+	buf = append(buf, '"', ':', '{')
+	for i, src := range sources {
+		if i > 0 {
+			buf = append(buf, ',')
+		}
+		buf = model.AppendString(buf, src)
+		buf = append(buf, ':', '[')
+		names := bySource[src]
+		slices.Sort(names)
+		for j, name := range names {
+			if j > 0 {
+				buf = append(buf, ',')
+			}
+			buf = model.AppendString(buf, name)
+		}
+		buf = append(buf, ']')
+	}
+	return append(buf, '}')
 }
 
 // record is a decoded host or group record.
@@ -253,6 +278,8 @@ func asStrings(v model.Value) ([]string, error) {
 	return out, nil
 }
 
+// asStringMap reads a var -> source map written by appendStringMap, or as
+// kook wrote it before, {"var": "source"}.
 func asStringMap(v model.Value) (map[string]string, error) {
 	m, err := asMap(v)
 	if err != nil {
@@ -260,11 +287,20 @@ func asStringMap(v model.Value) (map[string]string, error) {
 	}
 	out := make(map[string]string, len(m))
 	for _, e := range m {
-		s, ok := e.Value.(string)
-		if !ok {
-			return nil, fmt.Errorf("%q: want a string, got %T", e.Key, e.Value)
+		switch x := e.Value.(type) {
+		case string:
+			out[e.Key] = x
+		case []model.Value:
+			for _, name := range x {
+				s, ok := name.(string)
+				if !ok {
+					return nil, fmt.Errorf("%q: want var names, got a %T", e.Key, name)
+				}
+				out[s] = e.Key
+			}
+		default:
+			return nil, fmt.Errorf("%q: want a list of var names, got %T", e.Key, e.Value)
 		}
-		out[e.Key] = s
 	}
 	return out, nil
 }

@@ -3,9 +3,7 @@ package zkstore
 import (
 	"bytes"
 	"compress/gzip"
-	"encoding/binary"
 	"fmt"
-	"io"
 	"strconv"
 
 	"github.com/kook-project/kook/model"
@@ -99,12 +97,22 @@ func emptySnapshot() *snapshot {
 		hostZV: map[string]int32{}, groupZV: map[string]int32{}}
 }
 
-// encodeModelBlob writes the whole inventory, in order, with each entity's
-// seq and znode version:
+// encodeModelBlob returns, gzip'd, the whole inventory, in order, with
+// each entity's seq and znode version:
 //
 //	{"hosts":[{"name":...,"seq":...,"zv":0,...record...}],"groups":[...]}
 func encodeModelBlob(inv *model.Inventory, hostSeq, groupSeq map[string]int64, hostZV, groupZV map[string]int32) []byte {
-	buf := make([]byte, 0, 256*len(inv.Hosts)+512*len(inv.Groups)+64)
+	// The blob is tens of megabytes at 100,000 hosts: it is compressed as
+	// it is encoded, a record at a time, never held whole.
+	var out bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&out, modelLevel)
+	buf := make([]byte, 0, 64<<10)
+	flush := func(force bool) {
+		if force || len(buf) >= 60<<10 {
+			zw.Write(buf)
+			buf = buf[:0]
+		}
+	}
 	buf = append(buf, `{"hosts":[`...)
 	for i, h := range inv.Hosts {
 		if i > 0 {
@@ -112,6 +120,7 @@ func encodeModelBlob(inv *model.Inventory, hostSeq, groupSeq map[string]int64, h
 		}
 		buf = appendHostRecord(buf, h, hostSeq[h.Name], true)
 		buf = appendZV(buf, hostZV[h.Name])
+		flush(false)
 	}
 	buf = append(buf, `],"groups":[`...)
 	for i, g := range inv.Groups {
@@ -120,8 +129,12 @@ func encodeModelBlob(inv *model.Inventory, hostSeq, groupSeq map[string]int64, h
 		}
 		buf = appendGroupRecord(buf, g, groupSeq[g.Name], true)
 		buf = appendZV(buf, groupZV[g.Name])
+		flush(false)
 	}
-	return append(buf, `]}`...)
+	buf = append(buf, `]}`...)
+	flush(true)
+	zw.Close()
+	return out.Bytes()
 }
 
 // appendZV inserts "zv":N before the record's closing brace.
@@ -170,33 +183,6 @@ func decodeModelBlob(data []byte, s *snapshot) error {
 	}
 	s.inv = inv
 	return nil
-}
-
-func gzipBytes(data []byte) []byte {
-	var b bytes.Buffer
-	zw, _ := gzip.NewWriterLevel(&b, gzip.BestSpeed)
-	zw.Write(data)
-	zw.Close()
-	return b.Bytes()
-}
-
-// gunzip decompresses data into a buffer sized from the gzip trailer (the
-// length mod 2^32, exact below 4 GB): growing it as io.ReadAll does costs
-// thousands of page faults on a multi-megabyte view, most of --list's time.
-func gunzip(data []byte) ([]byte, error) {
-	zr, err := gzip.NewReader(bytes.NewReader(data))
-	if err != nil {
-		return nil, err
-	}
-	var size int
-	if len(data) >= 4 {
-		size = int(binary.LittleEndian.Uint32(data[len(data)-4:]))
-	}
-	buf := bytes.NewBuffer(make([]byte, 0, size+1))
-	if _, err := io.Copy(buf, zr); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
 }
 
 // assignSeqs gives each name in order a seq that keeps the order, reusing

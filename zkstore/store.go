@@ -13,7 +13,6 @@ import (
 
 	"github.com/go-zookeeper/zk"
 
-	"github.com/kook-project/kook/inventory"
 	"github.com/kook-project/kook/model"
 )
 
@@ -22,11 +21,15 @@ const DefaultRoot = "/kook"
 
 // ZooKeeper refuses a request over jute.maxbuffer (1 MiB less one byte by
 // default), a multi included, and drops the connection. kook stays well
-// under it.
+// under it. ZooKeeper also keeps its last 500 write requests in memory, each
+// about three times over (request, transaction, proposal): bulk writes (blob
+// chunks, a new tree) go in small requests, so that what it keeps stays
+// near 200 MB however many large imports came before.
 const (
 	maxRecord   = 1000 * 1000 // one host or group record
-	maxChunk    = 900 * 1000  // one piece of a view blob
-	maxMulti    = 768 * 1024  // the ops of one multi, estimated
+	maxChunk    = 128 * 1024  // one piece of a view blob
+	maxMulti    = 768 * 1024  // the ops of the one multi of an in-place change, estimated
+	maxBatch    = 128 * 1024  // the ops of one multi writing a new tree, estimated
 	maxMultiOps = 4000
 	opOverhead  = 64  // bytes a multi op adds beyond its path and data, estimated
 	maxAttempts = 100 // optimistic retries before ErrConflict (with backoff: tens of seconds)
@@ -47,7 +50,6 @@ type Store struct {
 	conn  *Conn
 	owned bool // Close closes conn
 	root  string
-	views map[string]func(*model.Inventory) ([]byte, error)
 
 	mu     sync.Mutex
 	cached *snapshot // last snapshot read or written
@@ -78,18 +80,7 @@ func New(conn *Conn, root string) (*Store, error) {
 	if err := validatePath(root); err != nil {
 		return nil, fmt.Errorf("root: %w", err)
 	}
-	views := map[string]func(*model.Inventory) ([]byte, error){}
-	for name, fn := range Views {
-		views[name] = fn
-	}
-	return &Store{conn: conn, root: root, views: views}, nil
-}
-
-// Views are the renderings materialized with every change besides the model
-// itself: "list" is what kook-inventory --list prints. Rendering at write
-// time is what lets readers only read.
-var Views = map[string]func(*model.Inventory) ([]byte, error){
-	"list": func(inv *model.Inventory) ([]byte, error) { return inventory.List(inv), nil },
+	return &Store{conn: conn, root: root}, nil
 }
 
 // Close closes the connection if Open made it.
@@ -145,6 +136,16 @@ var errStale = errors.New("snapshot replaced while reading")
 
 // readView returns the named view of the generation h points at.
 func (s *Store) readView(h head, view string) ([]byte, error) {
+	v, err := s.readChunks(h, view)
+	if err != nil {
+		return nil, err
+	}
+	return v.Bytes()
+}
+
+// readChunks reads every chunk of the named view of the generation h points
+// at, in parallel, and returns the view still compressed.
+func (s *Store) readChunks(h head, view string) (*View, error) {
 	n, ok := h.Views[view]
 	if !ok {
 		return nil, fmt.Errorf("view %q is not materialized at %s (written by an older kook? run kook rebuild)", view, s.root)
@@ -170,35 +171,46 @@ func (s *Store) readView(h head, view string) ([]byte, error) {
 		}
 		size += len(chunks[i])
 	}
-	gz := make([]byte, 0, size)
-	for _, c := range chunks {
-		gz = append(gz, c...)
+	gz := chunks[0]
+	if n > 1 {
+		gz = make([]byte, 0, size)
+		for _, c := range chunks {
+			gz = append(gz, c...)
+		}
 	}
-	data, err := gunzip(gz)
-	if err != nil {
-		return nil, fmt.Errorf("view %s of generation %d: %w", view, h.Generation, err)
-	}
-	return data, nil
+	return &View{Name: view, Generation: h.Generation, gz: gz}, nil
 }
 
-// ReadView returns a materialized view ("list": the --list JSON, "model":
-// the whole inventory) of the current generation, and that generation. It
-// costs one read of head and one per chunk, in parallel.
-func (s *Store) ReadView(ctx context.Context, view string) ([]byte, int64, error) {
+// View returns a materialized view ("list": the --list JSON, "model": the
+// whole inventory) of the current generation. It costs one read of head and
+// one per chunk, in parallel; the View holds every chunk, so it needs the
+// connection no more.
+func (s *Store) View(ctx context.Context, name string) (*View, error) {
 	for attempt := 0; ; attempt++ {
 		if err := ctx.Err(); err != nil {
-			return nil, 0, err
+			return nil, err
 		}
 		h, _, err := s.readHead()
 		if err != nil {
-			return nil, 0, err
+			return nil, err
 		}
-		data, err := s.readView(h, view)
+		v, err := s.readChunks(h, name)
 		if errors.Is(err, errStale) && attempt < maxAttempts {
 			continue
 		}
-		return data, h.Generation, err
+		return v, err
 	}
+}
+
+// ReadView returns a materialized view of the current generation,
+// decompressed, and that generation.
+func (s *Store) ReadView(ctx context.Context, name string) ([]byte, int64, error) {
+	v, err := s.View(ctx, name)
+	if err != nil {
+		return nil, 0, err
+	}
+	data, err := v.Bytes()
+	return data, v.Generation, err
 }
 
 // Generation returns the current generation, 0 when nothing is stored.

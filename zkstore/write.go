@@ -2,11 +2,13 @@ package zkstore
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"errors"
 	"fmt"
 	"hash/fnv"
 	"path"
+	"runtime"
 	"strings"
 	"sync"
 
@@ -55,10 +57,7 @@ func (s *Store) write(ctx context.Context, old *snapshot, next *model.Inventory)
 			}
 		}
 	}
-	views, buckets, err := s.render(snap)
-	if err != nil {
-		return old.head.Generation, err
-	}
+	views, buckets := s.render(snap)
 	snap.head = head{Generation: gen, Tree: tree, Blob: id, Views: map[string]int64{}, HostBuckets: buckets}
 	// Rendering took a while: if another writer got in meanwhile, lose now,
 	// before writing any blob.
@@ -226,47 +225,61 @@ func (s *Store) partOps(add func(op any, p string, data []byte), tree, group str
 	return changed
 }
 
+// Gzip levels. The views readers print are read far more often than
+// written, and a harder-compressed view is both fewer bytes to fetch and
+// faster to decompress; the model blob, read only by writers, is
+// compressed fast.
+const (
+	viewLevel  = gzip.DefaultCompression
+	modelLevel = gzip.BestSpeed
+)
+
 // render produces every view of snap, gzip'd, and the number of host
 // buckets. The model blob records the znode versions snap.hostZV/groupZV, so
 // they must be final.
-func (s *Store) render(snap *snapshot) (map[string][]byte, int64, error) {
-	out := map[string][]byte{
-		"model": gzipBytes(encodeModelBlob(snap.inv, snap.hostSeq, snap.groupSeq, snap.hostZV, snap.groupZV)),
+func (s *Store) render(snap *snapshot) (map[string][]byte, int64) {
+	// The model blob does not depend on the views: build it alongside.
+	var blob []byte
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		blob = encodeModelBlob(snap.inv, snap.hostSeq, snap.groupSeq, snap.hostZV, snap.groupZV)
+	}()
+	list, buckets := renderViews(snap.inv)
+	raw := append([][]byte{list}, buckets...)
+	gz := make([][]byte, len(raw))
+	parallel(len(raw), runtime.GOMAXPROCS(0), func(i int) error {
+		gz[i] = gzipBytes(raw[i], viewLevel)
+		return nil
+	})
+	<-done
+	out := map[string][]byte{"model": blob, "list": gz[0]}
+	for i, b := range gz[1:] {
+		out[fmt.Sprintf("host.%d", i)] = b
 	}
-	for name, fn := range s.views {
-		data, err := fn(snap.inv)
-		if err != nil {
-			return nil, 0, fmt.Errorf("render view %s: %w", name, err)
-		}
-		out[name] = gzipBytes(data)
-	}
-	buckets := hostBuckets(snap.inv)
-	for i, b := range buckets {
-		out[fmt.Sprintf("host.%d", i)] = gzipBytes(b)
-	}
-	return out, int64(len(buckets)), nil
+	return out, int64(len(buckets))
 }
 
 // hostsPerBucket sizes the host buckets: --host reads one bucket, and every
 // write rewrites them all, so a bucket holds about this many hosts.
 const hostsPerBucket = 1024
 
-// hostBuckets renders every host's --host output into buckets of lines
-// `"name"<TAB>{vars}`. JSON holds no raw tab or newline, so a reader finds a
-// host's line without parsing JSON.
-func hostBuckets(inv *model.Inventory) [][]byte {
+// renderViews renders what kook-inventory --list prints, and every host's
+// --host output into buckets of lines `"name"<TAB>{vars}`. JSON holds no raw
+// tab or newline, so a reader finds a host's line without parsing JSON.
+func renderViews(inv *model.Inventory) (list []byte, buckets [][]byte) {
 	n := 1
 	for n*hostsPerBucket < len(inv.Hosts) {
 		n *= 2
 	}
-	buckets := make([][]byte, n)
-	inventory.EachHost(inv, func(name string, vars []byte) {
+	buckets = make([][]byte, n)
+	list = inventory.Render(inv, func(name string, vars []byte) {
 		i := bucketOf(name, int64(n))
 		buckets[i] = model.AppendString(buckets[i], name)
 		buckets[i] = append(buckets[i], '\t')
 		buckets[i] = append(buckets[i], vars...) // ends with a newline
 	})
-	return buckets
+	return list, buckets
 }
 
 func bucketOf(name string, n int64) int64 {
@@ -313,7 +326,7 @@ func (s *Store) writeTree(tree string, snap *snapshot) error {
 	var batch []any
 	size := 0
 	add := func(p string, data []byte) {
-		if len(batch) > 0 && (size+len(p)+len(data)+opOverhead > maxMulti || len(batch) >= maxMultiOps) {
+		if len(batch) > 0 && (size+len(p)+len(data)+opOverhead > maxBatch || len(batch) >= maxMultiOps) {
 			batches = append(batches, batch)
 			batch, size = nil, 0
 		}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"time"
 
 	"github.com/alecthomas/kong"
@@ -13,6 +14,7 @@ import (
 	"github.com/kook-project/kook/internal/config"
 	"github.com/kook-project/kook/inventory"
 	"github.com/kook-project/kook/model"
+	"github.com/kook-project/kook/zkstore"
 )
 
 const description = `Import Ansible inventories into ZooKeeper.
@@ -39,6 +41,13 @@ type CLI struct {
 }
 
 func main() {
+	// An import builds the whole inventory several times over (parsed,
+	// stored, rendered), then exits: collect garbage less often than by
+	// default, within a bound, unless the environment says otherwise.
+	if os.Getenv("GOGC") == "" && os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetGCPercent(400)
+		debug.SetMemoryLimit(1 << 30)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	var cli CLI
@@ -49,16 +58,35 @@ func main() {
 // Run parses the sources, then stores them in one change.
 func (c *CLI) Run(ctx context.Context) error {
 	p := newProgress()
+	// Connecting and reading the stored inventory do not depend on the
+	// sources: do them while the sources parse. A bad source cancels them.
+	openCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var store *zkstore.Store
+	opened := make(chan error, 1)
+	go func() {
+		var err error
+		store, err = c.OpenStore(openCtx)
+		if err == nil {
+			store.Load(openCtx) // fills the store's cache; Import reports any error
+		}
+		opened <- err
+	}()
 	src, err := loadSources(c.Sources)
+	if err != nil {
+		cancel()
+	}
+	openErr := <-opened
+	if store != nil {
+		defer store.Close()
+	}
 	if err != nil {
 		return err
 	}
 	p.step("parsed %d hosts, %d groups", len(src.Hosts), len(src.Groups))
-	store, err := c.OpenStore(ctx)
-	if err != nil {
-		return err
+	if openErr != nil {
+		return openErr
 	}
-	defer store.Close()
 	res, err := model.Import(ctx, store, src, model.ImportOptions{Merge: c.Merge, DryRun: c.DryRun})
 	if err != nil {
 		return fmt.Errorf("import into %s%s: %w", c.ZK, c.Root, err)

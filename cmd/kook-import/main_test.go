@@ -3,11 +3,13 @@ package main
 import (
 	"context"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/kook-project/kook/internal/config"
 	"github.com/kook-project/kook/internal/storetest"
@@ -116,5 +118,35 @@ func TestIntegration_RestoreBackup(t *testing.T) {
 	}
 	if _, gen2 := load(t, g); gen2 != gen {
 		t.Fatalf("restoring the same backup again wrote generation %d", gen2)
+	}
+}
+
+// The sources parse while kook-import connects: a bad source is reported at
+// once, naming file and line, even when ZooKeeper does not answer; and an
+// unreachable ZooKeeper is reported once the sources parse.
+func TestBadSourceBeatsUnreachableZooKeeper(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	g := config.Globals{ZK: addr, Config: "/dev/null", Timeout: 20 * time.Second}
+
+	bad := filepath.Join(t.TempDir(), "bad.ini")
+	os.WriteFile(bad, []byte("[web]\nweb1\n[web:nonsense]\nx\n"), 0o644)
+	start := time.Now()
+	err = (&CLI{Globals: g, Sources: []string{bad}}).Run(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "bad.ini:3") {
+		t.Fatalf("broken source, no ZooKeeper: %v; want an error naming bad.ini:3", err)
+	}
+	if took := time.Since(start); took > 10*time.Second {
+		t.Errorf("the parse error waited %v for the 20s connect deadline", took)
+	}
+
+	g.Timeout = time.Second
+	err = (&CLI{Globals: g, Sources: []string{example}}).Run(context.Background())
+	if err == nil || !strings.Contains(err.Error(), addr) {
+		t.Fatalf("good source, no ZooKeeper: %v; want an error naming %s", err, addr)
 	}
 }

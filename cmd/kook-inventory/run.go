@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"io"
 	"os"
 
 	"github.com/kook-project/kook/zkstore"
@@ -14,17 +15,23 @@ func (c *CLI) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	defer store.Close()
 	opts := zkstore.ReadOptions{Limit: c.Limit, FromEntities: c.FromEntities}
-	var out []byte
+	var out io.WriterTo
 	if c.List {
-		out, err = store.ListJSON(ctx, opts)
+		out, err = store.List(ctx, opts)
 	} else {
-		out, err = store.HostJSON(ctx, c.Host, opts)
+		out, err = store.Host(ctx, c.Host, opts)
 	}
-	if err != nil {
-		return err
+	// What was read no longer needs the session. Closing it costs a round
+	// trip and a disk write on the server: overlap that with the output.
+	closed := make(chan struct{})
+	go func() {
+		store.Close()
+		close(closed)
+	}()
+	if err == nil {
+		_, err = out.WriteTo(os.Stdout)
 	}
-	_, err = os.Stdout.Write(out)
+	<-closed
 	return err
 }

@@ -174,6 +174,7 @@ func (b *bench) binaries(ctx context.Context) error {
 		b.logf("building kook-import and kook-inventory")
 		cmd := exec.CommandContext(ctx, "go", "build", "-o", b.bin+"/", "./cmd/kook-import", "./cmd/kook-inventory")
 		cmd.Dir = b.repo
+		cmd.Env = append(os.Environ(), "CGO_ENABLED=0") // as the Makefile builds them
 		if out, err := cmd.CombinedOutput(); err != nil {
 			return fmt.Errorf("go build: %w\n%s", err, out)
 		}

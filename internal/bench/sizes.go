@@ -64,13 +64,8 @@ func (b *bench) measureSize(ctx context.Context, n int) (*sizeResult, error) {
 	r := &sizeResult{hosts: n, groups: max(gen.MinGroups, n/50), rows: map[string]*series{}}
 	opts := gen.Options{Hosts: n, Groups: r.groups, Seed: 1, Depth: 3}
 	dirA := filepath.Join(b.tmp, fmt.Sprintf("inv-%d", n))
-	dirB := filepath.Join(b.tmp, fmt.Sprintf("inv-%d-rev1", n))
 	b.logf("%d hosts: generating", n)
 	if err := gen.Generate(dirA, opts); err != nil {
-		return nil, err
-	}
-	opts.Revision = 1
-	if err := gen.Generate(dirB, opts); err != nil {
 		return nil, err
 	}
 	if err := r.describe(dirA); err != nil {
@@ -82,7 +77,7 @@ func (b *bench) measureSize(ctx context.Context, n int) (*sizeResult, error) {
 	base := fmt.Sprintf("/kook-bench/%d", n)
 	root := base + "/main"
 	var list []byte
-	err := b.imports(ctx, r, base, dirA, dirB)
+	err := b.imports(ctx, r, base, dirA, opts)
 	if err == nil {
 		list, err = b.reads(ctx, r, root)
 	}
@@ -130,10 +125,13 @@ func (b *bench) importCmd(root, dir string) command {
 
 // imports measures kook-import twice over. Into an empty root: each run
 // gets a new --root, deleted (untimed) afterwards so the server does not
-// grow run after run. Again: runs alternate between two revisions of the
-// inventory that differ in 1% of the hosts, into one root, so each run
-// writes a generation. It leaves dirA imported at base/main.
-func (b *bench) imports(ctx context.Context, r *sizeResult, base, dirA, dirB string) error {
+// grow run after run. Again: one directory is regenerated (untimed) before
+// each run, alternating between two revisions of the inventory that differ
+// in 1% of the hosts, and imported into one root, so each run writes a
+// generation as a team re-importing its edited checkout would. (Importing
+// from another path would change every entity: kook records each var's
+// file.) It leaves base/main holding the inventory of dirA.
+func (b *bench) imports(ctx context.Context, r *sizeResult, base, dirA string, opts gen.Options) error {
 	fresh := r.row(rowImportFresh)
 	for i := range b.cfg.runs {
 		root := fmt.Sprintf("%s/fresh-%d", base, i)
@@ -149,14 +147,25 @@ func (b *bench) imports(ctx context.Context, r *sizeResult, base, dirA, dirB str
 		}
 	}
 	root := base + "/main"
-	if _, _, err := execute(ctx, b.importCmd(root, dirA), nil); err != nil {
+	dir := filepath.Join(b.tmp, fmt.Sprintf("inv-%d-again", r.hosts))
+	revise := func(rev int) error {
+		o := opts
+		o.Revision = rev
+		if err := os.RemoveAll(dir); err != nil { // the bench's own temp dir
+			return err
+		}
+		return gen.Generate(dir, o)
+	}
+	if err := revise(0); err != nil {
+		return err
+	}
+	if _, _, err := execute(ctx, b.importCmd(root, dir), nil); err != nil {
 		return fmt.Errorf("import into %s: %w", root, err)
 	}
 	again := r.row(rowImportAgain)
 	for i := range b.cfg.runs {
-		dir := dirB
-		if i%2 == 1 {
-			dir = dirA
+		if err := revise(1 - i%2); err != nil {
+			return err
 		}
 		var out bytes.Buffer
 		x, _, err := execute(ctx, b.importCmd(root, dir), &out)
@@ -171,7 +180,10 @@ func (b *bench) imports(ctx context.Context, r *sizeResult, base, dirA, dirB str
 		b.logf("%d hosts: kook-import again %d/%d: %s: %s", r.hosts, i+1, b.cfg.runs, x.wall.Round(time.Millisecond), bytes.TrimSpace(out.Bytes()))
 	}
 	if len(again.samples)%2 == 1 {
-		if _, _, err := execute(ctx, b.importCmd(root, dirA), nil); err != nil {
+		if err := revise(0); err != nil {
+			return err
+		}
+		if _, _, err := execute(ctx, b.importCmd(root, dir), nil); err != nil {
 			return err
 		}
 	}

@@ -220,9 +220,9 @@ func (b *bench) renderNotes(w *strings.Builder) {
 	fmt.Fprintf(w, `How: each process is started by a small launcher (a fresh copy of the benchmark binary; a direct child of
 the benchmark would be charged the benchmark's own peak RSS) and timed from fork to exit, its stdout drained through
 a pipe as Ansible reads a script; CPU and peak RSS come from wait4. Inventories: internal/gen, seed 1, depth 3,
-hosts/50 groups. kook-import into an empty root: a new --root per run, deleted (untimed) after it. Again: runs
-alternate between two revisions of the inventory that differ in 1%% of the hosts (gen.Options.Revision), into one
-root, so every run writes a generation. --list, cat, --host, /bin/true: one untimed warm-up run first.
+hosts/50 groups. kook-import into an empty root: a new --root per run, deleted (untimed) after it. Again: before
+each run (untimed) one directory is regenerated, alternating between two revisions of the inventory that differ in
+1%% of the hosts (gen.Options.Revision), and imported into one root, so every run writes a generation. --list, cat, --host, /bin/true: one untimed warm-up run first.
 ansible-inventory: no warm-up, run in an empty directory with ANSIBLE_INVENTORY_UNPARSED_FAILED and
 ANSIBLE_INVENTORY_ANY_UNPARSED_IS_FAILED set, by default only up to %s hosts (-ansible-max).
 `, thousands(b.cfg.ansibleMax))

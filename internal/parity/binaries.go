@@ -28,6 +28,7 @@ func Binaries(t testing.TB) string {
 		}
 		cmd := exec.Command("go", "build", "-o", binDir+"/", "./cmd/kook-import", "./cmd/kook-inventory")
 		cmd.Dir = RepoRoot(t)
+		cmd.Env = append(os.Environ(), "CGO_ENABLED=0") // as the Makefile builds them
 		if out, err := cmd.CombinedOutput(); err != nil {
 			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
 		}
