@@ -48,7 +48,8 @@ const (
 // A Store is safe for concurrent use.
 type Store struct {
 	conn  *Conn
-	owned bool // Close closes conn
+	owned bool    // Close closes conn
+	cfg   *Config // how Open dialled conn, for more sessions; nil from New
 	root  string
 
 	mu     sync.Mutex
@@ -69,6 +70,7 @@ func Open(ctx context.Context, cfg Config, root string) (*Store, error) {
 		return nil, err
 	}
 	s.owned = true
+	s.cfg = &cfg
 	return s, nil
 }
 
