@@ -163,24 +163,15 @@ func (s *Store) readChunks(h head, view string) (*View, error) {
 		}(i)
 	}
 	wg.Wait()
-	var size int
-	for i, err := range errs {
+	for _, err := range errs {
 		if errors.Is(err, zk.ErrNoNode) {
 			return nil, errStale
 		}
 		if err != nil {
 			return nil, fmt.Errorf("read view %s: %w", view, err)
 		}
-		size += len(chunks[i])
 	}
-	gz := chunks[0]
-	if n > 1 {
-		gz = make([]byte, 0, size)
-		for _, c := range chunks {
-			gz = append(gz, c...)
-		}
-	}
-	return &View{Name: view, Generation: h.Generation, gz: gz}, nil
+	return &View{Name: view, Generation: h.Generation, chunks: chunks}, nil
 }
 
 // View returns a materialized view ("list": the --list JSON, "model": the

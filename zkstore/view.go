@@ -14,14 +14,24 @@ import (
 type View struct {
 	Name       string // "list", "model", "host.<i>"
 	Generation int64
-	gz         []byte
+	chunks     [][]byte // the gzip stream, as stored
+}
+
+// gzip returns a reader of the whole compressed view, chunk after chunk:
+// joining them first would copy it all once more.
+func (v *View) gzip() (*gzip.Reader, error) {
+	readers := make([]io.Reader, len(v.chunks))
+	for i, c := range v.chunks {
+		readers[i] = bytes.NewReader(c)
+	}
+	return gzip.NewReader(io.MultiReader(readers...))
 }
 
 // WriteTo writes the decompressed view to w as it decompresses. A
 // multi-megabyte --list streamed this way touches a few pages of memory
 // instead of thousands, which is most of a short-lived reader's time.
 func (v *View) WriteTo(w io.Writer) (int64, error) {
-	zr, err := gzip.NewReader(bytes.NewReader(v.gz))
+	zr, err := v.gzip()
 	if err != nil {
 		return 0, v.corrupt(err)
 	}
@@ -46,11 +56,27 @@ func (v *View) WriteTo(w io.Writer) (int64, error) {
 
 // Bytes returns the decompressed view.
 func (v *View) Bytes() ([]byte, error) {
-	data, err := gunzip(v.gz)
+	zr, err := v.gzip()
 	if err != nil {
 		return nil, v.corrupt(err)
 	}
-	return data, nil
+	// Sized from the gzip trailer (the length mod 2^32, exact below 4 GB):
+	// growing the buffer as io.ReadAll does costs thousands of page faults
+	// on a multi-megabyte view.
+	var tail []byte
+	for i := len(v.chunks) - 1; i >= 0 && len(tail) < 4; i-- {
+		c := v.chunks[i]
+		tail = append(bytes.Clone(c[max(0, len(c)-4):]), tail...)
+	}
+	var size int
+	if len(tail) >= 4 {
+		size = int(binary.LittleEndian.Uint32(tail[len(tail)-4:]))
+	}
+	buf := bytes.NewBuffer(make([]byte, 0, size+1))
+	if _, err := io.Copy(buf, zr); err != nil {
+		return nil, v.corrupt(err)
+	}
+	return buf.Bytes(), nil
 }
 
 func (v *View) corrupt(err error) error {
@@ -65,23 +91,4 @@ func gzipBytes(data []byte, level int) []byte {
 	zw.Write(data)
 	zw.Close()
 	return b.Bytes()
-}
-
-// gunzip decompresses data into a buffer sized from the gzip trailer (the
-// length mod 2^32, exact below 4 GB): growing it as io.ReadAll does costs
-// thousands of page faults on a multi-megabyte view.
-func gunzip(data []byte) ([]byte, error) {
-	zr, err := gzip.NewReader(bytes.NewReader(data))
-	if err != nil {
-		return nil, err
-	}
-	var size int
-	if len(data) >= 4 {
-		size = int(binary.LittleEndian.Uint32(data[len(data)-4:]))
-	}
-	buf := bytes.NewBuffer(make([]byte, 0, size+1))
-	if _, err := io.Copy(buf, zr); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"io"
 	"os"
+	"runtime"
+	"runtime/debug"
 
 	"github.com/kook-project/kook/zkstore"
 )
@@ -16,6 +18,15 @@ func (c *CLI) Run(ctx context.Context) error {
 		return err
 	}
 	opts := zkstore.ReadOptions{Limit: c.Limit, FromEntities: c.FromEntities}
+	if opts.Limit == "" && !opts.FromEntities {
+		// The fast path reads one compressed view and decompresses it,
+		// then exits: a garbage collection would be pure cost, and a
+		// second processor only has the runtime wake threads for
+		// goroutines that mostly wait on ZooKeeper. (The slow path
+		// decodes every record and keeps both.)
+		debug.SetGCPercent(-1)
+		runtime.GOMAXPROCS(1)
+	}
 	var out io.WriterTo
 	if c.List {
 		out, err = store.List(ctx, opts)
