@@ -10,6 +10,14 @@ import (
 	"github.com/kook-project/kook/zkstore"
 )
 
+// gcPercent is the collector's setting before init turned it off.
+var gcPercent int
+
+// kook-inventory starts with garbage collection off: the fast path
+// allocates little more than one compressed view, then exits, and a
+// collection, triggered by start-up's allocations alone, would be pure cost.
+func init() { gcPercent = debug.SetGCPercent(-1) }
+
 // Run writes the requested JSON to stdout. Ansible treats anything on stderr
 // as an error, so nothing else is printed on success.
 func (c *CLI) Run(ctx context.Context) error {
@@ -19,13 +27,13 @@ func (c *CLI) Run(ctx context.Context) error {
 	}
 	opts := zkstore.ReadOptions{Limit: c.Limit, FromEntities: c.FromEntities}
 	if opts.Limit == "" && !opts.FromEntities {
-		// The fast path reads one compressed view and decompresses it,
-		// then exits: a garbage collection would be pure cost, and a
-		// second processor only has the runtime wake threads for
-		// goroutines that mostly wait on ZooKeeper. (The slow path
-		// decodes every record and keeps both.)
-		debug.SetGCPercent(-1)
+		// The fast path reads one compressed view and decompresses it:
+		// a second processor only has the runtime wake threads for
+		// goroutines that mostly wait on ZooKeeper.
 		runtime.GOMAXPROCS(1)
+	} else {
+		// The slow path decodes every record: collect garbage again.
+		debug.SetGCPercent(gcPercent)
 	}
 	var out io.WriterTo
 	if c.List {

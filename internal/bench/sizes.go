@@ -211,16 +211,23 @@ func (b *bench) timed(ctx context.Context, r *sizeResult, key, what string, c co
 	return out.Bytes(), nil
 }
 
+// fastRuns is how many times the rows that take milliseconds run: their
+// medians move with every hiccup of a small shared machine.
+func (b *bench) fastRuns() int { return 4 * b.cfg.runs }
+
 // reads measures kook-inventory --list (fast path, slow path, with
 // KOOK_LIMIT), cat of the same JSON, --host, and /bin/true. It returns the
 // --list output.
 func (b *bench) reads(ctx context.Context, r *sizeResult, root string) ([]byte, error) {
 	inv := filepath.Join(b.bin, "kook-inventory")
 	env := kookEnv("KOOK_ZK="+b.zk.addr, "KOOK_ROOT="+root)
-	list, err := b.timed(ctx, r, rowListFast, "kook-inventory --list", command{path: inv, args: []string{"--list"}, env: env})
-	if err != nil {
+	listCmd := command{path: inv, args: []string{"--list"}, env: env}
+	var out bytes.Buffer
+	if _, _, err := execute(ctx, listCmd, &out); err != nil {
+		r.fail(r.row(rowListFast), err)
 		return nil, err
 	}
+	list := out.Bytes()
 	r.listBytes = len(list)
 
 	if b.features.slowPath == "" {
@@ -252,20 +259,44 @@ func (b *bench) reads(ctx context.Context, r *sizeResult, root string) ([]byte, 
 	if err := os.WriteFile(file, list, 0o644); err != nil {
 		return nil, err
 	}
-	if _, err := b.timed(ctx, r, rowCat, "cat", command{path: "cat", args: []string{file}}); err != nil {
-		return nil, err
-	}
-
 	name, want, err := pickHost(list)
 	if err != nil {
 		return nil, fmt.Errorf("--list output: %w", err)
 	}
-	got, err := b.timed(ctx, r, rowHost, "kook-inventory --host", command{path: inv, args: []string{"--host", name}, env: env})
-	if err == nil {
-		r.checkf("`--host %s`: %s", name, sameJSON(want, got, "its `_meta.hostvars` entry in `--list`"))
+	// The millisecond rows run in rounds, one of each per round, so that
+	// whatever else the machine does weighs on all of them alike, and
+	// --list ÷ cat compares like with like.
+	fast := []struct {
+		key, what string
+		c         command
+	}{
+		{rowListFast, "kook-inventory --list", listCmd},
+		{rowCat, "cat", command{path: "cat", args: []string{file}}},
+		{rowHost, "kook-inventory --host", command{path: inv, args: []string{"--host", name}, env: env}},
+		{rowTrue, "/bin/true", command{path: "/bin/true"}},
 	}
-	if _, err := b.timed(ctx, r, rowTrue, "/bin/true", command{path: "/bin/true"}); err != nil {
-		return nil, err
+	for _, f := range fast { // warm-up, untimed; checks --host
+		var out bytes.Buffer
+		if _, _, err := execute(ctx, f.c, &out); err != nil {
+			r.fail(r.row(f.key), err)
+			return nil, err
+		}
+		if f.key == rowHost {
+			r.checkf("`--host %s`: %s", name, sameJSON(want, out.Bytes(), "its `_meta.hostvars` entry in `--list`"))
+		}
+	}
+	for range b.fastRuns() {
+		for _, f := range fast {
+			x, _, err := execute(ctx, f.c, nil)
+			if err != nil {
+				r.fail(r.row(f.key), err)
+				return nil, err
+			}
+			r.row(f.key).add(x)
+		}
+	}
+	for _, f := range fast {
+		b.logf("%d hosts: %s: median %s", r.hosts, f.what, time.Duration(r.row(f.key).median()*float64(time.Second)).Round(10*time.Microsecond))
 	}
 	return list, nil
 }

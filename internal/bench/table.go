@@ -36,8 +36,8 @@ func (b *bench) render() string {
 	m := b.machine
 	fmt.Fprintf(&w, "kook %s. Machine: %d × %s, %s RAM, %s; %s; ZooKeeper %s (standalone, loopback, %s); %s.\n",
 		m.commit, m.cpus, m.model, m.memory, m.kernel, m.goVersion, m.zookeeper, zkJavaOpts, m.ansible)
-	fmt.Fprintf(&w, "Load average before / after: %s / %s. Each cell: median of %d runs (min–max); RSS in MiB.\n",
-		m.loadBefore, m.loadAfter, b.cfg.runs)
+	fmt.Fprintf(&w, "Load average before / after: %s / %s. Each cell: median of %d runs (min–max), of %d for the rows that take milliseconds (`--list`, `cat`, `--host`, `/bin/true`: run in rounds, one of each per round); RSS in MiB.\n",
+		m.loadBefore, m.loadAfter, b.cfg.runs, b.fastRuns())
 	if busy(m.loadBefore, m.cpus) || busy(m.loadAfter, m.cpus) {
 		w.WriteString("**The machine was busy with other work (load average above its CPU count): wall times are inflated; CPU times are the better guide.**\n")
 	}
@@ -222,7 +222,7 @@ the benchmark would be charged the benchmark's own peak RSS) and timed from fork
 a pipe as Ansible reads a script; CPU and peak RSS come from wait4. Inventories: internal/gen, seed 1, depth 3,
 hosts/50 groups. kook-import into an empty root: a new --root per run, deleted (untimed) after it. Again: before
 each run (untimed) one directory is regenerated, alternating between two revisions of the inventory that differ in
-1%% of the hosts (gen.Options.Revision), and imported into one root, so every run writes a generation. --list, cat, --host, /bin/true: one untimed warm-up run first.
+1%% of the hosts (gen.Options.Revision), and imported into one root, so every run writes a generation. --list, cat, --host, /bin/true: one untimed warm-up run first, then rounds of one run each.
 ansible-inventory: no warm-up, run in an empty directory with ANSIBLE_INVENTORY_UNPARSED_FAILED and
 ANSIBLE_INVENTORY_ANY_UNPARSED_IS_FAILED set, by default only up to %s hosts (-ansible-max).
 `, thousands(b.cfg.ansibleMax))
