@@ -97,6 +97,7 @@ type bench struct {
 	repo     string
 	tmp      string
 	bin      string // holds kook-import and kook-inventory
+	floor    string // holds the floor programs (internal/bench/floor)
 	empty    string // an empty directory for Ansible to run in
 	zk       *server
 	features struct {
@@ -178,6 +179,15 @@ func (b *bench) binaries(ctx context.Context) error {
 		if out, err := cmd.CombinedOutput(); err != nil {
 			return fmt.Errorf("go build: %w\n%s", err, out)
 		}
+	}
+	// The floor programs show what any Go command pays before doing its
+	// own work.
+	b.floor = filepath.Join(b.tmp, "floor")
+	cmd := exec.CommandContext(ctx, "go", "build", "-o", b.floor+"/", "./internal/bench/floor/hello", "./internal/bench/floor/session")
+	cmd.Dir = b.repo
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("go build: %w\n%s", err, out)
 	}
 	exe, err := os.ReadFile(filepath.Join(b.bin, "kook-inventory"))
 	if err != nil {

@@ -23,6 +23,8 @@ const (
 	rowCat         = "cat"
 	rowHost        = "host"
 	rowTrue        = "true"
+	rowGoHello     = "go-hello"
+	rowGoSession   = "go-session"
 	rowAnsibleINI  = "ansible-ini"
 	rowAnsibleKook = "ansible-kook"
 	rowAnsibleLim  = "ansible-limit"
@@ -274,6 +276,8 @@ func (b *bench) reads(ctx context.Context, r *sizeResult, root string) ([]byte, 
 		{rowCat, "cat", command{path: "cat", args: []string{file}}},
 		{rowHost, "kook-inventory --host", command{path: inv, args: []string{"--host", name}, env: env}},
 		{rowTrue, "/bin/true", command{path: "/bin/true"}},
+		{rowGoHello, "Go: print {}", command{path: filepath.Join(b.floor, "hello")}},
+		{rowGoSession, "Go: session, read head, close", command{path: filepath.Join(b.floor, "session"), args: []string{b.zk.addr, root + "/inventory/head"}}},
 	}
 	for _, f := range fast { // warm-up, untimed; checks --host
 		var out bytes.Buffer

@@ -25,6 +25,8 @@ var rowSpecs = []rowSpec{
 	{"ratio", "`--list` ÷ `cat`", "", false},
 	{rowHost, "`kook-inventory --host NAME`", "< 10 ms", true},
 	{rowTrue, "`/bin/true` (process start; its RSS is the launcher's floor)", "", true},
+	{rowGoHello, "a static Go program printing `{}` (floor for any Go command)", "", true},
+	{rowGoSession, "a static Go program: ZooKeeper session, read `head`, close (floor for `--host`)", "", true},
 	{rowAnsibleINI, "`ansible-inventory -i DIR --list`", "", true},
 	{rowAnsibleKook, "`ansible-inventory -i kook-inventory --list`", "≤ `-i DIR`", true},
 	{rowAnsibleLim, "same, `KOOK_LIMIT=" + gen.CanaryGroup + "` (1% of hosts)", "≥ 10× faster than without", true},
@@ -36,7 +38,7 @@ func (b *bench) render() string {
 	m := b.machine
 	fmt.Fprintf(&w, "kook %s. Machine: %d × %s, %s RAM, %s; %s; ZooKeeper %s (standalone, loopback, %s); %s.\n",
 		m.commit, m.cpus, m.model, m.memory, m.kernel, m.goVersion, m.zookeeper, zkJavaOpts, m.ansible)
-	fmt.Fprintf(&w, "Load average before / after: %s / %s. Each cell: median of %d runs (min–max), of %d for the rows that take milliseconds (`--list`, `cat`, `--host`, `/bin/true`: run in rounds, one of each per round); RSS in MiB.\n",
+	fmt.Fprintf(&w, "Load average before / after: %s / %s. Each cell: median of %d runs (min–max), of %d for the rows that take milliseconds (`--list`, `cat`, `--host` and the floors: run in rounds, one of each per round); RSS in MiB.\n",
 		m.loadBefore, m.loadAfter, b.cfg.runs, b.fastRuns())
 	if busy(m.loadBefore, m.cpus) || busy(m.loadAfter, m.cpus) {
 		w.WriteString("**The machine was busy with other work (load average above its CPU count): wall times are inflated; CPU times are the better guide.**\n")
@@ -222,7 +224,7 @@ the benchmark would be charged the benchmark's own peak RSS) and timed from fork
 a pipe as Ansible reads a script; CPU and peak RSS come from wait4. Inventories: internal/gen, seed 1, depth 3,
 hosts/50 groups. kook-import into an empty root: a new --root per run, deleted (untimed) after it. Again: before
 each run (untimed) one directory is regenerated, alternating between two revisions of the inventory that differ in
-1%% of the hosts (gen.Options.Revision), and imported into one root, so every run writes a generation. --list, cat, --host, /bin/true: one untimed warm-up run first, then rounds of one run each.
+1%% of the hosts (gen.Options.Revision), and imported into one root, so every run writes a generation. --list, cat, --host and the floor programs (internal/bench/floor): one untimed warm-up run first, then rounds of one run each.
 ansible-inventory: no warm-up, run in an empty directory with ANSIBLE_INVENTORY_UNPARSED_FAILED and
 ANSIBLE_INVENTORY_ANY_UNPARSED_IS_FAILED set, by default only up to %s hosts (-ansible-max).
 `, thousands(b.cfg.ansibleMax))
