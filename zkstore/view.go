@@ -60,9 +60,9 @@ func (v *View) Bytes() ([]byte, error) {
 	if err != nil {
 		return nil, v.corrupt(err)
 	}
-	// Sized from the gzip trailer (the length mod 2^32, exact below 4 GB):
-	// growing the buffer as io.ReadAll does costs thousands of page faults
-	// on a multi-megabyte view.
+	// Sized from the gzip trailer (the length mod 2^32 of the last member,
+	// all of a view of one member): growing the buffer as io.ReadAll does
+	// costs thousands of page faults on a multi-megabyte view.
 	var tail []byte
 	for i := len(v.chunks) - 1; i >= 0 && len(tail) < 4; i-- {
 		c := v.chunks[i]

@@ -43,3 +43,26 @@ func TestViewChunks(t *testing.T) {
 		t.Errorf("damaged view: %v", err)
 	}
 }
+
+// A view larger than one gzip member is compressed in pieces and still
+// reads as one.
+func TestViewInPieces(t *testing.T) {
+	want := []byte(strings.Repeat(`"web-0001.example.com":{"ansible_host":"10.0.0.1","rack":"r43"},`, 3*gzipPiece/60))
+	views := gzipViews([][]byte{want, []byte("{}")})
+	if n := bytes.Count(views[0], []byte{0x1f, 0x8b, 0x08}); n < 3 {
+		t.Errorf("%d MB compressed as %d gzip members, want one per %d MB", len(want)>>20, n, gzipPiece>>20)
+	}
+	v := &View{Name: "list", chunks: [][]byte{views[0]}}
+	got, err := v.Bytes()
+	if err != nil || !bytes.Equal(got, want) {
+		t.Fatalf("Bytes: %d bytes of %d, %v", len(got), len(want), err)
+	}
+	var b bytes.Buffer
+	if _, err := v.WriteTo(&b); err != nil || !bytes.Equal(b.Bytes(), want) {
+		t.Fatalf("WriteTo: %d bytes of %d, %v", b.Len(), len(want), err)
+	}
+	small := &View{Name: "host.0", chunks: [][]byte{views[1]}}
+	if got, err := small.Bytes(); err != nil || string(got) != "{}" {
+		t.Fatalf("small view: %q, %v", got, err)
+	}
+}
