@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
-	"runtime/debug"
 	"time"
 
 	"github.com/alecthomas/kong"
@@ -41,13 +40,6 @@ type CLI struct {
 }
 
 func main() {
-	// An import builds the whole inventory several times over (parsed,
-	// stored, rendered), then exits: collect garbage less often than by
-	// default, within a bound, unless the environment says otherwise.
-	if os.Getenv("GOGC") == "" && os.Getenv("GOMEMLIMIT") == "" {
-		debug.SetGCPercent(400)
-		debug.SetMemoryLimit(1 << 30)
-	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	var cli CLI
