@@ -21,7 +21,7 @@ deps:
 	@scripts/install-deps
 
 # Static binaries (no cgo): kook-inventory starts once per Ansible run, and
-# loading libc through the dynamic linker was a sixth of its --list time.
+# loading libc through the dynamic linker costs milliseconds of each start.
 build:
 	@mkdir -p bin
 	CGO_ENABLED=0 $(GO) build -o bin/ ./cmd/...
