@@ -170,3 +170,56 @@ func pluralNoun(noun string) string {
 	}
 	return noun + "s"
 }
+
+// NodeDiff lists, for people, what a change of nodes does: hosts and
+// groups added and removed, memberships, parents, vars at each level and
+// priorities. Provenance and keys alone are not reported.
+func NodeDiff(hosts []HostChange, groups []GroupChange) []Change {
+	var out []Change
+	for _, c := range groups {
+		switch {
+		case c.Before == nil:
+			out = append(out, Change{Op: '+', Kind: "group", Entity: "group " + c.After.Name})
+		case c.After == nil:
+			out = append(out, Change{Op: '-', Kind: "group", Entity: "group " + c.Before.Name})
+		}
+	}
+	for _, c := range hosts {
+		switch {
+		case c.Before == nil:
+			out = append(out, Change{Op: '+', Kind: "host", Entity: "host " + c.After.Name})
+		case c.After == nil:
+			out = append(out, Change{Op: '-', Kind: "host", Entity: "host " + c.Before.Name})
+		}
+	}
+	for _, c := range groups {
+		a, b := c.Before, c.After
+		if b == nil {
+			continue
+		}
+		if a == nil {
+			a = &GroupNode{Group: *NewGroup(b.Name)}
+		}
+		ent := "group " + b.Name
+		out = diffList(out, ent, "parent", a.ParentNames(), b.ParentNames())
+		if a.Priority != b.Priority {
+			out = append(out, Change{Op: '~', Kind: "priority", Entity: ent, Detail: fmt.Sprintf("%d -> %d", a.Priority, b.Priority)})
+		}
+		out = diffVars(out, ent, "var", a.Vars, b.Vars)
+		out = diffVars(out, ent, "file var", a.FileVars, b.FileVars)
+	}
+	for _, c := range hosts {
+		a, b := c.Before, c.After
+		if b == nil {
+			continue
+		}
+		if a == nil {
+			a = &HostNode{Host: Host{Name: b.Name}}
+		}
+		ent := "host " + b.Name
+		out = diffList(out, ent, "group", a.GroupNames(), b.GroupNames())
+		out = diffVars(out, ent, "var", a.Vars, b.Vars)
+		out = diffVars(out, ent, "file var", a.FileVars, b.FileVars)
+	}
+	return out
+}

@@ -16,4 +16,9 @@ var (
 	ErrCycle = errors.New("group membership cycle")
 	// ErrTooLarge: an entity does not fit in one ZooKeeper znode.
 	ErrTooLarge = errors.New("too large for one znode")
+	// ErrNotEmpty: a group or environment still has members or children and
+	// removing it was not forced.
+	ErrNotEmpty = errors.New("not empty")
 )
+
+func isNotFound(err error) bool { return errors.Is(err, ErrNotFound) }

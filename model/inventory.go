@@ -8,6 +8,10 @@ import (
 // DefaultPriority is the ansible_group_priority of a group that sets none.
 const DefaultPriority = 1
 
+// PriorityVar is the var that, set on a group in an inventory source, is the
+// group's priority rather than a var.
+const PriorityVar = "ansible_group_priority"
+
 // Host is one inventory host.
 //
 // A host's vars come in two levels, lowest first: Vars, set in the inventory

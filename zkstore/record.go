@@ -8,92 +8,74 @@ import (
 	"github.com/kook-project/kook/model"
 )
 
-// Records are the JSON payloads of host and group znodes. They are the
-// source of truth; the snapshot blob holds the same records in one list.
+// Records are the JSON payloads of host and group znodes, the source of
+// truth. Empty fields are omitted; values use model's JSON codec, so 1500.0
+// stays a float and dict key order is kept. Fields kook does not know are
+// kept in Extra and written back after the known ones.
 //
-//	host:  {"seq":1048576,"vars":{...},"file_vars":{...},"source":"hosts.ini:3",
-//	        "var_sources":{"hosts.ini:3":["a","b"]},"file_var_sources":{...}}
-//	group: {"seq":1048576,"priority":1,"hosts":["web1"],"children":["web_eu"],
-//	        "vars":{...},"file_vars":{...},"source":...,"var_sources":...,"file_var_sources":...}
+//	host:  {"groups":{"web":4294967552},"vars":{...},"file_vars":{...},
+//	        "source":"hosts.ini:3","var_sources":{"hosts.ini:3":["a","b"]},...}
+//	group: {"seq":4294967296,"parents":{"all":4294967808},"priority":1,
+//	        "vars":{...},"file_vars":{...},"source":...,"var_sources":...}
 //
-// seq orders hosts (and, separately, groups) as Ansible does; znode children
-// are unordered. Empty fields are omitted. Values use model's JSON codec, so
-// 1500.0 stays a float and dict key order is kept.
+// "groups" and "parents" map a group's name to the key that orders this
+// host among the group's hosts, or this group among its parent's children.
 
-func appendHostRecord(buf []byte, h *model.Host, seq int64, name bool) []byte {
-	buf = append(buf, '{')
-	if name {
-		buf = append(buf, `"name":`...)
-		buf = model.AppendString(buf, h.Name)
-		buf = append(buf, ',')
+// maxRecord is the most one record may hold: a znode's limit less room for
+// the rest of the request.
+const maxRecord = 1000 * 1000
+
+func encodeHost(h *model.HostNode) []byte {
+	buf := []byte{'{'}
+	buf = appendEdges(buf, "groups", h.Groups)
+	if h.Slot != 0 {
+		buf = appendField(buf, "slot")
+		buf = strconv.AppendInt(buf, h.Slot, 10)
 	}
-	buf = append(buf, `"seq":`...)
-	buf = strconv.AppendInt(buf, seq, 10)
 	buf = appendVars(buf, "vars", h.Vars)
 	buf = appendVars(buf, "file_vars", h.FileVars)
 	buf = appendSources(buf, h.Source, h.VarSources, h.FileVarSources)
+	buf = appendExtra(buf, h.Extra)
 	return append(buf, '}')
 }
 
-func appendGroupRecord(buf []byte, g *model.Group, seq int64, name bool) []byte {
-	return appendGroupRecordParts(buf, g, seq, name, -1)
-}
-
-// maxPart bounds one piece of a group's member list kept outside its record.
-const maxPart = 512 * 1024
-
-// groupZnodes returns a group's record and, when its member list is too long
-// to sit in the record (a group of 70,000 hosts lists 1.9 MB of names), the
-// member list split into parts for members/<group>~<i>, each a JSON list.
-// The record then says "host_parts": N instead of listing "hosts".
-func groupZnodes(g *model.Group, seq int64) (record []byte, parts [][]byte) {
-	size := 0
-	for _, h := range g.Hosts {
-		size += len(h) + 3
-	}
-	if size <= maxPart {
-		return appendGroupRecord(nil, g, seq, false), nil
-	}
-	var part []byte
-	for _, h := range g.Hosts {
-		if len(part) > 0 && len(part)+len(h)+8 > maxPart {
-			parts = append(parts, append(part, ']'))
-			part = nil
-		}
-		if len(part) == 0 {
-			part = append(part, '[')
-		} else {
-			part = append(part, ',')
-		}
-		part = model.AppendString(part, h)
-	}
-	parts = append(parts, append(part, ']'))
-	return appendGroupRecordParts(nil, g, seq, false, len(parts)), parts
-}
-
-// appendGroupRecordParts writes the record with the member list inline
-// (parts < 0) or as a count of parts.
-func appendGroupRecordParts(buf []byte, g *model.Group, seq int64, name bool, parts int) []byte {
-	buf = append(buf, '{')
-	if name {
-		buf = append(buf, `"name":`...)
-		buf = model.AppendString(buf, g.Name)
-		buf = append(buf, ',')
-	}
-	buf = append(buf, `"seq":`...)
-	buf = strconv.AppendInt(buf, seq, 10)
-	buf = append(buf, `,"priority":`...)
+func encodeGroup(g *model.GroupNode) []byte {
+	buf := []byte{'{'}
+	buf = appendField(buf, "seq")
+	buf = strconv.AppendInt(buf, g.Seq, 10)
+	buf = appendEdges(buf, "parents", g.Parents)
+	buf = appendField(buf, "priority")
 	buf = strconv.AppendInt(buf, int64(g.Priority), 10)
-	if parts < 0 {
-		buf = appendStrings(buf, "hosts", g.Hosts)
-	} else {
-		buf = append(buf, `,"host_parts":`...)
-		buf = strconv.AppendInt(buf, int64(parts), 10)
-	}
-	buf = appendStrings(buf, "children", g.Children)
 	buf = appendVars(buf, "vars", g.Vars)
 	buf = appendVars(buf, "file_vars", g.FileVars)
 	buf = appendSources(buf, g.Source, g.VarSources, g.FileVarSources)
+	buf = appendExtra(buf, g.Extra)
+	return append(buf, '}')
+}
+
+// appendField writes `"key":`, after a comma unless the object just began.
+func appendField(buf []byte, key string) []byte {
+	if buf[len(buf)-1] != '{' {
+		buf = append(buf, ',')
+	}
+	buf = model.AppendString(buf, key)
+	return append(buf, ':')
+}
+
+func appendEdges(buf []byte, key string, edges []model.Edge) []byte {
+	if len(edges) == 0 {
+		return buf
+	}
+	buf = appendField(buf, key)
+	buf = append(buf, '{')
+	for i, e := range edges {
+		if i > 0 {
+			buf = append(buf, ',')
+		}
+		buf = model.AppendString(buf, e.Name)
+		buf = append(buf, ':')
+		buf = strconv.AppendInt(buf, e.Key, 10)
+	}
 	return append(buf, '}')
 }
 
@@ -101,41 +83,28 @@ func appendVars(buf []byte, key string, m model.Map) []byte {
 	if len(m) == 0 {
 		return buf
 	}
-	buf = append(buf, ',', '"')
-	buf = append(buf, key...)
-	buf = append(buf, '"', ':')
-	return model.AppendStored(buf, m)
+	return model.AppendStored(appendField(buf, key), m)
 }
 
-func appendStrings(buf []byte, key string, list []string) []byte {
-	if len(list) == 0 {
-		return buf
+func appendExtra(buf []byte, m model.Map) []byte {
+	for _, e := range m {
+		buf = model.AppendStored(appendField(buf, e.Key), e.Value)
 	}
-	buf = append(buf, ',', '"')
-	buf = append(buf, key...)
-	buf = append(buf, `":[`...)
-	for i, s := range list {
-		if i > 0 {
-			buf = append(buf, ',')
-		}
-		buf = model.AppendString(buf, s)
-	}
-	return append(buf, ']')
+	return buf
 }
 
 func appendSources(buf []byte, source string, vars, fileVars map[string]string) []byte {
 	if source != "" {
-		buf = append(buf, `,"source":`...)
-		buf = model.AppendString(buf, source)
+		buf = model.AppendString(appendField(buf, "source"), source)
 	}
-	buf = appendStringMap(buf, "var_sources", vars)
-	return appendStringMap(buf, "file_var_sources", fileVars)
+	buf = appendSourceMap(buf, "var_sources", vars)
+	return appendSourceMap(buf, "file_var_sources", fileVars)
 }
 
-// appendStringMap writes a var -> source map inverted, source -> sorted var
+// appendSourceMap writes a var -> source map inverted, source -> sorted var
 // names, sources sorted: a host's vars mostly come from one line, whose
 // name would otherwise be repeated for every var, doubling the record.
-func appendStringMap(buf []byte, key string, m map[string]string) []byte {
+func appendSourceMap(buf []byte, key string, m map[string]string) []byte {
 	if len(m) == 0 {
 		return buf
 	}
@@ -143,15 +112,9 @@ func appendStringMap(buf []byte, key string, m map[string]string) []byte {
 	for name, src := range m {
 		bySource[src] = append(bySource[src], name)
 	}
-	sources := make([]string, 0, len(bySource))
-	for src := range bySource {
-		sources = append(sources, src)
-	}
-	slices.Sort(sources)
-	buf = append(buf, ',', '"')
-	buf = append(buf, key...)
-	buf = append(buf, '"', ':', '{')
-	for i, src := range sources {
+	buf = appendField(buf, key)
+	buf = append(buf, '{')
+	for i, src := range slices.Sorted(mapKeys(bySource)) {
 		if i > 0 {
 			buf = append(buf, ',')
 		}
@@ -170,78 +133,108 @@ func appendStringMap(buf []byte, key string, m map[string]string) []byte {
 	return append(buf, '}')
 }
 
-// record is a decoded host or group record.
-type record struct {
-	name      string
-	seq       int64
-	hostParts int64 // member list kept in this many parts outside the record
-	host      *model.Host
-	grp       *model.Group
+func mapKeys[V any](m map[string]V) func(func(string) bool) {
+	return func(yield func(string) bool) {
+		for k := range m {
+			if !yield(k) {
+				return
+			}
+		}
+	}
 }
 
-func parseRecord(data []byte, isGroup bool) (record, error) {
+// decodeHost decodes the record of host name.
+func decodeHost(name string, data []byte) (*model.HostNode, error) {
+	m, err := decodeObject(data)
+	if err != nil {
+		return nil, err
+	}
+	h := &model.HostNode{Host: model.Host{Name: name}}
+	for _, e := range m {
+		switch e.Key {
+		case "groups":
+			h.Groups, err = asEdges(e.Value)
+		case "slot":
+			h.Slot, err = asInt(e.Value)
+		case "vars":
+			h.Vars, err = asMap(e.Value)
+		case "file_vars":
+			h.FileVars, err = asMap(e.Value)
+		case "source":
+			h.Source, err = asString(e.Value)
+		case "var_sources":
+			h.VarSources, err = asSourceMap(e.Value)
+		case "file_var_sources":
+			h.FileVarSources, err = asSourceMap(e.Value)
+		default:
+			h.Extra = append(h.Extra, e)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("field %q: %w", e.Key, err)
+		}
+	}
+	return h, nil
+}
+
+// decodeGroup decodes the record of group name.
+func decodeGroup(name string, data []byte) (*model.GroupNode, error) {
+	m, err := decodeObject(data)
+	if err != nil {
+		return nil, err
+	}
+	g := &model.GroupNode{Group: *model.NewGroup(name)}
+	for _, e := range m {
+		switch e.Key {
+		case "seq":
+			g.Seq, err = asInt(e.Value)
+		case "parents":
+			g.Parents, err = asEdges(e.Value)
+		case "priority":
+			var p int64
+			p, err = asInt(e.Value)
+			if err == nil && int64(int(p)) != p {
+				err = fmt.Errorf("%d is out of range", p)
+			}
+			g.Priority = int(p)
+		case "vars":
+			g.Vars, err = asMap(e.Value)
+		case "file_vars":
+			g.FileVars, err = asMap(e.Value)
+		case "source":
+			g.Source, err = asString(e.Value)
+		case "var_sources":
+			g.VarSources, err = asSourceMap(e.Value)
+		case "file_var_sources":
+			g.FileVarSources, err = asSourceMap(e.Value)
+		default:
+			g.Extra = append(g.Extra, e)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("field %q: %w", e.Key, err)
+		}
+	}
+	return g, nil
+}
+
+func decodeObject(data []byte) (model.Map, error) {
+	if len(data) > maxRecord {
+		return nil, fmt.Errorf("%d bytes, over the %d-byte record limit", len(data), maxRecord)
+	}
 	v, err := model.UnmarshalStored(data)
 	if err != nil {
-		return record{}, err
+		return nil, err
 	}
 	m, ok := v.(model.Map)
 	if !ok {
-		return record{}, fmt.Errorf("record is not a JSON object")
+		return nil, fmt.Errorf("not a JSON object")
 	}
-	return recordFromMap(m, isGroup)
-}
-
-func recordFromMap(m model.Map, isGroup bool) (record, error) {
-	var r record
-	var src string
-	var vars, fileVars model.Map
-	var varSrc, fileVarSrc map[string]string
-	var hosts, children []string
-	priority := int64(model.DefaultPriority)
-	for _, e := range m {
-		var err error
-		switch e.Key {
-		case "name":
-			r.name, err = asString(e.Value)
-		case "seq":
-			r.seq, err = asInt(e.Value)
-		case "priority":
-			priority, err = asInt(e.Value)
-		case "host_parts":
-			r.hostParts, err = asInt(e.Value)
-		case "hosts":
-			hosts, err = asStrings(e.Value)
-		case "children":
-			children, err = asStrings(e.Value)
-		case "vars":
-			vars, err = asMap(e.Value)
-		case "file_vars":
-			fileVars, err = asMap(e.Value)
-		case "source":
-			src, err = asString(e.Value)
-		case "var_sources":
-			varSrc, err = asStringMap(e.Value)
-		case "file_var_sources":
-			fileVarSrc, err = asStringMap(e.Value)
-		}
-		if err != nil {
-			return r, fmt.Errorf("field %q: %w", e.Key, err)
-		}
-	}
-	if isGroup {
-		r.grp = &model.Group{Name: r.name, Hosts: hosts, Children: children, Vars: vars, FileVars: fileVars,
-			Priority: int(priority), Source: src, VarSources: varSrc, FileVarSources: fileVarSrc}
-	} else {
-		r.host = &model.Host{Name: r.name, Vars: vars, FileVars: fileVars,
-			Source: src, VarSources: varSrc, FileVarSources: fileVarSrc}
-	}
-	return r, nil
+	return m, nil
 }
 
 func asString(v model.Value) (string, error) {
 	s, ok := v.(string)
 	if !ok {
-		return "", fmt.Errorf("want a string, got %T", v)
+		return "", fmt.Errorf("want a string, got %s", typeName(v))
 	}
 	return s, nil
 }
@@ -249,7 +242,7 @@ func asString(v model.Value) (string, error) {
 func asInt(v model.Value) (int64, error) {
 	n, ok := v.(int64)
 	if !ok {
-		return 0, fmt.Errorf("want an integer, got %T", v)
+		return 0, fmt.Errorf("want an integer, got %s", typeName(v))
 	}
 	return n, nil
 }
@@ -257,30 +250,33 @@ func asInt(v model.Value) (int64, error) {
 func asMap(v model.Value) (model.Map, error) {
 	m, ok := v.(model.Map)
 	if !ok {
-		return nil, fmt.Errorf("want an object, got %T", v)
+		return nil, fmt.Errorf("want an object, got %s", typeName(v))
 	}
 	return m, nil
 }
 
-func asStrings(v model.Value) ([]string, error) {
-	list, ok := v.([]model.Value)
-	if !ok {
-		return nil, fmt.Errorf("want a list, got %T", v)
+func asEdges(v model.Value) ([]model.Edge, error) {
+	m, err := asMap(v)
+	if err != nil {
+		return nil, err
 	}
-	out := make([]string, len(list))
-	for i, x := range list {
-		s, ok := x.(string)
-		if !ok {
-			return nil, fmt.Errorf("item %d: want a string, got %T", i, x)
+	out := make([]model.Edge, len(m))
+	for i, e := range m {
+		k, err := asInt(e.Value)
+		if err != nil {
+			return nil, fmt.Errorf("%q: %w", e.Key, err)
 		}
-		out[i] = s
+		if err := model.ValidateName(e.Key); err != nil {
+			return nil, fmt.Errorf("%q: %w", e.Key, err)
+		}
+		out[i] = model.Edge{Name: e.Key, Key: k}
 	}
 	return out, nil
 }
 
-// asStringMap reads a var -> source map written by appendStringMap, or as
+// asSourceMap reads a var -> source map written by appendSourceMap, or as
 // kook wrote it before, {"var": "source"}.
-func asStringMap(v model.Value) (map[string]string, error) {
+func asSourceMap(v model.Value) (map[string]string, error) {
 	m, err := asMap(v)
 	if err != nil {
 		return nil, err
@@ -294,13 +290,31 @@ func asStringMap(v model.Value) (map[string]string, error) {
 			for _, name := range x {
 				s, ok := name.(string)
 				if !ok {
-					return nil, fmt.Errorf("%q: want var names, got a %T", e.Key, name)
+					return nil, fmt.Errorf("%q: want var names, got %s", e.Key, typeName(name))
 				}
 				out[s] = e.Key
 			}
 		default:
-			return nil, fmt.Errorf("%q: want a list of var names, got %T", e.Key, e.Value)
+			return nil, fmt.Errorf("%q: want a list of var names, got %s", e.Key, typeName(e.Value))
 		}
 	}
 	return out, nil
+}
+
+func typeName(v model.Value) string {
+	switch v.(type) {
+	case nil:
+		return "null"
+	case bool:
+		return "a boolean"
+	case int64, float64:
+		return "a number"
+	case string, model.Vault:
+		return "a string"
+	case []model.Value:
+		return "a list"
+	case model.Map:
+		return "an object"
+	}
+	return fmt.Sprintf("%T", v)
 }

@@ -1,0 +1,141 @@
+package model
+
+import (
+	"fmt"
+)
+
+// Merge adds Src's hosts, groups, memberships, children and vars to the
+// stored inventory and removes nothing. A var set in both takes Src's
+// value, a group's priority takes Src's, and provenance is merged. New
+// hosts, groups, memberships and children come after the stored ones, in
+// Src's order. It costs in proportion to Src.
+type Merge struct{ Src *Inventory }
+
+func (o Merge) String() string {
+	return fmt.Sprintf("merge %d hosts, %d groups", len(o.Src.Hosts), len(o.Src.Groups))
+}
+
+// Prefetcher is implemented by a Tx that can read many nodes at once
+// faster than one at a time.
+type Prefetcher interface {
+	Prefetch(hosts, groups []string) error
+}
+
+// Apply implements Op.
+func (o Merge) Apply(tx Tx) error {
+	src := o.Src
+	if p, ok := tx.(Prefetcher); ok {
+		hosts := make([]string, len(src.Hosts))
+		for i, h := range src.Hosts {
+			hosts[i] = h.Name
+		}
+		groups := make([]string, len(src.Groups))
+		for i, g := range src.Groups {
+			groups[i] = g.Name
+		}
+		if err := p.Prefetch(hosts, groups); err != nil {
+			return err
+		}
+	}
+	groups := make(map[string]*GroupNode, len(src.Groups))
+	for _, g := range src.Groups {
+		d, err := getOrNewGroup(tx, g.Name)
+		if err != nil {
+			return err
+		}
+		d.Vars.Update(g.Vars.Clone())
+		d.FileVars.Update(g.FileVars.Clone())
+		d.Priority = g.Priority
+		if d.Source == "" {
+			d.Source = g.Source
+		}
+		d.VarSources = mergeSources(d.VarSources, g.VarSources)
+		d.FileVarSources = mergeSources(d.FileVarSources, g.FileVarSources)
+		groups[g.Name] = d
+	}
+	hosts := make(map[string]*HostNode, len(src.Hosts))
+	for _, h := range src.Hosts {
+		d, err := tx.Host(h.Name)
+		switch {
+		case err == nil:
+		case isNotFound(err):
+			d = &HostNode{Host: Host{Name: h.Name}}
+		default:
+			return err
+		}
+		d.Vars.Update(h.Vars.Clone())
+		d.FileVars.Update(h.FileVars.Clone())
+		if d.Source == "" {
+			d.Source = h.Source
+		}
+		d.VarSources = mergeSources(d.VarSources, h.VarSources)
+		d.FileVarSources = mergeSources(d.FileVarSources, h.FileVarSources)
+		hosts[h.Name] = d
+	}
+	for _, g := range src.Groups {
+		for _, h := range g.Hosts {
+			addEdge(&hosts[h].Groups, g.Name, tx.NewKey())
+		}
+		for _, c := range g.Children {
+			addEdge(&groups[c].Parents, g.Name, tx.NewKey())
+		}
+	}
+	for _, g := range src.Groups {
+		d := groups[g.Name]
+		if len(d.Parents) > 1 && d.HasParent("all") && !src.hasChild("all", g.Name) {
+			// A group that hung from 'all' for want of a parent leaves it
+			// once Src gives it one, as Attach does.
+			dropEdge(&d.Parents, "all")
+		}
+		reconcileGroup(tx, d)
+		tx.PutGroup(d)
+	}
+	for _, h := range src.Hosts {
+		d := hosts[h.Name]
+		reconcileHost(tx, d)
+		tx.PutHost(d)
+	}
+	// A cycle that only the merge creates is refused, as Ansible fails on it.
+	for _, g := range src.Groups {
+		for _, c := range g.Children {
+			if c == g.Name {
+				return fmt.Errorf("group %q is its own child: %w", c, ErrCycle)
+			}
+			if cyc, err := isAncestor(tx, c, g.Name); err != nil {
+				return err
+			} else if cyc {
+				return fmt.Errorf("adding group %q as child to %q creates a recursive dependency loop: %w", c, g.Name, ErrCycle)
+			}
+		}
+	}
+	return nil
+}
+
+func (inv *Inventory) hasChild(parent, child string) bool {
+	g := inv.Group(parent)
+	return g != nil && contains(g.Children, child)
+}
+
+func getOrNewGroup(tx Tx, name string) (*GroupNode, error) {
+	d, err := tx.Group(name)
+	if isNotFound(err) {
+		if err := ValidateName(name); err != nil {
+			return nil, fmt.Errorf("group %q: %w", name, err)
+		}
+		return &GroupNode{Group: *NewGroup(name), Seq: tx.NewKey()}, nil
+	}
+	return d, err
+}
+
+func mergeSources(dst, src map[string]string) map[string]string {
+	if len(src) == 0 {
+		return dst
+	}
+	if dst == nil {
+		dst = make(map[string]string, len(src))
+	}
+	for k, v := range src {
+		dst[k] = v
+	}
+	return dst
+}

@@ -1,0 +1,214 @@
+package model
+
+import (
+	"cmp"
+	"fmt"
+	"maps"
+	"slices"
+)
+
+// Nodes is a whole inventory as nodes, in memory. It implements Tx, so the
+// same ops edit it as edit a store (dry runs, tests, building an import),
+// but its Members and Children cost the whole inventory. The zero value is
+// not ready: use NewNodes.
+type Nodes struct {
+	Hosts  map[string]*HostNode
+	Groups map[string]*GroupNode
+	// KeyBase is where NewKey starts: keys NewKey returns are KeyBase+1,
+	// KeyBase+2, ... spaced by KeyStep.
+	KeyBase int64
+	next    int64
+}
+
+// KeyStep spaces the keys of one change, leaving room for a later import
+// to put an edge between two (see package script).
+const KeyStep = 1 << 8
+
+var _ Tx = (*Nodes)(nil)
+
+// NewNodes returns an inventory holding only 'all' and 'ungrouped' (a
+// child of 'all'), with keys after base.
+func NewNodes(base int64) *Nodes {
+	n := &Nodes{Hosts: map[string]*HostNode{}, Groups: map[string]*GroupNode{}, KeyBase: base}
+	all := &GroupNode{Group: *NewGroup("all"), Seq: n.NewKey()}
+	ungrouped := &GroupNode{Group: *NewGroup("ungrouped"), Seq: n.NewKey(), Parents: []Edge{{Name: "all", Key: n.NewKey()}}}
+	n.Groups["all"], n.Groups["ungrouped"] = all, ungrouped
+	return n
+}
+
+// Host implements Tx.
+func (n *Nodes) Host(name string) (*HostNode, error) {
+	h, ok := n.Hosts[name]
+	if !ok {
+		return nil, fmt.Errorf("host %q: %w", name, ErrNotFound)
+	}
+	return h.Clone(), nil
+}
+
+// Group implements Tx.
+func (n *Nodes) Group(name string) (*GroupNode, error) {
+	g, ok := n.Groups[name]
+	if !ok {
+		return nil, fmt.Errorf("group %q: %w", name, ErrNotFound)
+	}
+	return g.Clone(), nil
+}
+
+// Members implements Tx. It scans every host.
+func (n *Nodes) Members(group string) ([]string, error) {
+	if _, err := n.Group(group); err != nil {
+		return nil, err
+	}
+	var edges []Edge
+	for _, h := range n.Hosts {
+		for _, e := range h.Groups {
+			if e.Name == group {
+				edges = append(edges, Edge{Name: h.Name, Key: e.Key})
+			}
+		}
+	}
+	sortEdgesByKey(edges)
+	return edgeNames(edges), nil
+}
+
+// Children implements Tx. It scans every group.
+func (n *Nodes) Children(group string) ([]string, error) {
+	if _, err := n.Group(group); err != nil {
+		return nil, err
+	}
+	var edges []Edge
+	for _, g := range n.Groups {
+		for _, e := range g.Parents {
+			if e.Name == group {
+				edges = append(edges, Edge{Name: g.Name, Key: e.Key})
+			}
+		}
+	}
+	sortEdgesByKey(edges)
+	return edgeNames(edges), nil
+}
+
+// PutHost implements Tx.
+func (n *Nodes) PutHost(h *HostNode) { n.Hosts[h.Name] = h.Clone() }
+
+// PutGroup implements Tx.
+func (n *Nodes) PutGroup(g *GroupNode) { n.Groups[g.Name] = g.Clone() }
+
+// DeleteHost implements Tx.
+func (n *Nodes) DeleteHost(name string) { delete(n.Hosts, name) }
+
+// DeleteGroup implements Tx.
+func (n *Nodes) DeleteGroup(name string) { delete(n.Groups, name) }
+
+// NewKey implements Tx.
+func (n *Nodes) NewKey() int64 {
+	n.next++
+	return n.KeyBase + n.next*KeyStep
+}
+
+// Clone returns a deep copy of n.
+func (n *Nodes) Clone() *Nodes {
+	c := &Nodes{Hosts: make(map[string]*HostNode, len(n.Hosts)), Groups: make(map[string]*GroupNode, len(n.Groups)),
+		KeyBase: n.KeyBase, next: n.next}
+	for k, h := range n.Hosts {
+		c.Hosts[k] = h.Clone()
+	}
+	for k, g := range n.Groups {
+		c.Groups[k] = g.Clone()
+	}
+	return c
+}
+
+// Validate checks what every stored inventory keeps: valid names, 'all'
+// and 'ungrouped' present, every edge naming an existing group, every host
+// in some group, every group but 'all' below some group, no cycle, valid
+// values.
+func (n *Nodes) Validate() error {
+	if n.Groups["all"] == nil || n.Groups["ungrouped"] == nil {
+		return fmt.Errorf("inventory lacks the 'all' or 'ungrouped' group")
+	}
+	for _, name := range slices.Sorted(maps.Keys(n.Hosts)) {
+		h := n.Hosts[name]
+		if err := ValidateName(name); err != nil {
+			return fmt.Errorf("host %q: %w", name, err)
+		}
+		if len(h.Groups) == 0 {
+			return fmt.Errorf("host %q belongs to no group", name)
+		}
+		seen := map[string]bool{}
+		for _, e := range h.Groups {
+			if n.Groups[e.Name] == nil {
+				return fmt.Errorf("host %q is a member of group %q: %w", name, e.Name, ErrNotFound)
+			}
+			if seen[e.Name] {
+				return fmt.Errorf("host %q is a member of group %q twice", name, e.Name)
+			}
+			seen[e.Name] = true
+		}
+		if err := checkVars("host", name, h.Vars); err != nil {
+			return err
+		}
+		if err := checkVars("host", name, h.FileVars); err != nil {
+			return err
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(n.Groups)) {
+		g := n.Groups[name]
+		if err := ValidateName(name); err != nil {
+			return fmt.Errorf("group %q: %w", name, err)
+		}
+		if name != "all" && len(g.Parents) == 0 {
+			return fmt.Errorf("group %q has no parent group", name)
+		}
+		seen := map[string]bool{}
+		for _, e := range g.Parents {
+			if n.Groups[e.Name] == nil {
+				return fmt.Errorf("group %q is a child of group %q: %w", name, e.Name, ErrNotFound)
+			}
+			if seen[e.Name] {
+				return fmt.Errorf("group %q is a child of group %q twice", name, e.Name)
+			}
+			seen[e.Name] = true
+		}
+		if err := checkVars("group", name, g.Vars); err != nil {
+			return err
+		}
+		if err := checkVars("group", name, g.FileVars); err != nil {
+			return err
+		}
+	}
+	// A cycle: walk up from every group.
+	state := map[string]int8{}
+	var visit func(name string) error
+	visit = func(name string) error {
+		switch state[name] {
+		case 1:
+			return fmt.Errorf("group %q is its own ancestor: %w", name, ErrCycle)
+		case 2:
+			return nil
+		}
+		state[name] = 1
+		for _, p := range n.Groups[name].Parents {
+			if err := visit(p.Name); err != nil {
+				return err
+			}
+		}
+		state[name] = 2
+		return nil
+	}
+	for _, name := range slices.Sorted(maps.Keys(n.Groups)) {
+		if err := visit(name); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func sortEdgesByKey(edges []Edge) {
+	slices.SortFunc(edges, func(a, b Edge) int {
+		if c := cmp.Compare(a.Key, b.Key); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.Name, b.Name)
+	})
+}

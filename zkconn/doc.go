@@ -1,0 +1,16 @@
+// Package zkconn is kook's one way of talking to ZooKeeper: it dials a
+// session from a connect string (servers, chroot, digest auth, TLS), keeps
+// every path relative to the chroot, gives every znode it creates the
+// configured ACL, builds multi transactions with one size estimate, and
+// retries with one backoff policy that honours the caller's context.
+//
+// Both the inventory store (zkstore) and the Jones configuration store
+// (jones) use it; neither talks to github.com/go-zookeeper/zk directly for
+// anything but types and sentinel errors.
+//
+// go-zookeeper/zk calls take no context and block until a reply or a
+// connection loss. Conn's methods take a context and return when it is
+// done, even if the call is still in flight: a write abandoned that way may
+// still be applied. [IsMaybeApplied] tells which errors leave a write's
+// outcome unknown; the caller must find out, never assume.
+package zkconn

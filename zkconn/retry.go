@@ -1,0 +1,45 @@
+package zkconn
+
+import (
+	"context"
+	"errors"
+	"math/rand/v2"
+	"time"
+
+	"github.com/go-zookeeper/zk"
+)
+
+// Backoff waits before retry number attempt (0 for the first retry): a
+// random time that doubles with each attempt, from about a millisecond up
+// to about half a second, so that writers that collided spread out instead
+// of colliding again. It returns ctx's error if ctx ends first. This is
+// the one retry policy of every kook writer.
+func Backoff(ctx context.Context, attempt int) error {
+	d := time.Duration(1+rand.IntN(2<<min(attempt, 8))) * time.Millisecond
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// IsMaybeApplied reports whether err leaves a write's outcome unknown: the
+// connection was lost or the session expired after the request may have
+// reached the server, or the caller's context ended while it was in
+// flight. The writer must find out what happened before it goes on, and
+// must never clean up what may be live.
+func IsMaybeApplied(err error) bool {
+	return errors.Is(err, zk.ErrConnectionClosed) || errors.Is(err, zk.ErrSessionExpired) ||
+		errors.Is(err, zk.ErrSessionMoved) || errors.Is(err, context.DeadlineExceeded) ||
+		errors.Is(err, context.Canceled) || errors.Is(err, zk.ErrClosing)
+}
+
+// IsTransient reports whether err is a connection problem that a retry
+// after WaitSession may overcome (a read, or a write found not applied).
+func IsTransient(err error) bool {
+	return errors.Is(err, zk.ErrConnectionClosed) || errors.Is(err, zk.ErrSessionExpired) ||
+		errors.Is(err, zk.ErrSessionMoved) || errors.Is(err, zk.ErrNoServer) || errors.Is(err, zk.ErrClosing)
+}

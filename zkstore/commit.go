@@ -1,0 +1,434 @@
+package zkstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/go-zookeeper/zk"
+
+	"github.com/kook-project/kook/model"
+	"github.com/kook-project/kook/zkconn"
+)
+
+// How a change is committed:
+//
+//  1. Read head (waiting while a big change is being applied), then the
+//     index it names. Run the caller's function on a tx, which reads the
+//     nodes it is asked for and keeps its writes in memory.
+//  2. Render what the change does to the view tables (only the segments
+//     holding the entries it changes are read and rewritten), a new index,
+//     a new head (generation + 1) and the change record.
+//  3. One multi sets head checking its version, creates, sets (checking
+//     each znode version read) or deletes the changed nodes, creates the
+//     new segments and the change record. It applies whole or not at all:
+//     readers see the generation before or after, never a mix.
+//  4. Another writer that got in first, or a node edited by hand meanwhile,
+//     makes the multi fail: the attempt starts over from 1, re-reading.
+//     Nothing is ever clobbered.
+//  5. A lost reply means the change may have been applied: reconnect and
+//     read the change record of the generation it made. If it is ours, the
+//     change is stored; if not, start over. Nothing that may be live is
+//     ever deleted.
+//  6. After it commits, the segments that only the generation two back
+//     used are deleted.
+//
+// A change whose segments do not fit in the multi writes them first, in
+// batches (they are invisible until head names them). A change whose nodes
+// do not fit in one multi is applied as a big change (big.go).
+
+// errRetry means the attempt lost a race and should start over.
+var errRetry = errors.New("lost a race with another writer")
+
+// Update implements model.Store.
+func (s *Store) Update(ctx context.Context, opts model.UpdateOptions, fn func(model.Tx) error) (model.Result, error) {
+	if s.opts.Renderer == nil && !opts.DryRun {
+		return model.Result{}, errNoRenderer
+	}
+	for attempt := 0; ; attempt++ {
+		t, err := s.begin(ctx)
+		if err != nil {
+			return model.Result{}, err
+		}
+		res, err := s.attempt(ctx, t, opts, fn)
+		if !errors.Is(err, errRetry) {
+			return res, err
+		}
+		if err := zkconn.Backoff(ctx, attempt); err != nil {
+			return res, fmt.Errorf("update inventory at %s: gave up after %d attempts, other writers kept getting in first: %w", s.root, attempt+1, err)
+		}
+	}
+}
+
+// begin starts an attempt: head, once no big change is being applied, and
+// its index.
+func (s *Store) begin(ctx context.Context) (*tx, error) {
+	for {
+		h, st, err := s.stableHead(ctx)
+		if errors.Is(err, model.ErrNotFound) {
+			t := s.newTx(ctx, nil, nil, nil)
+			return t, t.seed()
+		}
+		if err != nil {
+			return nil, err
+		}
+		if h.Generation == 0 {
+			// A head left by a first import that never finished: nothing
+			// is stored yet.
+			t := s.newTx(ctx, h, st, &index{Tables: map[string][]segRef{}})
+			return t, t.seed()
+		}
+		idx, err := s.readIndex(ctx, h.Index)
+		var gone *goneError
+		if errors.As(err, &gone) {
+			if moved, merr := s.headMoved(ctx, st); merr != nil || moved {
+				continue
+			}
+			return nil, fmt.Errorf("generation %d: its %s: the views are damaged (kook repair rebuilds them)", h.Generation, gone)
+		}
+		if err != nil {
+			return nil, err
+		}
+		return s.newTx(ctx, h, st, idx), nil
+	}
+}
+
+// headMoved reports whether head is no longer at the version st says.
+func (s *Store) headMoved(ctx context.Context, st *zk.Stat) (bool, error) {
+	_, now, err := s.conn.Exists(ctx, s.headPath())
+	if err != nil {
+		return false, err
+	}
+	return now == nil || now.Version != st.Version, nil
+}
+
+// seed gives an empty store its 'all' and 'ungrouped' groups, created by
+// the first change.
+func (t *tx) seed() error {
+	n := model.NewNodes(t.gen << 32)
+	for _, name := range []string{"all", "ungrouped"} {
+		st := t.group(name)
+		if st.err != nil {
+			return st.err
+		}
+		if st.after == nil {
+			st.after = n.Groups[name]
+		}
+	}
+	t.keys = 3 // NewNodes used three keys
+	return nil
+}
+
+// attempt runs fn once and commits what it did.
+func (s *Store) attempt(ctx context.Context, t *tx, opts model.UpdateOptions, fn func(model.Tx) error) (model.Result, error) {
+	res := model.Result{Generation: t.gen - 1}
+	if err := fn(t); err != nil {
+		return res, s.staleOr(ctx, t, err)
+	}
+	if t.err != nil {
+		return res, t.err
+	}
+	hosts, groups := t.changes()
+	if (t.head == nil || t.head.Generation == 0) && len(hosts) == 0 && onlySeeds(groups) {
+		return res, nil // creating 'all' and 'ungrouped' alone is no change
+	}
+	res.Changes = model.NodeDiff(hosts, groups)
+	if len(hosts) == 0 && len(groups) == 0 {
+		return res, nil
+	}
+	if err := t.validate(hosts, groups); err != nil {
+		return res, err
+	}
+	if opts.DryRun {
+		return res, nil
+	}
+	edits, err := t.renderer().Update(t, hosts, groups)
+	if err != nil {
+		return res, s.staleOr(ctx, t, fmt.Errorf("render views: %w", err))
+	}
+	c := &model.Commit{Generation: t.gen, Time: time.Now(), User: opts.User, Tool: opts.Tool, Reason: opts.Reason,
+		Hosts: hosts, Groups: groups}
+	if c.Tool == "" {
+		c.Tool = s.opts.Tool
+	}
+	s.who(c)
+	p, err := s.plan(ctx, t, c, edits)
+	if err != nil {
+		return res, s.staleOr(ctx, t, err)
+	}
+	if p.big {
+		return s.commitBig(ctx, t, p, res)
+	}
+	if err := s.commit(ctx, t, p); err != nil {
+		return res, err
+	}
+	res.Generation, res.Written, res.Time = t.gen, true, c.Time
+	return res, nil
+}
+
+// staleOr returns errRetry when err is a segment the attempt read that a
+// newer generation replaced (head moved), else err.
+func (s *Store) staleOr(ctx context.Context, t *tx, err error) error {
+	var gone *goneError
+	if !errors.As(err, &gone) || t.stat == nil {
+		return err
+	}
+	if moved, merr := s.headMoved(ctx, t.stat); merr == nil && moved {
+		return errRetry
+	}
+	return fmt.Errorf("generation %d: %w: the views are damaged (kook repair rebuilds them)", t.gen-1, err)
+}
+
+func onlySeeds(groups []model.GroupChange) bool {
+	for _, g := range groups {
+		if g.Before != nil || g.After == nil || (g.After.Name != "all" && g.After.Name != "ungrouped") {
+			return false
+		}
+	}
+	return true
+}
+
+// commitPlan is everything one attempt writes.
+type commitPlan struct {
+	gen    int64
+	writer string
+	head   *head
+	segs   *segmentWriter
+	nodes  *zkconn.Txn // the node ops
+	commit *model.Commit
+	big    bool // the nodes do not fit in one multi
+}
+
+// plan renders the new segments, index, head and node ops of a change.
+func (s *Store) plan(ctx context.Context, t *tx, c *model.Commit, edits model.TableEdits) (*commitPlan, error) {
+	p := &commitPlan{gen: t.gen, writer: newWriterID(t.gen), commit: c, nodes: &zkconn.Txn{}}
+	p.segs = newSegmentWriter(p.writer)
+	idx := &index{Tables: map[string][]segRef{}}
+	if t.idx != nil {
+		idx = t.idx.clone()
+	}
+	var dropped []string
+	for _, name := range slices.Sorted(mapKeys(edits)) {
+		refs, replaced, err := t.table(name).apply(p.segs, edits[name])
+		if err != nil {
+			return nil, fmt.Errorf("rewrite view table %s: %w", name, err)
+		}
+		idx.Tables[name] = refs
+		dropped = append(dropped, replaced...)
+	}
+	if t.head != nil && t.head.Index != "" {
+		dropped = append(dropped, t.head.Index)
+	}
+	idx.Dropped = dropped
+	h := &head{Format: format, Generation: t.gen, Writer: p.writer, Time: c.Time.UnixMilli(), HistoryStart: 1}
+	if t.head != nil {
+		h.Hosts, h.Groups, h.HistoryStart = t.head.Hosts, t.head.Groups, t.head.HistoryStart
+	}
+	for _, hc := range c.Hosts {
+		switch {
+		case hc.Before == nil:
+			h.Hosts++
+			p.nodes.Create(s.hostPath(hc.After.Name), encodeHost(hc.After))
+		case hc.After == nil:
+			h.Hosts--
+			p.nodes.Delete(s.hostPath(hc.Before.Name), t.host(hc.Before.Name).version)
+		default:
+			p.nodes.Set(s.hostPath(hc.After.Name), encodeHost(hc.After), t.host(hc.After.Name).version)
+		}
+	}
+	for _, gc := range c.Groups {
+		switch {
+		case gc.Before == nil:
+			h.Groups++
+			p.nodes.Create(s.groupPath(gc.After.Name), encodeGroup(gc.After))
+		case gc.After == nil:
+			h.Groups--
+			p.nodes.Delete(s.groupPath(gc.Before.Name), t.group(gc.Before.Name).version)
+		default:
+			p.nodes.Set(s.groupPath(gc.After.Name), encodeGroup(gc.After), t.group(gc.After.Name).version)
+		}
+	}
+	h.Index = p.segs.addIndex(idx)
+	p.head = h
+	p.big = p.nodes.Size() > zkconn.MaxRequest/2
+	return p, nil
+}
+
+// commit writes a plan whose nodes fit in one multi.
+func (s *Store) commit(ctx context.Context, t *tx, p *commitPlan) error {
+	if t.head == nil {
+		if err := s.makeDirs(ctx); err != nil {
+			return err
+		}
+	}
+	prunes := &zkconn.Txn{}
+	p.head.HistoryStart = s.prune(ctx, prunes, p.head.HistoryStart, p.gen)
+	txn := &zkconn.Txn{}
+	if t.head == nil {
+		txn.Create(s.headPath(), p.head.marshal())
+	} else {
+		txn.Set(s.headPath(), p.head.marshal(), t.stat.Version)
+	}
+	txn.Append(prunes)
+	txn.Append(p.nodes)
+	s.addHistory(txn, p.commit, p.writer)
+	prewritten := txn.Size()+p.segs.bytes() > zkconn.MaxRequest
+	if prewritten {
+		if err := s.writeSegments(ctx, p.segs); err != nil {
+			s.deleteSegments(context.WithoutCancel(ctx), p.segs.made)
+			return err
+		}
+	} else {
+		for _, id := range p.segs.made {
+			txn.Create(s.segmentPath(id), p.segs.datas[id])
+		}
+	}
+	_, err := s.conn.Commit(ctx, txn)
+	if err == nil {
+		s.afterCommit(ctx, t)
+		return nil
+	}
+	var opErr *zkconn.OpError
+	if errors.As(err, &opErr) {
+		// The multi failed as a whole: nothing of it is stored. Head moved
+		// (another writer), or a node was not at the version read (edited
+		// by hand, or by a writer that raced ours): read again.
+		if prewritten {
+			s.deleteSegments(context.WithoutCancel(ctx), p.segs.made)
+		}
+		return errRetry
+	}
+	if !zkconn.IsMaybeApplied(err) && !zkconn.IsTransient(err) {
+		if prewritten {
+			s.deleteSegments(context.WithoutCancel(ctx), p.segs.made)
+		}
+		return fmt.Errorf("write generation %d: %w", p.gen, err)
+	}
+	applied, rerr := s.resolve(ctx, p.gen, p.writer)
+	switch {
+	case rerr != nil:
+		return fmt.Errorf("generation %d may or may not have been stored: the reply was lost (%v) and checking failed: %w; kook log shows what is stored", p.gen, err, rerr)
+	case applied:
+		s.afterCommit(ctx, t)
+		return nil
+	}
+	if prewritten {
+		s.deleteSegments(context.WithoutCancel(ctx), p.segs.made)
+	}
+	return errRetry
+}
+
+// resolve finds out whether generation gen was stored by the writer id,
+// after a reply was lost: it waits for the session to come back and reads
+// the generation's change record, which the same multi creates.
+func (s *Store) resolve(ctx context.Context, gen int64, writer string) (bool, error) {
+	for attempt := 0; ; attempt++ {
+		if err := s.conn.WaitSession(ctx); err != nil {
+			return false, err
+		}
+		_, who, err := s.readCommit(ctx, gen, false)
+		switch {
+		case err == nil:
+			return who == writer, nil
+		case errors.Is(err, model.ErrNotFound):
+			return false, nil
+		case zkconn.IsTransient(err):
+			if err := zkconn.Backoff(ctx, attempt); err != nil {
+				return false, err
+			}
+		default:
+			return false, err
+		}
+	}
+}
+
+// afterCommit deletes what only the generation two back used: the base
+// index's dropped segments. Failures are left for kook repair.
+func (s *Store) afterCommit(ctx context.Context, t *tx) {
+	if t.idx == nil || len(t.idx.Dropped) == 0 {
+		return
+	}
+	s.deleteSegments(ctx, t.idx.Dropped)
+}
+
+// makeDirs creates the store's directories, with the connection's ACL.
+func (s *Store) makeDirs(ctx context.Context) error {
+	for _, dir := range []string{s.hostsDir(), s.groupsDir(), s.segmentsDir(), s.historyDir()} {
+		if err := s.conn.EnsurePath(ctx, dir); err != nil {
+			return fmt.Errorf("create %s: %w", dir, err)
+		}
+	}
+	return nil
+}
+
+// writeSegments creates a plan's segments in batches, several at a time.
+func (s *Store) writeSegments(ctx context.Context, w *segmentWriter) error {
+	var batches []*zkconn.Txn
+	cur := &zkconn.Txn{}
+	for _, id := range w.made {
+		p, data := s.segmentPath(id), w.datas[id]
+		if cur.Full(len(p)+len(data), zkconn.BatchRequest) {
+			batches = append(batches, cur)
+			cur = &zkconn.Txn{}
+		}
+		cur.Create(p, data)
+	}
+	if cur.Len() > 0 {
+		batches = append(batches, cur)
+	}
+	return parallel(ctx, len(batches), 4, func(i int) error {
+		return s.commitBatch(ctx, batches[i])
+	})
+}
+
+// commitBatch commits one batch of creates of znodes no reader knows of.
+// After a lost reply it retries; creates already applied fail with
+// ErrNodeExists and are taken as done.
+func (s *Store) commitBatch(ctx context.Context, txn *zkconn.Txn) error {
+	for attempt := 0; ; attempt++ {
+		_, err := s.conn.Commit(ctx, txn)
+		if err == nil || (attempt > 0 && errors.Is(err, zk.ErrNodeExists)) {
+			return nil
+		}
+		if !zkconn.IsTransient(err) && !errors.Is(err, zk.ErrConnectionClosed) {
+			return fmt.Errorf("write segments: %w", err)
+		}
+		if err := s.conn.WaitSession(ctx); err != nil {
+			return fmt.Errorf("write segments: %w", err)
+		}
+	}
+}
+
+// deleteSegments deletes segments in batches, ignoring those already gone.
+func (s *Store) deleteSegments(ctx context.Context, ids []string) {
+	paths := make([]string, len(ids))
+	for i, id := range ids {
+		paths[i] = s.segmentPath(id)
+	}
+	s.deletePaths(ctx, paths)
+}
+
+// deletePaths deletes leaf znodes in multi batches; a batch that fails (a
+// znode already gone) falls back to one delete per znode.
+func (s *Store) deletePaths(ctx context.Context, paths []string) {
+	const batch = 500
+	n := (len(paths) + batch - 1) / batch
+	parallel(ctx, n, 4, func(i int) error {
+		part := paths[i*batch : min((i+1)*batch, len(paths))]
+		txn := &zkconn.Txn{}
+		for _, p := range part {
+			txn.Delete(p, -1)
+		}
+		if _, err := s.conn.Commit(ctx, txn); err != nil {
+			for _, p := range part {
+				if ctx.Err() != nil {
+					return ctx.Err()
+				}
+				s.conn.Delete(ctx, p, -1)
+			}
+		}
+		return nil
+	})
+}

@@ -1,0 +1,289 @@
+package zkstore
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/user"
+	"time"
+
+	"github.com/go-zookeeper/zk"
+
+	"github.com/kook-project/kook/model"
+	"github.com/kook-project/kook/zkconn"
+)
+
+// History: every change writes <root>/inventory/history/<generation> (12
+// digits) in the same transaction as the change, holding who, when, why,
+// the tool, and every node it changed before and after, as records:
+//
+//	{"generation":7,"time":"2026-12-06T03:10:32.123Z","writer":"7-1f2e3d4c",
+//	 "os_user":"alice","machine":"ops1","zk_identity":"digest:alice","tool":"kook",
+//	 "reason":"bump port","hosts":[{"name":"web1","before":{...},"after":{...}}],
+//	 "groups":[...],"parts":0}
+//
+// A change too large for one znode continues in <generation>.1, .2, ...
+// ("parts" says how many), each {"hosts":[...],"groups":[...]}. The record
+// is gzip'd when it is large (it then starts with the gzip magic bytes).
+
+// historyPart is the most of a change record one znode holds.
+const historyPart = 256 << 10
+
+type commitJSON struct {
+	Generation int64        `json:"generation"`
+	Time       time.Time    `json:"time"`
+	Writer     string       `json:"writer"`
+	User       string       `json:"user,omitempty"`
+	OSUser     string       `json:"os_user,omitempty"`
+	Machine    string       `json:"machine,omitempty"`
+	Identity   string       `json:"zk_identity,omitempty"`
+	Tool       string       `json:"tool,omitempty"`
+	Reason     string       `json:"reason,omitempty"`
+	Hosts      []nodeChange `json:"hosts,omitempty"`
+	Groups     []nodeChange `json:"groups,omitempty"`
+	Parts      int          `json:"parts,omitempty"`
+}
+
+type nodeChange struct {
+	Name   string          `json:"name"`
+	Before json.RawMessage `json:"before"`
+	After  json.RawMessage `json:"after"`
+}
+
+var jsonNull = json.RawMessage("null")
+
+func hostRecordJSON(h *model.HostNode) json.RawMessage {
+	if h == nil {
+		return jsonNull
+	}
+	return encodeHost(h)
+}
+
+func groupRecordJSON(g *model.GroupNode) json.RawMessage {
+	if g == nil {
+		return jsonNull
+	}
+	return encodeGroup(g)
+}
+
+// who fills a commit's user fields from the process and the session.
+func (s *Store) who(c *model.Commit) {
+	if u, err := user.Current(); err == nil {
+		c.OSUser = u.Username
+	} else if name := os.Getenv("USER"); name != "" {
+		c.OSUser = name
+	}
+	c.Machine, _ = os.Hostname()
+	c.Identity = s.conn.Identity()
+}
+
+// historyZnodes encodes a commit as its record and continuation parts.
+func historyZnodes(c *model.Commit, writer string) (record []byte, parts [][]byte) {
+	j := commitJSON{Generation: c.Generation, Time: c.Time.UTC(), Writer: writer, User: c.User,
+		OSUser: c.OSUser, Machine: c.Machine, Identity: c.Identity, Tool: c.Tool, Reason: c.Reason}
+	var hosts, groups []nodeChange
+	for _, h := range c.Hosts {
+		hosts = append(hosts, nodeChange{Name: changeName(h.Before, h.After), Before: hostRecordJSON(h.Before), After: hostRecordJSON(h.After)})
+	}
+	for _, g := range c.Groups {
+		name := ""
+		if g.After != nil {
+			name = g.After.Name
+		} else {
+			name = g.Before.Name
+		}
+		groups = append(groups, nodeChange{Name: name, Before: groupRecordJSON(g.Before), After: groupRecordJSON(g.After)})
+	}
+	// Fill the record, then parts, each up to historyPart bytes.
+	type part struct{ hosts, groups []nodeChange }
+	var ps []part
+	cur, size := part{}, 0
+	add := func(list *[]nodeChange, nc nodeChange, isGroup bool) {
+		n := len(nc.Name) + len(nc.Before) + len(nc.After) + 40
+		if size+n > historyPart && (len(cur.hosts)+len(cur.groups)) > 0 {
+			ps = append(ps, cur)
+			cur, size = part{}, 0
+		}
+		if isGroup {
+			cur.groups = append(cur.groups, nc)
+		} else {
+			cur.hosts = append(cur.hosts, nc)
+		}
+		size += n
+	}
+	for _, h := range hosts {
+		add(nil, h, false)
+	}
+	for _, g := range groups {
+		add(nil, g, true)
+	}
+	ps = append(ps, cur)
+	j.Hosts, j.Groups, j.Parts = ps[0].hosts, ps[0].groups, len(ps)-1
+	record, _ = json.Marshal(j)
+	record = maybeGzip(record)
+	for _, p := range ps[1:] {
+		data, _ := json.Marshal(commitJSON{Hosts: p.hosts, Groups: p.groups})
+		parts = append(parts, maybeGzip(data))
+	}
+	return record, parts
+}
+
+func changeName(before, after *model.HostNode) string {
+	if after != nil {
+		return after.Name
+	}
+	return before.Name
+}
+
+// maybeGzip compresses a record over 16 kB: small ones stay readable in
+// zkCli.sh.
+func maybeGzip(data []byte) []byte {
+	if len(data) <= 16<<10 {
+		return data
+	}
+	return gzipBytes(data)
+}
+
+func maybeGunzip(data []byte) ([]byte, error) {
+	if len(data) >= 2 && data[0] == 0x1f && data[1] == 0x8b {
+		return gunzip(data, 64<<20)
+	}
+	return data, nil
+}
+
+// addHistory adds the creation of c's record to txn.
+func (s *Store) addHistory(txn *zkconn.Txn, c *model.Commit, writer string) {
+	record, parts := historyZnodes(c, writer)
+	txn.Create(s.historyPath(c.Generation, 0), record)
+	for i, p := range parts {
+		txn.Create(s.historyPath(c.Generation, i+1), p)
+	}
+}
+
+// ErrPruned is returned for a generation whose change record retention
+// has removed.
+var ErrPruned = errors.New("history pruned")
+
+// Commit returns generation gen's change record: ErrNotFound if it was
+// never written, wrapping ErrPruned if retention removed it.
+func (s *Store) Commit(ctx context.Context, gen int64) (*model.Commit, error) {
+	c, _, err := s.readCommit(ctx, gen, true)
+	return c, err
+}
+
+// readCommit reads generation gen's record and, with full, its parts; it
+// returns the writer id too.
+func (s *Store) readCommit(ctx context.Context, gen int64, full bool) (*model.Commit, string, error) {
+	data, _, err := s.conn.Get(ctx, s.historyPath(gen, 0))
+	if errors.Is(err, zk.ErrNoNode) {
+		h, _, herr := s.readHead(ctx)
+		if herr == nil && gen >= 1 && gen < h.HistoryStart {
+			return nil, "", fmt.Errorf("generation %d: %w (history starts at generation %d)", gen, ErrPruned, h.HistoryStart)
+		}
+		return nil, "", fmt.Errorf("change record of generation %d: %w", gen, model.ErrNotFound)
+	}
+	if err != nil {
+		return nil, "", fmt.Errorf("read change record of generation %d: %w", gen, err)
+	}
+	j, err := decodeCommitJSON(data)
+	if err != nil {
+		return nil, "", fmt.Errorf("change record %s: %w", s.historyPath(gen, 0), err)
+	}
+	if full {
+		for i := 1; i <= j.Parts && i <= 1<<16; i++ {
+			data, _, err := s.conn.Get(ctx, s.historyPath(gen, i))
+			if err != nil {
+				return nil, "", fmt.Errorf("read change record %s: %w", s.historyPath(gen, i), err)
+			}
+			p, err := decodeCommitJSON(data)
+			if err != nil {
+				return nil, "", fmt.Errorf("change record %s: %w", s.historyPath(gen, i), err)
+			}
+			j.Hosts = append(j.Hosts, p.Hosts...)
+			j.Groups = append(j.Groups, p.Groups...)
+		}
+	}
+	c := &model.Commit{Generation: j.Generation, Time: j.Time, User: j.User, OSUser: j.OSUser,
+		Machine: j.Machine, Identity: j.Identity, Tool: j.Tool, Reason: j.Reason}
+	for _, nc := range j.Hosts {
+		var hc model.HostChange
+		if hc.Before, err = decodeHostJSON(nc.Name, nc.Before); err == nil {
+			hc.After, err = decodeHostJSON(nc.Name, nc.After)
+		}
+		if err != nil {
+			return nil, "", fmt.Errorf("change record of generation %d: host %q: %w", gen, nc.Name, err)
+		}
+		c.Hosts = append(c.Hosts, hc)
+	}
+	for _, nc := range j.Groups {
+		var gc model.GroupChange
+		if gc.Before, err = decodeGroupJSON(nc.Name, nc.Before); err == nil {
+			gc.After, err = decodeGroupJSON(nc.Name, nc.After)
+		}
+		if err != nil {
+			return nil, "", fmt.Errorf("change record of generation %d: group %q: %w", gen, nc.Name, err)
+		}
+		c.Groups = append(c.Groups, gc)
+	}
+	return c, j.Writer, nil
+}
+
+func decodeCommitJSON(data []byte) (*commitJSON, error) {
+	raw, err := maybeGunzip(data)
+	if err != nil {
+		return nil, err
+	}
+	var j commitJSON
+	if err := json.Unmarshal(raw, &j); err != nil {
+		return nil, err
+	}
+	if j.Parts < 0 || j.Parts > 1<<16 {
+		return nil, fmt.Errorf("parts %d is out of range", j.Parts)
+	}
+	return &j, nil
+}
+
+func decodeHostJSON(name string, raw json.RawMessage) (*model.HostNode, error) {
+	if len(raw) == 0 || string(raw) == "null" {
+		return nil, nil
+	}
+	return decodeHost(name, raw)
+}
+
+func decodeGroupJSON(name string, raw json.RawMessage) (*model.GroupNode, error) {
+	if len(raw) == 0 || string(raw) == "null" {
+		return nil, nil
+	}
+	return decodeGroup(name, raw)
+}
+
+// prune adds to txn the removal of the oldest change records beyond
+// retention (a few per change, so that its cost stays small) and returns
+// the new first generation kept.
+func (s *Store) prune(ctx context.Context, txn *zkconn.Txn, start, gen int64) int64 {
+	if start < 1 {
+		start = 1
+	}
+	const perChange = 4
+	for i := 0; i < perChange && gen-start >= int64(s.opts.HistoryKeep); i++ {
+		data, _, err := s.conn.Get(ctx, s.historyPath(start, 0))
+		if errors.Is(err, zk.ErrNoNode) {
+			start++
+			continue
+		}
+		if err != nil {
+			break
+		}
+		j, err := decodeCommitJSON(data)
+		if err != nil || time.Since(j.Time) < time.Duration(s.opts.HistoryDays)*24*time.Hour {
+			break
+		}
+		for p := j.Parts; p >= 0; p-- {
+			txn.Delete(s.historyPath(start, p), -1)
+		}
+		start++
+	}
+	return start
+}
