@@ -212,3 +212,47 @@ func sortEdgesByKey(edges []Edge) {
 		return cmp.Compare(a.Name, b.Name)
 	})
 }
+
+// InventoryOf returns the inventory of some hosts and the groups above
+// them ('all' included): enough to compute those hosts' vars, since a
+// host's vars depend only on its groups and theirs. Groups are in Seq
+// order; each lists, of the given hosts, its direct members. The
+// inventory shares the nodes' vars: do not modify it.
+func InventoryOf(hosts []*HostNode, groups map[string]*GroupNode) *Inventory {
+	inv := &Inventory{}
+	nodes := make([]*GroupNode, 0, len(groups))
+	for _, g := range groups {
+		nodes = append(nodes, g)
+	}
+	slices.SortFunc(nodes, func(a, b *GroupNode) int {
+		if c := cmp.Compare(a.Seq, b.Seq); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.Name, b.Name)
+	})
+	for _, g := range nodes {
+		ig := inv.AddGroup(g.Name)
+		ig.Vars, ig.FileVars, ig.Priority = g.Vars, g.FileVars, g.Priority
+		ig.Source, ig.VarSources, ig.FileVarSources = g.Source, g.VarSources, g.FileVarSources
+	}
+	for _, g := range nodes {
+		parents := slices.Clone(g.Parents)
+		sortEdgesByKey(parents)
+		for _, p := range parents {
+			if pg := inv.Group(p.Name); pg != nil {
+				pg.Children = append(pg.Children, g.Name)
+			}
+		}
+	}
+	for _, h := range hosts {
+		ih := inv.AddHost(h.Name)
+		ih.Vars, ih.FileVars = h.Vars, h.FileVars
+		ih.Source, ih.VarSources, ih.FileVarSources = h.Source, h.VarSources, h.FileVarSources
+		for _, e := range h.Groups {
+			if g := inv.Group(e.Name); g != nil {
+				g.Hosts = append(g.Hosts, h.Name)
+			}
+		}
+	}
+	return inv
+}

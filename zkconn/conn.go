@@ -446,9 +446,19 @@ func (c *Conn) EnsurePath(ctx context.Context, p string) error {
 		if i < len(full) && full[i] != '/' {
 			continue
 		}
-		_, err := call(ctx, func() (string, error) { return c.zk.Create(full[:i], []byte{}, 0, c.acl) })
-		if err != nil && !errors.Is(err, zk.ErrNodeExists) {
-			return fmt.Errorf("create %s: %w", full[:i], err)
+		for attempt := 0; ; attempt++ {
+			_, err := call(ctx, func() (string, error) { return c.zk.Create(full[:i], []byte{}, 0, c.acl) })
+			if err == nil || errors.Is(err, zk.ErrNodeExists) {
+				break
+			}
+			// A lost reply or a lost connection: the create may have
+			// been applied; try again, an existing znode is success.
+			if !IsTransient(err) {
+				return fmt.Errorf("create %s: %w", full[:i], err)
+			}
+			if err := c.WaitSession(ctx); err != nil {
+				return fmt.Errorf("create %s: %w", full[:i], err)
+			}
 		}
 	}
 	c.mu.Lock()

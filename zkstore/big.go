@@ -78,8 +78,22 @@ func (s *Store) lock(ctx context.Context, id string) error {
 		if err == nil {
 			return nil
 		}
+		if zkconn.IsTransient(err) {
+			// The create may have been applied: the next try finds the
+			// lock and sees whose it is.
+			if err := s.conn.WaitSession(ctx); err != nil {
+				return fmt.Errorf("take %s: %w", s.lockPath(), err)
+			}
+			continue
+		}
 		if !errors.Is(err, zk.ErrNodeExists) {
 			return fmt.Errorf("take %s: %w", s.lockPath(), err)
+		}
+		if cur, _, err := s.conn.Get(ctx, s.lockPath()); err == nil {
+			var l lockJSON
+			if json.Unmarshal(cur, &l) == nil && l.ID == id {
+				return nil // ours, made by a try whose reply was lost
+			}
 		}
 		held, changed, err := s.lockHeld(ctx)
 		if err != nil {

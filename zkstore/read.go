@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/go-zookeeper/zk"
@@ -242,4 +243,42 @@ func (s *Store) stableHead(ctx context.Context) (*head, *zk.Stat, error) {
 			return nil, nil, fmt.Errorf("waited for the big change %s (by %s) to finish being applied: %w", h.Applying.ID, h.Applying.By, ctx.Err())
 		}
 	}
+}
+
+// Lineage returns a host and every group above it ('all' included), read
+// a level at a time: what a host's vars depend on, and no more.
+func (sn *Snapshot) Lineage(host string) (*model.HostNode, map[string]*model.GroupNode, error) {
+	h, err := sn.Host(host)
+	if err != nil {
+		return nil, nil, err
+	}
+	groups := map[string]*model.GroupNode{}
+	next := []string{"all"}
+	for _, e := range h.Groups {
+		next = append(next, e.Name)
+	}
+	for len(next) > 0 {
+		var level []string
+		for _, name := range next {
+			if _, ok := groups[name]; !ok && !slices.Contains(level, name) {
+				level = append(level, name)
+			}
+		}
+		got := make([]*model.GroupNode, len(level))
+		if err := parallel(sn.ctx, len(level), 16, func(i int) error {
+			var err error
+			got[i], err = sn.Group(level[i])
+			return err
+		}); err != nil {
+			return nil, nil, err
+		}
+		next = next[:0]
+		for _, g := range got {
+			groups[g.Name] = g
+			for _, p := range g.Parents {
+				next = append(next, p.Name)
+			}
+		}
+	}
+	return h, groups, nil
 }

@@ -457,3 +457,60 @@ func setHead(t *testing.T, s *zkstore.Store, edit func(string) string) {
 		t.Fatal(err)
 	}
 }
+
+// TestIntegrationLostReply: the connection drops after the server applied
+// a commit and before its reply reached the writer. The writer finds out
+// the change is stored and says so; the store stays readable and the next
+// write works. The same for every write of a big change.
+func TestIntegrationLostReply(t *testing.T) {
+	srv := zktest.Shared(t)
+	root := zktest.Root(t)
+	proxy := zktest.StartProxy(t, srv.Addr)
+	s := mustOpenAt(t, proxy.Addr, root)
+	direct := mustOpenAt(t, srv.Addr, root)
+	update(t, s, model.CreateGroup{Name: "g"}, model.CreateHost{Name: "h", Groups: []string{"g"}})
+
+	proxy.CutAfter(zktest.OpMulti, 1)
+	res, err := s.Update(ctxT(t), model.UpdateOptions{}, model.Apply(model.SetHostVars{Host: "h", Vars: vars("v", int64(1))}))
+	if err != nil || res.Generation != 2 || !res.Written {
+		t.Fatalf("update whose reply was lost: %+v, %v; want generation 2 reported written", res, err)
+	}
+	if proxy.Cuts() != 1 {
+		t.Fatalf("the proxy lost %d replies, want 1", proxy.Cuts())
+	}
+	n := load(t, direct)
+	if v, _ := n.Hosts["h"].Vars.Get("v"); v != int64(1) {
+		t.Errorf("v = %v, want 1", v)
+	}
+	if gen, _ := direct.Generation(ctxT(t)); gen != 2 {
+		t.Errorf("generation %d, want 2: the change was applied once", gen)
+	}
+	update(t, s, model.SetHostVars{Host: "h", Vars: vars("v", int64(2))})
+
+	// A big change: lose the replies of its head sets and batches.
+	for _, op := range []int32{zktest.OpSetData, zktest.OpMulti, zktest.OpCreate} {
+		proxy.CutAfter(op, 2)
+	}
+	before := proxy.Cuts()
+	res, err = s.Replace(ctxT(t), model.UpdateOptions{}, func(base *model.Nodes) (*model.Nodes, error) {
+		for i := 0; i < 3000; i++ {
+			err := (model.CreateHost{Name: fmt.Sprintf("n%04d", i), Groups: []string{"g"},
+				Vars: vars("filler", strings.Repeat("v", 300))}).Apply(base)
+			if err != nil {
+				return nil, err
+			}
+		}
+		return base, nil
+	})
+	if err != nil || !res.Written {
+		t.Fatalf("big change with lost replies: %+v, %v", res, err)
+	}
+	if proxy.Cuts() == before {
+		t.Fatal("no reply was lost during the big change")
+	}
+	n = load(t, direct)
+	if len(n.Hosts) != 3001 {
+		t.Errorf("%d hosts, want 3001", len(n.Hosts))
+	}
+	update(t, s, model.DeleteHost{Name: "n0000"})
+}
