@@ -16,7 +16,7 @@ func hosts(h ...string) []string { return h }
 // hostPatternTests: every row was produced by ansible-core 2.14 reading a
 // YAML inventory whose only host key is the pattern (the yaml plugin uses
 // BaseInventoryPlugin._expand_hostpattern as is); port is the ansible_port
-// Ansible then sets, 0 for none. TestHostPatternTableMatchesAnsible re-checks
+// Ansible then sets, 0 for none. TestIntegration_HostPatternTableMatchesAnsible re-checks
 // every row.
 var hostPatternTests = []struct {
 	pattern string
@@ -123,8 +123,8 @@ func TestExpandHostPattern(t *testing.T) {
 	}
 }
 
-// TestHostPatternTableMatchesAnsible checks hostPatternTests against Ansible.
-func TestHostPatternTableMatchesAnsible(t *testing.T) {
+// TestIntegration_HostPatternTableMatchesAnsible checks hostPatternTests against Ansible.
+func TestIntegration_HostPatternTableMatchesAnsible(t *testing.T) {
 	dir := t.TempDir()
 	jobs := make([][]string, len(hostPatternTests))
 	for i, tt := range hostPatternTests {

@@ -17,7 +17,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kook-project/kook/internal/ansibletest"
+	"github.com/kook-project/kook/internal/corpus"
 	"github.com/kook-project/kook/model"
+	"github.com/kook-project/kook/precedence"
 )
 
 // The INI tests compare ParseINI with Ansible itself (ansible-core 2.14).
@@ -26,7 +29,7 @@ import (
 // `ansible-inventory --list --export` and `--list` print, Ansible's group and
 // host creation order and every group's priority, or, when Ansible fails, the
 // error, the plugins' messages and the line the ini plugin was parsing.
-// TestINIOracleMatchesCLI checks that this gives what the real command prints.
+// TestIntegration_INIOracleMatchesCLI checks that this gives what the real command prints.
 const iniOraclePy = `
 import contextlib, io, json, os, sys
 os.environ['ANSIBLE_INVENTORY_UNPARSED_FAILED'] = 'true'
@@ -140,6 +143,7 @@ func iniCacheFile(key string) string {
 // directory, in one process for all answers not cached yet.
 func runINIOracle(t testing.TB, jobs [][]string) []iniOracle {
 	t.Helper()
+	ansibletest.Require(t) // even when the answer is cached: the test needs Ansible
 	lines := make([][]byte, len(jobs))
 	keys := make([]string, len(jobs))
 	var in bytes.Buffer
@@ -373,9 +377,9 @@ func iniAnsibleView(inv *model.Inventory, export bool) model.Value {
 			entry.Set("children", iniValues(g.Children))
 		}
 		if export {
-			vars := StripInternal(g.Vars).Clone()
+			vars := precedence.StripInternal(g.Vars).Clone()
 			if g.Priority != model.DefaultPriority {
-				vars.Set(PriorityVar, int64(g.Priority))
+				vars.Set(model.PriorityVar, int64(g.Priority))
 			}
 			if len(vars) > 0 {
 				entry.Set("vars", vars)
@@ -396,9 +400,9 @@ func iniAnsibleView(inv *model.Inventory, export bool) model.Value {
 	for _, h := range inv.Hosts {
 		vars := h.Vars
 		if !export {
-			vars = HostVars(inv, h.Name)
+			vars = precedence.HostVars(inv, h.Name)
 		}
-		if vars = StripInternal(vars); len(vars) > 0 {
+		if vars = precedence.StripInternal(vars); len(vars) > 0 {
 			hostvars.Set(h.Name, vars)
 		}
 	}
@@ -421,12 +425,11 @@ var iniMultiSource = []iniCase{
 	{"multi-pending", []string{"testdata/ini/multi/a.ini", "testdata/ini/multi/c.ini"}},
 }
 
-// iniCorpusFiles lists the INI inventories in /work/shared/corpus: files
+// iniCorpusFiles lists the INI inventories in the corpus under root: files
 // with no extension or ending in .ini or .example, outside group_vars/ and
 // host_vars/.
-func iniCorpusFiles(t testing.TB) []string {
+func iniCorpusFiles(t testing.TB, root string) []string {
 	t.Helper()
-	root := filepath.Join("..", "..", "shared", "corpus")
 	var files []string
 	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -450,9 +453,10 @@ func iniCorpusFiles(t testing.TB) []string {
 	return files
 }
 
-// TestParseINIAnsible checks every fixture under testdata/ini, the
-// multi-source inventories and every INI file of the corpus against Ansible.
-func TestParseINIAnsible(t *testing.T) {
+// TestIntegration_ParseINIAnsible checks every fixture under testdata/ini, the
+// multi-source inventories and, with KOOK_CORPUS, every INI file of the
+// corpus against Ansible.
+func TestIntegration_ParseINIAnsible(t *testing.T) {
 	fixtures, err := filepath.Glob("testdata/ini/*.ini")
 	if err != nil || len(fixtures) == 0 {
 		t.Fatalf("no fixtures: %v", err)
@@ -460,14 +464,16 @@ func TestParseINIAnsible(t *testing.T) {
 	var cases []iniCase
 	for _, f := range fixtures {
 		if strings.Contains(f, "recursion") {
-			continue // see TestParseINIRecursionLimit
+			continue // see TestIntegration_ParseINIRecursionLimit
 		}
 		cases = append(cases, iniCase{strings.TrimSuffix(filepath.Base(f), ".ini"), []string{f}})
 	}
 	cases = append(cases, iniMultiSource...)
-	for _, f := range iniCorpusFiles(t) {
-		rel, _ := filepath.Rel(filepath.Join("..", "..", "shared", "corpus"), f)
-		cases = append(cases, iniCase{"corpus/" + rel, []string{f}})
+	if root, ok := corpus.Find(t); ok {
+		for _, f := range iniCorpusFiles(t, root) {
+			rel, _ := filepath.Rel(root, f)
+			cases = append(cases, iniCase{"corpus/" + rel, []string{f}})
+		}
 	}
 	dir := t.TempDir()
 	jobs := make([][]string, len(cases))
@@ -498,6 +504,7 @@ func TestParseINIAnsible(t *testing.T) {
 // it fails, its stderr and false.
 func ansibleInventoryCLI(t testing.TB, src string, args ...string) ([]byte, bool) {
 	t.Helper()
+	ansibletest.Require(t) // even when the answer is cached: the test needs Ansible
 	data, err := os.ReadFile(src)
 	if err != nil {
 		t.Fatal(err)
@@ -527,9 +534,9 @@ func ansibleInventoryCLI(t testing.TB, src string, args ...string) ([]byte, bool
 	return res, ok
 }
 
-// TestParseINIRecursionLimit: how deep a value may nest depends on the
+// TestIntegration_ParseINIRecursionLimit: how deep a value may nest depends on the
 // Python stack under ast.parse, so these run the real ansible-inventory.
-func TestParseINIRecursionLimit(t *testing.T) {
+func TestIntegration_ParseINIRecursionLimit(t *testing.T) {
 	for _, name := range []string{"recursion-limit", "err-recursion", "err-recursion-host"} {
 		t.Run(name, func(t *testing.T) {
 			src := copyINISources(t, t.TempDir(), "testdata/ini/"+name+".ini")[0]
@@ -547,9 +554,9 @@ func TestParseINIRecursionLimit(t *testing.T) {
 	}
 }
 
-// TestINIOracleMatchesCLI checks the in-process oracle against the real
+// TestIntegration_INIOracleMatchesCLI checks the in-process oracle against the real
 // ansible-inventory command on two fixtures.
-func TestINIOracleMatchesCLI(t *testing.T) {
+func TestIntegration_INIOracleMatchesCLI(t *testing.T) {
 	srcs := copyINISources(t, t.TempDir(), "testdata/ini/children.ini", "testdata/ini/vars.ini")
 	answers := runINIOracle(t, [][]string{{srcs[0]}, {srcs[1]}})
 	for i, src := range srcs {

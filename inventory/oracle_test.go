@@ -14,7 +14,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kook-project/kook/internal/ansibletest"
 	"github.com/kook-project/kook/model"
+	"github.com/kook-project/kook/precedence"
 )
 
 // The tests in this file compare Load with Ansible itself. Every expected
@@ -149,6 +151,7 @@ func absSources(t testing.TB, sources []string) []string {
 // empty directory.
 func ansibleInventory(t testing.TB, export bool, sources ...string) oracleResult {
 	t.Helper()
+	ansibletest.Require(t) // even when the answer is cached: the test needs Ansible
 	sources = absSources(t, sources)
 	mode := "list"
 	args := []string{"--list"}
@@ -191,6 +194,7 @@ func ansibleInventory(t testing.TB, export bool, sources ...string) oracleResult
 // process for all that are not cached.
 func ansibleDump(t testing.TB, jobs [][]string) []oracleResult {
 	t.Helper()
+	ansibletest.Require(t) // even when the answer is cached: the test needs Ansible
 	keys := make([]string, len(jobs))
 	outs := make([][]byte, len(jobs))
 	var missing [][]string
@@ -376,7 +380,7 @@ func inventoryView(inv *model.Inventory, export bool) model.Map {
 			if g.Priority != model.DefaultPriority {
 				vars.Set("ansible_group_priority", int64(g.Priority))
 			}
-			if vars = StripInternal(vars); len(vars) > 0 {
+			if vars = precedence.StripInternal(vars); len(vars) > 0 {
 				entry.Set("vars", vars)
 			}
 		}
@@ -392,7 +396,7 @@ func inventoryView(inv *model.Inventory, export bool) model.Map {
 	}
 	format(inv.Group("all"))
 	hostvars := model.Map{}
-	merger := NewMerger(inv)
+	merger := precedence.NewMerger(inv)
 	for _, h := range inv.Hosts {
 		var vars model.Map
 		if export {
@@ -401,7 +405,7 @@ func inventoryView(inv *model.Inventory, export bool) model.Map {
 		} else {
 			vars = merger.HostVars(h.Name)
 		}
-		if vars = StripInternal(vars); len(vars) > 0 {
+		if vars = precedence.StripInternal(vars); len(vars) > 0 {
 			hostvars.Set(h.Name, vars)
 		}
 	}

@@ -10,7 +10,7 @@ import (
 )
 
 // TestParseScriptMatchesLoad: ParseScript of what with_meta.sh prints builds
-// what Load builds by running it, which TestLoadMatchesAnsible compares with
+// what Load builds by running it, which TestIntegration_LoadMatchesAnsible compares with
 // Ansible's script plugin.
 func TestParseScriptMatchesLoad(t *testing.T) {
 	const script = "testdata/dirs/scripts/with_meta.sh"

@@ -7,8 +7,9 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/kook-project/kook/inventory"
 	"github.com/kook-project/kook/model"
+	"github.com/kook-project/kook/pattern"
+	"github.com/kook-project/kook/script"
 )
 
 // ReadOptions say how kook-inventory reads.
@@ -35,7 +36,7 @@ func (s *Store) List(ctx context.Context, opts ReadOptions) (io.WriterTo, error)
 	if err != nil {
 		return nil, err
 	}
-	return bytes.NewBuffer(inventory.List(inv)), nil
+	return bytes.NewBuffer(script.List(inv)), nil
 }
 
 // Host returns what kook-inventory --host prints for name, to be written
@@ -50,7 +51,7 @@ func (s *Store) Host(ctx context.Context, name string, opts ReadOptions) (io.Wri
 	if err != nil {
 		return nil, err
 	}
-	if out := inventory.Host(inv, name); out != nil {
+	if out := script.Host(inv, name); out != nil {
 		return bytes.NewBuffer(out), nil
 	}
 	return bytes.NewBufferString("{}\n"), nil
@@ -89,7 +90,7 @@ func (s *Store) read(ctx context.Context, opts ReadOptions) (*model.Inventory, e
 	if opts.Limit == "" {
 		return inv, nil
 	}
-	limited, err := inventory.Limit(inv, opts.Limit)
+	limited, err := pattern.Limit(inv, opts.Limit)
 	if err != nil {
 		return nil, fmt.Errorf("KOOK_LIMIT %q: %w", opts.Limit, err)
 	}

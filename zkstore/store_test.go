@@ -15,8 +15,8 @@ import (
 
 	"github.com/kook-project/kook/internal/storetest"
 	"github.com/kook-project/kook/internal/zktest"
-	"github.com/kook-project/kook/inventory"
 	"github.com/kook-project/kook/model"
+	"github.com/kook-project/kook/script"
 	"github.com/kook-project/kook/zkstore"
 )
 
@@ -490,7 +490,7 @@ func TestIntegration_Ensemble(t *testing.T) {
 	}
 }
 
-// The materialized --host buckets give every host what inventory.Host
+// The materialized --host buckets give every host what script.Host
 // computes from the whole inventory, odd names included, and {} for a host
 // that does not exist.
 func TestIntegration_HostJSONFromBuckets(t *testing.T) {
@@ -509,7 +509,7 @@ func TestIntegration_HostJSONFromBuckets(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if w := inventory.Host(want, h.Name); string(got) != string(w) {
+		if w := script.Host(want, h.Name); string(got) != string(w) {
 			t.Fatalf("host %q: got %s, want %s", h.Name, got, w)
 		}
 	}

@@ -14,8 +14,8 @@ import (
 
 	"github.com/go-zookeeper/zk"
 
-	"github.com/kook-project/kook/inventory"
 	"github.com/kook-project/kook/model"
+	"github.com/kook-project/kook/script"
 )
 
 // write stores next as the generation after old.
@@ -302,7 +302,7 @@ func renderViews(inv *model.Inventory) (list []byte, buckets [][]byte) {
 		n *= 2
 	}
 	buckets = make([][]byte, n)
-	list = inventory.Render(inv, func(name string, vars []byte) {
+	list = script.Render(inv, func(name string, vars []byte) {
 		i := bucketOf(name, int64(n))
 		buckets[i] = model.AppendString(buckets[i], name)
 		buckets[i] = append(buckets[i], '\t')

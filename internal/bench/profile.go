@@ -12,13 +12,14 @@ import (
 	"github.com/kook-project/kook/internal/gen"
 	"github.com/kook-project/kook/inventory"
 	"github.com/kook-project/kook/model"
+	"github.com/kook-project/kook/script"
 	"github.com/kook-project/kook/zkstore"
 )
 
 // profile writes CPU profiles of what kook-import and kook-inventory do
 // after process start, run in this process with the calls their Run
 // methods make (cmd/kook-import/main.go, cmd/kook-inventory/run.go), for
-// `go tool pprof`: parse-N (inventory.Load), render-N (inventory.List),
+// `go tool pprof`: parse-N (inventory.Load), render-N (script.List),
 // import-N (parse and model.Import), list-N and host-N (one connection and
 // read each, repeated). Process start and package init are not in them:
 // see GODEBUG=inittrace=1 for those.
@@ -45,7 +46,7 @@ func (b *bench) profile(ctx context.Context, dir string) error {
 			return err
 		}
 		err = b.profiled(filepath.Join(dir, fmt.Sprintf("render-%d.pprof", n)), fmt.Sprintf("%d hosts: render --list", n), 1, func() error {
-			_ = inventory.List(inv)
+			_ = script.List(inv)
 			return nil
 		})
 		if err != nil {
