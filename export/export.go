@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/kook-project/kook/inventory"
@@ -156,9 +157,9 @@ func ansibleDiff(a, b *model.Inventory) string {
 		switch {
 		case gb == nil:
 			return fmt.Sprintf("group %q is missing", ga.Name)
-		case ga.Name != "all" && !sameStrings(ga.Hosts, gb.Hosts):
+		case ga.Name != "all" && !slices.Equal(ga.Hosts, gb.Hosts):
 			return fmt.Sprintf("group %q lists hosts %q, not %q", ga.Name, gb.Hosts, ga.Hosts)
-		case !sameStrings(ga.Children, gb.Children):
+		case !slices.Equal(ga.Children, gb.Children):
 			return fmt.Sprintf("group %q lists children %q, not %q", ga.Name, gb.Children, ga.Children)
 		}
 	}
@@ -200,7 +201,7 @@ func exactDiff(a, b *model.Inventory) []string {
 		if ga.Priority != gb.Priority {
 			out = append(out, fmt.Sprintf("group %q: priority comes back as %d, not %d", ga.Name, gb.Priority, ga.Priority))
 		}
-		if ga.Name == "all" && !sameStrings(ga.Hosts, gb.Hosts) {
+		if ga.Name == "all" && !slices.Equal(ga.Hosts, gb.Hosts) {
 			out = append(out, fmt.Sprintf("group 'all' lists hosts %q, not %q", gb.Hosts, ga.Hosts))
 		}
 		if !model.EqualOrdered(ga.Vars, gb.Vars) || !model.EqualOrdered(ga.FileVars, gb.FileVars) {
@@ -221,18 +222,6 @@ func firstDiff(na, nb int, same func(i int) bool) int {
 		return min(na, nb)
 	}
 	return -1
-}
-
-func sameStrings(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // hostPrefix returns the shortest prefix P of hosts (inventory order) such

@@ -4,8 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"math"
-	"math/big"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -94,7 +93,7 @@ func explicitAllChildren(inv *model.Inventory) []string {
 			implicit = append(implicit, g.Name)
 		}
 	}
-	if sameStrings(all.Children, implicit) {
+	if slices.Equal(all.Children, implicit) {
 		return nil
 	}
 	kids := all.Children
@@ -240,104 +239,6 @@ func iniValue(v model.Value) (string, bool) {
 	}
 	b, ok := appendPyLiteral(nil, v)
 	return string(b), ok
-}
-
-// appendPyLiteral appends a Python literal that ast.literal_eval evaluates
-// to v (as Ansible's INI plugin passes it on), or reports there is none.
-func appendPyLiteral(b []byte, v model.Value) ([]byte, bool) {
-	switch v := v.(type) {
-	case nil:
-		return append(b, "None"...), true
-	case bool:
-		if v {
-			return append(b, "True"...), true
-		}
-		return append(b, "False"...), true
-	case int64:
-		return strconv.AppendInt(b, v, 10), true
-	case *big.Int:
-		return v.Append(b, 10), true
-	case float64:
-		switch {
-		case math.IsNaN(v):
-			return b, false
-		case math.IsInf(v, 1):
-			return append(b, "1e309"...), true
-		case math.IsInf(v, -1):
-			return append(b, "-1e309"...), true
-		}
-		return model.AppendFloat(b, v), true
-	case string:
-		return appendPyStrLiteral(b, v)
-	case []model.Value:
-		b = append(b, '[')
-		for i, x := range v {
-			if i > 0 {
-				b = append(b, ", "...)
-			}
-			var ok bool
-			if b, ok = appendPyLiteral(b, x); !ok {
-				return b, false
-			}
-		}
-		return append(b, ']'), true
-	case model.Map:
-		b = append(b, '{')
-		for i, e := range v {
-			if i > 0 {
-				b = append(b, ", "...)
-			}
-			var ok bool
-			if b, ok = appendPyStrLiteral(b, e.Key); !ok {
-				return b, false
-			}
-			b = append(b, ": "...)
-			if b, ok = appendPyLiteral(b, e.Value); !ok {
-				return b, false
-			}
-		}
-		return append(b, '}'), true
-	}
-	return b, false // model.Vault: no literal makes one
-}
-
-// appendPyStrLiteral appends a Python string literal for s. Lone
-// surrogates, which kook keeps WTF-8 encoded as Python strings may hold them,
-// are written as \uXXXX escapes; other invalid UTF-8 has no literal.
-func appendPyStrLiteral(b []byte, s string) ([]byte, bool) {
-	if utf8.ValidString(s) {
-		return pycompat.AppendRepr(b, s), true
-	}
-	var out []byte
-	for len(s) > 0 {
-		i := 0
-		for i < len(s) {
-			if r, n := utf8.DecodeRuneInString(s[i:]); r != utf8.RuneError || n > 1 {
-				i += n
-				continue
-			}
-			break
-		}
-		for _, r := range s[:i] {
-			if r == '"' || r == '\\' {
-				out = append(out, '\\', byte(r))
-				continue
-			}
-			q := pycompat.AppendRepr(nil, string(r)) // '\n', '\x01', 'é'...
-			out = append(out, q[1:len(q)-1]...)
-		}
-		s = s[i:]
-		if len(s) == 0 {
-			break
-		}
-		if len(s) < 3 || s[0] != 0xed || s[1] < 0xa0 || s[1] > 0xbf || s[2] < 0x80 || s[2] > 0xbf {
-			return b, false
-		}
-		r := rune(s[0]&0x0f)<<12 | rune(s[1]&0x3f)<<6 | rune(s[2]&0x3f)
-		out = fmt.Appendf(out, `\u%04x`, r)
-		s = s[3:]
-	}
-	return append(append(append(b, '"'), out...), '"'), true
 }
 
 // shlexQuote quotes s for Python's shlex.split (posix, comments on) as

@@ -151,54 +151,11 @@ func decodeParse(line []byte) (ansibleResult, error) {
 	if e, ok := top.Get("error"); ok {
 		return ansibleResult{err: fmt.Sprint(e)}, nil
 	}
-	inv := &model.Inventory{}
-	groups, _ := top.Get("groups")
-	for _, gv := range parsedList(groups) {
-		gm, _ := gv.(model.Map)
-		g := inv.AddGroup(parsedStr(gm, "name"))
-		g.Hosts, g.Children = parsedStrs(gm, "hosts"), parsedStrs(gm, "children")
-		g.Vars, g.FileVars = parsedVars(gm, "vars"), parsedVars(gm, "file_vars")
-		p, _ := gm.Get("priority")
-		n, _ := p.(int64)
-		g.Priority = int(n)
-	}
-	hosts, _ := top.Get("hosts")
-	for _, hv := range parsedList(hosts) {
-		hm, _ := hv.(model.Map)
-		h := inv.AddHost(parsedStr(hm, "name"))
-		h.Vars, h.FileVars = parsedVars(hm, "vars"), parsedVars(hm, "file_vars")
+	inv, err := ansibletest.DecodeDump(top)
+	if err != nil {
+		return ansibleResult{}, err
 	}
 	hostvars, _ := top.Get("hostvars")
 	hvm, _ := hostvars.(model.Map)
 	return ansibleResult{inv: inv, hostvars: hvm}, nil
-}
-
-func parsedList(v model.Value) []model.Value {
-	l, _ := v.([]model.Value)
-	return l
-}
-
-func parsedStr(m model.Map, key string) string {
-	v, _ := m.Get(key)
-	s, _ := v.(string)
-	return s
-}
-
-func parsedStrs(m model.Map, key string) []string {
-	v, _ := m.Get(key)
-	var out []string
-	for _, x := range parsedList(v) {
-		s, _ := x.(string)
-		out = append(out, s)
-	}
-	return out
-}
-
-func parsedVars(m model.Map, key string) model.Map {
-	v, _ := m.Get(key)
-	vm, _ := v.(model.Map)
-	if len(vm) == 0 {
-		return nil
-	}
-	return vm
 }

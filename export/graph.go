@@ -3,13 +3,9 @@ package export
 import (
 	"errors"
 	"fmt"
-	"math"
-	"math/big"
 	"slices"
-	"strconv"
 	"strings"
 
-	"github.com/kook-project/kook/internal/pycompat"
 	"github.com/kook-project/kook/model"
 	"github.com/kook-project/kook/precedence"
 )
@@ -117,70 +113,4 @@ func (gr *grapher) vars(vars model.Map, depth int) error {
 		gr.line(depth, "{", e.Key, " = ", string(s), "}")
 	}
 	return nil
-}
-
-// appendPyStr appends Python's str(v): a string as it is, anything else as
-// repr.
-func appendPyStr(b []byte, v model.Value) ([]byte, error) {
-	if s, ok := v.(string); ok {
-		return append(b, s...), nil
-	}
-	return appendPyRepr(b, v)
-}
-
-// appendPyRepr appends Python's repr(v) of the value Ansible holds for v.
-func appendPyRepr(b []byte, v model.Value) ([]byte, error) {
-	var err error
-	switch v := v.(type) {
-	case nil:
-		return append(b, "None"...), nil
-	case bool:
-		if v {
-			return append(b, "True"...), nil
-		}
-		return append(b, "False"...), nil
-	case int64:
-		return strconv.AppendInt(b, v, 10), nil
-	case *big.Int:
-		return v.Append(b, 10), nil
-	case float64:
-		switch {
-		case math.IsNaN(v):
-			return append(b, "nan"...), nil
-		case math.IsInf(v, 1):
-			return append(b, "inf"...), nil
-		case math.IsInf(v, -1):
-			return append(b, "-inf"...), nil
-		}
-		return append(b, model.FormatFloat(v)...), nil
-	case string:
-		return pycompat.AppendRepr(b, v), nil
-	case model.Vault:
-		return nil, ErrVault
-	case []model.Value:
-		b = append(b, '[')
-		for i, x := range v {
-			if i > 0 {
-				b = append(b, ", "...)
-			}
-			if b, err = appendPyRepr(b, x); err != nil {
-				return nil, err
-			}
-		}
-		return append(b, ']'), nil
-	case model.Map:
-		b = append(b, '{')
-		for i, e := range v {
-			if i > 0 {
-				b = append(b, ", "...)
-			}
-			b = pycompat.AppendRepr(b, e.Key)
-			b = append(b, ": "...)
-			if b, err = appendPyRepr(b, e.Value); err != nil {
-				return nil, err
-			}
-		}
-		return append(b, '}'), nil
-	}
-	return nil, fmt.Errorf("unsupported value type %T", v)
 }

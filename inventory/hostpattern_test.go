@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -116,7 +117,7 @@ func TestExpandHostPattern(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !equalStringSlices(hosts, tt.hosts) || port != tt.port || hasPort != (tt.port != 0) {
+			if !slices.Equal(hosts, tt.hosts) || port != tt.port || hasPort != (tt.port != 0) {
 				t.Errorf("= %q, %d, %v; want %q, %d", hosts, port, hasPort, tt.hosts, tt.port)
 			}
 		})
@@ -169,7 +170,7 @@ func TestIntegration_HostPatternTableMatchesAnsible(t *testing.T) {
 				t.Errorf("%q: Ansible gives %s ansible_port %v, the table %d", tt.pattern, h, port, tt.port)
 			}
 		}
-		if tt.wantErr != "" || !equalStringSlices(got, tt.hosts) {
+		if tt.wantErr != "" || !slices.Equal(got, tt.hosts) {
 			t.Errorf("%q: Ansible gives %q, the table %q (error %q)", tt.pattern, got, tt.hosts, tt.wantErr)
 		}
 	}

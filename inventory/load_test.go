@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -196,10 +197,10 @@ func TestLoadHostList(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, want := hostNames(inv), []string{"h1", "h2", "::1", "web[1:2]"}; !equalStrings(got, want) {
+	if got, want := hostNames(inv), []string{"h1", "h2", "::1", "web[1:2]"}; !slices.Equal(got, want) {
 		t.Errorf("hosts = %q, want %q", got, want)
 	}
-	if got := inv.Group("ungrouped").Hosts; !equalStrings(got, hostNames(inv)) {
+	if got := inv.Group("ungrouped").Hosts; !slices.Equal(got, hostNames(inv)) {
 		t.Errorf("ungrouped = %q", got)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -74,11 +75,10 @@ type oracleResult struct {
 // ansible-core release, and every file (name, mode, content) Ansible may
 // read for the sources: a directory source whole, a file source with the
 // group_vars/ and host_vars/ beside it.
-func oracleKey(mode string, sources []string) string {
+func oracleKey(t testing.TB, mode string, sources []string) string {
 	h := sha256.New()
 	fmt.Fprintf(h, "v2\x00%s\x00%s\x00", mode, oracleDumpPy)
-	release, _ := os.ReadFile("/usr/lib/python3/dist-packages/ansible/release.py")
-	h.Write(release)
+	h.Write(ansibletest.Release(t))
 	hashTree := func(root string) {
 		_ = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 			if err != nil {
@@ -109,25 +109,8 @@ func oracleKey(mode string, sources []string) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-func oracleCacheFile(key string) string {
-	dir, err := os.UserCacheDir()
-	if err != nil {
-		dir = os.TempDir()
-	}
-	return filepath.Join(dir, "kook-ansible-oracle", key)
-}
-
-func cacheGet(key string) ([]byte, bool) {
-	b, err := os.ReadFile(oracleCacheFile(key))
-	return b, err == nil
-}
-
-func cachePut(key string, data []byte) {
-	file := oracleCacheFile(key)
-	if os.MkdirAll(filepath.Dir(file), 0o755) == nil {
-		_ = os.WriteFile(file, data, 0o644)
-	}
-}
+// oracleCache keeps the oracles' answers (see oracleKey).
+var oracleCache = ansibletest.Cache("kook-ansible-oracle")
 
 // absSources makes sources absolute, since the oracle runs elsewhere.
 func absSources(t testing.TB, sources []string) []string {
@@ -161,8 +144,8 @@ func ansibleInventory(t testing.TB, export bool, sources ...string) oracleResult
 	for _, s := range sources {
 		args = append(args, "-i", s)
 	}
-	key := oracleKey(mode, sources)
-	out, ok := cacheGet(key)
+	key := oracleKey(t, mode, sources)
+	out, ok := oracleCache.Get(key)
 	if !ok {
 		cmd := exec.Command("ansible-inventory", args...)
 		cmd.Dir = t.TempDir()
@@ -178,7 +161,7 @@ func ansibleInventory(t testing.TB, export bool, sources ...string) oracleResult
 			}
 			out = append([]byte("ERROR\n"), stderr.Bytes()...)
 		}
-		cachePut(key, out)
+		oracleCache.Put(key, out)
 	}
 	if msg, ok := bytes.CutPrefix(out, []byte("ERROR\n")); ok {
 		return oracleResult{Err: string(msg)}
@@ -201,8 +184,8 @@ func ansibleDump(t testing.TB, jobs [][]string) []oracleResult {
 	var missingAt []int
 	for i, job := range jobs {
 		job = absSources(t, job)
-		keys[i] = oracleKey("dump", job)
-		if b, ok := cacheGet(keys[i]); ok {
+		keys[i] = oracleKey(t, "dump", job)
+		if b, ok := oracleCache.Get(keys[i]); ok {
 			outs[i] = b
 			continue
 		}
@@ -232,7 +215,7 @@ func ansibleDump(t testing.TB, jobs [][]string) []oracleResult {
 		}
 		for j, i := range missingAt {
 			outs[i] = lines[j]
-			cachePut(keys[i], lines[j])
+			oracleCache.Put(keys[i], lines[j])
 		}
 	}
 	results := make([]oracleResult, len(jobs))
@@ -259,20 +242,20 @@ func checkDump(t testing.TB, inv *model.Inventory, want model.Map) {
 	wg, _ := want.Get("groups")
 	wh, _ := want.Get("hosts")
 	groups, hosts := wg.([]model.Value), wh.([]model.Value)
-	if got, want := groupNames(inv), names(groups); !equalStrings(got, want) {
+	if got, want := groupNames(inv), names(groups); !slices.Equal(got, want) {
 		t.Errorf("groups (creation order) = %q, Ansible %q", got, want)
 		return
 	}
-	if got, want := hostNames(inv), names(hosts); !equalStrings(got, want) {
+	if got, want := hostNames(inv), names(hosts); !slices.Equal(got, want) {
 		t.Errorf("hosts (first-seen order) = %q, Ansible %q", got, want)
 		return
 	}
 	for i, x := range groups {
 		w, g := x.(model.Map), inv.Groups[i]
-		if got, want := g.Hosts, strs(w, "hosts"); !equalStrings(got, want) {
+		if got, want := g.Hosts, strs(w, "hosts"); !slices.Equal(got, want) {
 			t.Errorf("group %s hosts = %q, Ansible %q", g.Name, got, want)
 		}
-		if got, want := g.Children, strs(w, "children"); !equalStrings(got, want) {
+		if got, want := g.Children, strs(w, "children"); !slices.Equal(got, want) {
 			t.Errorf("group %s children = %q, Ansible %q", g.Name, got, want)
 		}
 		if p, _ := w.Get("priority"); p != int64(g.Priority) {
@@ -343,18 +326,6 @@ func hostNames(inv *model.Inventory) []string {
 		out[i] = h.Name
 	}
 	return out
-}
-
-func equalStrings(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // inventoryView builds what `ansible-inventory --list` prints for inv (with

@@ -3,6 +3,7 @@ package inventory
 import (
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 
@@ -45,10 +46,10 @@ func TestParseScript(t *testing.T) {
 	if err := ParseScript(inv, "out.json", []byte(src)); err != nil {
 		t.Fatal(err)
 	}
-	if got, want := groupNames(inv), []string{"all", "ungrouped", "web", "db", "solo"}; !equalStrings(got, want) {
+	if got, want := groupNames(inv), []string{"all", "ungrouped", "web", "db", "solo"}; !slices.Equal(got, want) {
 		t.Errorf("groups = %q, want %q", got, want)
 	}
-	if got, want := hostNames(inv), []string{"w1", "w2", "d1", "solo"}; !equalStrings(got, want) {
+	if got, want := hostNames(inv), []string{"w1", "w2", "d1", "solo"}; !slices.Equal(got, want) {
 		t.Errorf("hosts = %q, want %q (ghost, only in _meta, is dropped)", got, want)
 	}
 	web := inv.Group("web")

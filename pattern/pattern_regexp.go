@@ -113,9 +113,10 @@ func patGlobClass(rs []rune, i, j int) (string, error) {
 
 // patIndex is str.find(r, from, to) on runes.
 func patIndex(rs []rune, r rune, from, to int) int {
-	for k := from; k < to && k < len(rs); k++ {
-		if rs[k] == r {
-			return k
+	to = min(to, len(rs))
+	if from < to {
+		if i := slices.Index(rs[from:to], r); i >= 0 {
+			return from + i
 		}
 	}
 	return -1

@@ -71,36 +71,31 @@ func (b *bench) profile(ctx context.Context, dir string) error {
 		}
 		// Whole-process runs take milliseconds: repeat to get samples.
 		reps := max(10, 2_000_000/n)
-		err = b.profiled(filepath.Join(dir, fmt.Sprintf("list-%d.pprof", n)), fmt.Sprintf("%d hosts: --list", n), reps, func() error {
-			s, err := zkstore.Open(ctx, cfg, root)
-			if err != nil {
+		read := func(fn func(s *zkstore.Store) ([]byte, error)) func() error {
+			return func() error {
+				s, err := zkstore.Open(ctx, cfg, root)
+				if err != nil {
+					return err
+				}
+				defer s.Close()
+				data, err := fn(s)
+				if err != nil {
+					return err
+				}
+				_, err = io.Discard.Write(data)
 				return err
 			}
-			defer s.Close()
-			data, err := s.ListJSON(ctx, zkstore.ReadOptions{})
-			if err != nil {
-				return err
-			}
-			_, err = io.Discard.Write(data)
-			return err
-		})
+		}
+		err = b.profiled(filepath.Join(dir, fmt.Sprintf("list-%d.pprof", n)), fmt.Sprintf("%d hosts: --list", n), reps, read(func(s *zkstore.Store) ([]byte, error) {
+			return s.ListJSON(ctx, zkstore.ReadOptions{})
+		}))
 		if err != nil {
 			return err
 		}
 		host := inv.Hosts[len(inv.Hosts)/2].Name
-		err = b.profiled(filepath.Join(dir, fmt.Sprintf("host-%d.pprof", n)), fmt.Sprintf("%d hosts: --host", n), reps, func() error {
-			s, err := zkstore.Open(ctx, cfg, root)
-			if err != nil {
-				return err
-			}
-			defer s.Close()
-			data, err := s.HostJSON(ctx, host, zkstore.ReadOptions{})
-			if err != nil {
-				return err
-			}
-			_, err = io.Discard.Write(data)
-			return err
-		})
+		err = b.profiled(filepath.Join(dir, fmt.Sprintf("host-%d.pprof", n)), fmt.Sprintf("%d hosts: --host", n), reps, read(func(s *zkstore.Store) ([]byte, error) {
+			return s.HostJSON(ctx, host, zkstore.ReadOptions{})
+		}))
 		if err != nil {
 			return err
 		}

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 	"math/big"
-	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -23,12 +22,7 @@ var ErrNotLiteral = errors.New("not a Python literal")
 const (
 	maxBrackets  = 200  // CPython's tokenizer: "too many nested parentheses"
 	maxTreeDepth = 2954 // deeper syntax trees make ast.parse raise RecursionError under ansible-inventory
-	maxIntDigits = 4300 // sys.get_int_max_str_digits(): longer decimal ints are a SyntaxError
 )
-
-// errUnrepresentable is wrapped by errors for values that Python evaluates
-// but ansible-inventory cannot print, and model.Value cannot hold.
-var errUnrepresentable = errors.New("cannot be represented (ansible-inventory fails on it too)")
 
 // ParseLiteral evaluates s as Python's ast.literal_eval does and converts the
 // result as Ansible's INI plugin passes it on: tuples become lists, bytes at the
@@ -58,10 +52,10 @@ func ParseLiteral(s string) (model.Value, error) {
 	if err != nil {
 		return nil, err
 	}
-	if b, ok := v.(pyBytes); ok {
-		v = pyStr(SurrogateEscape(string(b)))
+	if b, ok := v.(pbytes); ok {
+		v = SurrogateEscape(string(b))
 	}
-	return litValue(v)
+	return NewConverter([]byte(s)).Value(v)
 }
 
 // LiteralValue is Ansible's _parse_value for callers that cannot report an
@@ -74,19 +68,13 @@ func LiteralValue(s string) model.Value {
 	return v
 }
 
-// Python values produced while evaluating. Ints are *big.Int, floats float64,
-// complex numbers complex128, None nil.
+// String and bytes literals while they are parsed (adjacent literals
+// concatenate, and str and bytes must not mix). Evaluating makes them a
+// string and a pbytes; the other values are the objects of yaml11_value.go,
+// with tuple, ellipsis and complex128 besides.
 type (
-	pyStr      string // WTF-8
-	pyBytes    string
-	pyTuple    []any
-	pyList     []any
-	pyEllipsis struct{}
-	pySet      struct{}
-	pyDict     struct {
-		keys, vals []any
-		index      map[string]int
-	}
+	pyStr   string // WTF-8
+	pyBytes string
 )
 
 // litNode is a node of the syntax tree. kind is 'c' constant, 'n' name, 't'
@@ -122,6 +110,12 @@ func notLiteral(msg string) error { return &notLiteralError{msg} }
 func litConvert(n *litNode) (any, error) {
 	switch n.kind {
 	case 'c':
+		switch v := n.val.(type) {
+		case pyStr:
+			return string(v), nil
+		case pyBytes:
+			return pbytes(v), nil
+		}
 		return n.val, nil
 	case 't', 'l':
 		elts := make([]any, len(n.kids))
@@ -133,24 +127,24 @@ func litConvert(n *litNode) (any, error) {
 			elts[i] = v
 		}
 		if n.kind == 't' {
-			return pyTuple(elts), nil
+			return tuple(elts), nil
 		}
-		return pyList(elts), nil
+		return &List{Items: elts}, nil
 	case 's':
 		for _, k := range n.kids {
 			v, err := litConvert(k)
 			if err != nil {
 				return nil, err
 			}
-			if _, err := pyHashKey(v); err != nil {
+			if _, err := pkeyID(v); err != nil {
 				return nil, err
 			}
 		}
-		return &pySet{}, nil
+		return &pset{}, nil
 	case 'S':
-		return &pySet{}, nil
+		return &pset{}, nil
 	case 'd':
-		d := &pyDict{index: map[string]int{}}
+		d := NewDict(0)
 		for i := 0; i < len(n.kids); i += 2 {
 			k, err := litConvert(n.kids[i])
 			if err != nil {
@@ -160,16 +154,9 @@ func litConvert(n *litNode) (any, error) {
 			if err != nil {
 				return nil, err
 			}
-			h, err := pyHashKey(k)
-			if err != nil {
+			if err := d.Set(k, v, 0, 0); err != nil {
 				return nil, err
 			}
-			if j, ok := d.index[h]; ok {
-				d.vals[j] = v // Python keeps the first key object
-				continue
-			}
-			d.index[h] = len(d.keys)
-			d.keys, d.vals = append(d.keys, k), append(d.vals, v)
 		}
 		return d, nil
 	case 'b':
@@ -230,150 +217,6 @@ func litNum(n *litNode) (any, error) {
 		}
 	}
 	return nil, notLiteral("malformed node or string")
-}
-
-// pyHashKey returns a string that is equal for two values exactly when Python
-// finds them equal as dict keys (1, 1.0, True and 1+0j are one key), or
-// Python's TypeError for an unhashable value.
-func pyHashKey(v any) (string, error) {
-	switch x := v.(type) {
-	case nil:
-		return "N", nil
-	case bool:
-		if x {
-			return "n1", nil
-		}
-		return "n0", nil
-	case *big.Int:
-		return "n" + x.String(), nil
-	case float64:
-		return floatHashKey(x), nil
-	case complex128:
-		if imag(x) == 0 {
-			return floatHashKey(real(x)), nil
-		}
-		return "c" + floatHashKey(real(x)) + "," + floatHashKey(imag(x)), nil
-	case pyStr:
-		return "s" + string(x), nil
-	case pyBytes:
-		return "b" + string(x), nil
-	case pyEllipsis:
-		return "E", nil
-	case pyTuple:
-		var b strings.Builder
-		b.WriteString("t")
-		for _, e := range x {
-			k, err := pyHashKey(e)
-			if err != nil {
-				return "", err
-			}
-			fmt.Fprintf(&b, "%d:%s", len(k), k)
-		}
-		return b.String(), nil
-	}
-	return "", fmt.Errorf("unhashable type: '%s'", pyTypeName(v))
-}
-
-func floatHashKey(f float64) string {
-	if math.IsInf(f, 0) || f != math.Trunc(f) {
-		return "f" + strconv.FormatFloat(f, 'g', -1, 64)
-	}
-	i, _ := new(big.Float).SetFloat64(f).Int(nil)
-	return "n" + i.String()
-}
-
-func pyTypeName(v any) string {
-	switch v.(type) {
-	case pyList:
-		return "list"
-	case *pyDict:
-		return "dict"
-	case *pySet:
-		return "set"
-	case pyTuple:
-		return "tuple"
-	case complex128:
-		return "complex"
-	case pyBytes:
-		return "bytes"
-	case pyEllipsis:
-		return "ellipsis"
-	}
-	return fmt.Sprintf("%T", v)
-}
-
-// litValue converts an evaluated value to a model.Value, failing where
-// ansible-inventory's JSON output fails.
-func litValue(v any) (model.Value, error) {
-	switch x := v.(type) {
-	case nil, bool, float64:
-		return x, nil
-	case pyStr:
-		return string(x), nil
-	case *big.Int:
-		if x.IsInt64() {
-			return x.Int64(), nil
-		}
-		if len(strings.TrimPrefix(x.String(), "-")) > maxIntDigits {
-			return nil, fmt.Errorf("an int of more than 4300 digits %w", errUnrepresentable)
-		}
-		return x, nil
-	case pyTuple, pyList:
-		var elts []any
-		if t, ok := x.(pyTuple); ok {
-			elts = t
-		} else {
-			elts = x.(pyList)
-		}
-		out := make([]model.Value, len(elts))
-		for i, e := range elts {
-			c, err := litValue(e)
-			if err != nil {
-				return nil, err
-			}
-			out[i] = c
-		}
-		return out, nil
-	case *pyDict:
-		m := make(model.Map, 0, len(x.keys))
-		pos := make(map[string]int, len(x.keys))
-		for i, k := range x.keys {
-			key, err := jsonKey(k)
-			if err != nil {
-				return nil, err
-			}
-			c, err := litValue(x.vals[i])
-			if err != nil {
-				return nil, err
-			}
-			// 1 and '1' both print as "1": a JSON reader keeps the last value.
-			if j, ok := pos[key]; ok {
-				m[j].Value = c
-				continue
-			}
-			pos[key] = len(m)
-			m = append(m, model.Entry{Key: key, Value: c})
-		}
-		return m, nil
-	}
-	return nil, fmt.Errorf("a Python %s %w", pyTypeName(v), errUnrepresentable)
-}
-
-// jsonKey returns the object key Python's json module writes for dict key k.
-func jsonKey(k any) (string, error) {
-	switch x := k.(type) {
-	case pyStr:
-		return string(x), nil
-	case nil:
-		return "null", nil
-	case bool:
-		return strconv.FormatBool(x), nil
-	case *big.Int:
-		return x.String(), nil
-	case float64:
-		return string(model.AppendFloat(nil, x)), nil
-	}
-	return "", fmt.Errorf("a dict key of type %s %w", pyTypeName(k), errUnrepresentable)
 }
 
 // SurrogateEscape decodes b as UTF-8 with Python's surrogateescape handler:

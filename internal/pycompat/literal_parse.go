@@ -138,7 +138,7 @@ func (p *litParser) atom() (*litNode, error) {
 		}
 		return &litNode{kind: 'n', depth: 1}, nil
 	case t.kind == 'o' && t.text == "...":
-		return &litNode{kind: 'c', val: pyEllipsis{}, depth: 1}, nil
+		return &litNode{kind: 'c', val: ellipsis{}, depth: 1}, nil
 	case t.kind == 'o' && t.text == "(":
 		if p.isOp(")") {
 			return newNode('t', nil), p.advance()

@@ -6,6 +6,7 @@ import (
 	"math"
 	"math/big"
 	"strconv"
+	"strings"
 
 	"github.com/kook-project/kook/model"
 )
@@ -40,8 +41,18 @@ func (c *Converter) spend(n int) error {
 	return nil
 }
 
-// Value converts v. The error names what JSON cannot hold, as Ansible fails
-// at the same place when it prints the inventory.
+// errUnrepresentable is wrapped by the errors for values that Python holds
+// but ansible-inventory cannot print, and model.Value cannot hold.
+var errUnrepresentable = errors.New("cannot be represented in JSON (ansible-inventory fails on it too)")
+
+// maxIntDigits is Python's sys.get_int_max_str_digits(): int() and
+// literals of longer decimal ints are errors, and json.dumps fails on them.
+const maxIntDigits = 4300
+
+// Value converts v, whether a loader or literal_eval made it: tuples become
+// lists, and dict keys the strings Python's json module writes for them. It
+// fails where ansible-inventory's JSON output fails (sets, bytes, complex
+// numbers, ints of more than 4300 digits, recursive values), naming what.
 func (c *Converter) Value(v any) (model.Value, error) {
 	if err := c.spend(1); err != nil {
 		return nil, err
@@ -53,15 +64,16 @@ func (c *Converter) Value(v any) (model.Value, error) {
 		if v.IsInt64() {
 			return v.Int64(), nil
 		}
+		if len(strings.TrimPrefix(v.String(), "-")) > maxIntDigits {
+			return nil, fmt.Errorf("an int of more than %d digits %w", maxIntDigits, errUnrepresentable)
+		}
 		return v, nil
 	case Unsafe:
 		return model.Map{{Key: UnsafeKey, Value: string(v)}}, nil
 	case pdate:
 		return v.iso, nil
-	case pbytes:
-		return nil, errors.New("a !!binary value cannot be represented in JSON")
-	case *pset:
-		return nil, errors.New("a !!set value cannot be represented in JSON")
+	case tuple:
+		return c.Value(&List{Items: v})
 	case *List:
 		if c.onStack[v] {
 			return nil, errors.New("recursive value (an alias inside its own anchor)")
@@ -105,7 +117,7 @@ func (c *Converter) Value(v any) (model.Value, error) {
 		}
 		return out, nil
 	}
-	return nil, fmt.Errorf("unsupported value of type %s", TypeName(v))
+	return nil, fmt.Errorf("a %s value %w", TypeName(v), errUnrepresentable)
 }
 
 // KeyString is the JSON object key Python's json module writes for a dict
@@ -135,7 +147,7 @@ func KeyString(k any) (string, error) {
 	case nil:
 		return "null", nil
 	}
-	return "", fmt.Errorf("a mapping key of type %s (%s) cannot be represented in JSON", TypeName(k), Str(k))
+	return "", fmt.Errorf("a dict key of type %s (%s) %w", TypeName(k), Str(k), errUnrepresentable)
 }
 
 // pwrapUnsafe is Ansible's wrap_var: a copy of v, as it is at this moment,

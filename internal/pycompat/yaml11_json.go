@@ -44,9 +44,6 @@ func DecodeJSON(data []byte) (any, error) {
 // pmaxJSONNesting stands for Python's recursion limit.
 const pmaxJSONNesting = 990
 
-// pmaxIntDigits is Python's default int_max_str_digits.
-const pmaxIntDigits = 4300
-
 type pjsonDecoder struct {
 	data []byte
 	pos  int
@@ -249,8 +246,8 @@ func (d *pjsonDecoder) number() (any, error) {
 		}
 		return f, nil
 	}
-	if len(strings.TrimPrefix(text, "-")) > pmaxIntDigits {
-		return nil, d.fail("Exceeds the limit (%d digits) for integer string conversion", pmaxIntDigits)
+	if len(strings.TrimPrefix(text, "-")) > maxIntDigits {
+		return nil, d.fail("Exceeds the limit (%d digits) for integer string conversion", maxIntDigits)
 	}
 	n, _ := new(big.Int).SetString(text, 10)
 	return pnormInt(n), nil

@@ -182,8 +182,8 @@ func ParseInt(s string, base int) (*big.Int, error) {
 			t = t[2:]
 		}
 	}
-	if base == 10 && len(t) > pmaxIntDigits {
-		return nil, fmt.Errorf("Exceeds the limit (%d digits) for integer string conversion", pmaxIntDigits)
+	if base == 10 && len(t) > maxIntDigits {
+		return nil, fmt.Errorf("Exceeds the limit (%d digits) for integer string conversion", maxIntDigits)
 	}
 	n, ok := new(big.Int).SetString(t, base)
 	if !ok || t == "" || t[0] == '+' || t[0] == '-' || strings.ContainsRune(t, '_') {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -263,24 +264,12 @@ func TestYAML11Positions(t *testing.T) {
 	web := v.(*Dict).Vals[0].(*Dict)
 	hosts := web.Vals[0].(*Dict)
 	h1 := hosts.Vals[0].(*Dict)
-	if got, want := v.(*Dict).KeyLines, []int{2}; !equalInts(got, want) {
+	if got, want := v.(*Dict).KeyLines, []int{2}; !slices.Equal(got, want) {
 		t.Errorf("top key lines = %v, want %v", got, want)
 	}
-	if got, want := h1.KeyLines, []int{5, 7}; !equalInts(got, want) {
+	if got, want := h1.KeyLines, []int{5, 7}; !slices.Equal(got, want) {
 		t.Errorf("h1 key lines = %v, want %v", got, want)
 	}
-}
-
-func equalInts(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 func TestYAML11Errors(t *testing.T) {

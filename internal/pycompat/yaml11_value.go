@@ -6,6 +6,7 @@ import (
 	"math"
 	"math/big"
 	"strconv"
+	"strings"
 
 	"github.com/kook-project/kook/model"
 )
@@ -49,8 +50,15 @@ type pdate struct {
 // pbytes is a "!!binary" value; JSON cannot hold it.
 type pbytes []byte
 
-// pset is a "!!set"; JSON cannot hold it.
+// pset is a set ("!!set", {1, 2}); JSON cannot hold it.
 type pset struct{}
+
+// tuple is a Python tuple, which literal_eval makes: unlike a list, a valid
+// dict key when its items are.
+type tuple []any
+
+// ellipsis is Python's Ellipsis (...); JSON cannot hold it.
+type ellipsis struct{}
 
 // UnsafeKey is the key under which Ansible serializes unsafe strings.
 const UnsafeKey = "__ansible_unsafe"
@@ -90,6 +98,26 @@ func pkeyID(k any) (string, error) {
 		return "d" + k.id, nil
 	case pbytes:
 		return "b" + string(k), nil
+	case complex128:
+		if imag(k) == 0 {
+			return pkeyID(real(k)) // 1+0j == 1
+		}
+		re, _ := pkeyID(real(k))
+		im, _ := pkeyID(imag(k))
+		return "c" + re + "," + im, nil
+	case ellipsis:
+		return "E", nil
+	case tuple:
+		var b strings.Builder
+		b.WriteString("t")
+		for _, e := range k {
+			id, err := pkeyID(e)
+			if err != nil {
+				return "", err
+			}
+			fmt.Fprintf(&b, "%d:%s", len(id), id)
+		}
+		return b.String(), nil
 	}
 	return "", fmt.Errorf("%w type: '%s'", errPUnhashable, TypeName(k))
 }
@@ -239,6 +267,12 @@ func TypeName(v any) string {
 		return "bytes"
 	case *pset:
 		return "set"
+	case tuple:
+		return "tuple"
+	case complex128:
+		return "complex"
+	case ellipsis:
+		return "ellipsis"
 	case *List:
 		return "list"
 	case *Dict:
