@@ -4,6 +4,7 @@ import (
 	"errors"
 	"math"
 	"math/big"
+	"strings"
 	"testing"
 
 	"github.com/kook-project/kook/export"
@@ -76,7 +77,7 @@ func graphInventory(t testing.TB) *model.Inventory {
 }
 
 // Expected texts: ansible-inventory -i inv.yml --graph [web] [--vars], output
-// copied verbatim (ansible-core 2.14).
+// copied verbatim (ansible-core 2.14); ␁ stands for the byte \x01 it prints.
 const (
 	graphAll = `@all:
   |--@ungrouped:
@@ -88,12 +89,14 @@ const (
   |  |--h2
   |--@empty:
 `
-	graphWebVars = `@web:
+)
+
+var graphWebVars = strings.ReplaceAll(`@web:
   |--@db:
   |  |--h2
   |  |  |--{both = it's "x"}
   |  |  |--{ctl = a
-b}
+b␁}
   |  |  |--{d = {'b': 1, 'a': "x'y", 'e': {}, 'l': []}}
   |  |  |--{gv = ['a']}
   |  |  |--{l = [1, 'a', [2.0, {'x': None}], True, 1e+16, 1e-05, inf, 12345678901234567890123]}
@@ -102,7 +105,7 @@ b}
   |--h1
   |  |--{both = it's "x"}
   |  |--{ctl = a
-b}
+b␁}
   |  |--{d = {'b': 1, 'a': "x'y", 'e': {}, 'l': []}}
   |  |--{gv = ['a']}
   |  |--{hv = 1}
@@ -112,7 +115,7 @@ b}
   |--h2
   |  |--{both = it's "x"}
   |  |--{ctl = a
-b}
+b␁}
   |  |--{d = {'b': 1, 'a': "x'y", 'e': {}, 'l': []}}
   |  |--{gv = ['a']}
   |  |--{l = [1, 'a', [2.0, {'x': None}], True, 1e+16, 1e-05, inf, 12345678901234567890123]}
@@ -120,8 +123,7 @@ b}
   |  |--{r = ["it's", 'say "hi"', 'it\'s "x"', 'a\nb\tc\\d\r', '\x01\x7f\x80\xa0\xad', 'héllo ✓ \u200b 😀 \U000e0001', '\u2028\ue000', '']}
   |--{ansible_group_priority = 7}
   |--{gv = ['a']}
-`
-)
+`, "␁", "\x01")
 
 func TestGraph(t *testing.T) {
 	tests := []struct {

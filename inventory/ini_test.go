@@ -113,11 +113,8 @@ func iniCacheKey(t testing.TB, parts ...[]byte) string {
 // directory, in one process for all answers not cached yet.
 func runINIOracle(t testing.TB, jobs [][]string) []iniOracle {
 	t.Helper()
-	ansibletest.Require(t) // even when the answer is cached: the test needs Ansible
-	lines := make([][]byte, len(jobs))
 	keys := make([]string, len(jobs))
-	var in bytes.Buffer
-	var missing []int
+	inputs := make([][]byte, len(jobs))
 	for i, job := range jobs {
 		abs := make([]string, len(job))
 		parts := [][]byte{[]byte(iniOraclePy)}
@@ -133,33 +130,9 @@ func runINIOracle(t testing.TB, jobs [][]string) []iniOracle {
 			abs[j], parts = a, append(parts, data)
 		}
 		keys[i] = iniCacheKey(t, parts...)
-		if b, ok := iniCache.Get(keys[i]); ok {
-			lines[i] = b
-			continue
-		}
-		b, _ := json.Marshal(abs)
-		in.Write(append(b, '\n'))
-		missing = append(missing, i)
+		inputs[i], _ = json.Marshal(abs)
 	}
-	if len(missing) > 0 {
-		cmd := exec.Command(ansibletest.Python, "-c", iniOraclePy)
-		cmd.Dir = t.TempDir()
-		cmd.Stdin = &in
-		var stderr bytes.Buffer
-		cmd.Stderr = &stderr
-		out, err := cmd.Output()
-		if err != nil {
-			t.Fatalf("ansible oracle: %v\n%s", err, stderr.String())
-		}
-		got := bytes.Split(bytes.TrimSpace(out), []byte("\n"))
-		if len(got) != len(missing) {
-			t.Fatalf("ansible oracle: %d answers for %d jobs\n%s", len(got), len(missing), stderr.String())
-		}
-		for j, i := range missing {
-			lines[i] = got[j]
-			iniCache.Put(keys[i], got[j])
-		}
-	}
+	lines := iniCache.Batch(t, iniOraclePy, keys, inputs)
 	res := make([]iniOracle, len(jobs))
 	for i, l := range lines {
 		// Python's json writes Infinity, which encoding/json rejects.

@@ -173,51 +173,17 @@ func ansibleInventory(t testing.TB, export bool, sources ...string) oracleResult
 	return oracleResult{Value: v}
 }
 
-// ansibleDump runs oracleDumpPy on each list of sources, in one Python
-// process for all that are not cached.
+// ansibleDump runs oracleDumpPy on each list of sources.
 func ansibleDump(t testing.TB, jobs [][]string) []oracleResult {
 	t.Helper()
-	ansibletest.Require(t) // even when the answer is cached: the test needs Ansible
 	keys := make([]string, len(jobs))
-	outs := make([][]byte, len(jobs))
-	var missing [][]string
-	var missingAt []int
+	inputs := make([][]byte, len(jobs))
 	for i, job := range jobs {
 		job = absSources(t, job)
 		keys[i] = oracleKey(t, "dump", job)
-		if b, ok := oracleCache.Get(keys[i]); ok {
-			outs[i] = b
-			continue
-		}
-		missing = append(missing, job)
-		missingAt = append(missingAt, i)
+		inputs[i], _ = json.Marshal(job)
 	}
-	if len(missing) > 0 {
-		var in bytes.Buffer
-		for _, job := range missing {
-			b, _ := json.Marshal(job)
-			in.Write(b)
-			in.WriteByte('\n')
-		}
-		cmd := exec.Command("/usr/bin/python3", "-c", oracleDumpPy)
-		cmd.Dir = t.TempDir()
-		cmd.Env = append(os.Environ(), oracleEnv...)
-		cmd.Stdin = &in
-		var stderr bytes.Buffer
-		cmd.Stderr = &stderr
-		out, err := cmd.Output()
-		if err != nil {
-			t.Fatalf("oracle dump: %v: %s", err, stderr.String())
-		}
-		lines := bytes.Split(bytes.TrimRight(out, "\n"), []byte("\n"))
-		if len(lines) != len(missing) {
-			t.Fatalf("oracle dump: %d answers for %d jobs: %s", len(lines), len(missing), stderr.String())
-		}
-		for j, i := range missingAt {
-			outs[i] = lines[j]
-			oracleCache.Put(keys[i], lines[j])
-		}
-	}
+	outs := oracleCache.Batch(t, oracleDumpPy, keys, inputs)
 	results := make([]oracleResult, len(jobs))
 	for i, out := range outs {
 		v, err := model.UnmarshalJSON(out)

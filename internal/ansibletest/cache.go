@@ -85,3 +85,49 @@ func RunPython(t testing.TB, program string, input []byte) []byte {
 	pythonCache.Put(key, out)
 	return out
 }
+
+// Batch returns, for each of inputs, the answer line program prints for it:
+// program (run with Ansible's Python, from an empty directory, in Env)
+// reads one input line at a time on stdin and prints one line for each.
+// Answers are cached under keys (one per input), and one Python process
+// serves every input not cached, as starting Ansible costs more than most
+// answers. It fails t if Ansible is not installed, even when every answer
+// is cached: the test needs Ansible.
+func (c Cache) Batch(t testing.TB, program string, keys []string, inputs [][]byte) [][]byte {
+	t.Helper()
+	Require(t)
+	answers := make([][]byte, len(inputs))
+	var in bytes.Buffer
+	var missing []int
+	for i, key := range keys {
+		if b, ok := c.Get(key); ok {
+			answers[i] = b
+			continue
+		}
+		in.Write(inputs[i])
+		in.WriteByte('\n')
+		missing = append(missing, i)
+	}
+	if len(missing) == 0 {
+		return answers
+	}
+	cmd := exec.Command(Python, "-c", program)
+	cmd.Dir = t.TempDir()
+	cmd.Env = Env()
+	cmd.Stdin = &in
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("ansible oracle: %v\n%s", err, stderr.Bytes())
+	}
+	lines := bytes.Split(bytes.TrimRight(out, "\n"), []byte("\n"))
+	if len(lines) != len(missing) {
+		t.Fatalf("ansible oracle: %d answers for %d inputs\n%s", len(lines), len(missing), stderr.Bytes())
+	}
+	for j, i := range missing {
+		answers[i] = lines[j]
+		c.Put(keys[i], lines[j])
+	}
+	return answers
+}

@@ -183,6 +183,7 @@ func ParseInt(s string, base int) (*big.Int, error) {
 		}
 	}
 	if base == 10 && len(t) > maxIntDigits {
+		//lint:ignore ST1005 Python's own message, as Ansible shows it
 		return nil, fmt.Errorf("Exceeds the limit (%d digits) for integer string conversion", maxIntDigits)
 	}
 	n, ok := new(big.Int).SetString(t, base)
