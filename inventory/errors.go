@@ -1,6 +1,11 @@
 package inventory
 
-import "fmt"
+import (
+	"errors"
+	"fmt"
+
+	"github.com/kook-project/kook/internal/pycompat"
+)
 
 // ParseError is an error in an inventory or vars file, located by file and
 // line (line 0 when the whole file is at fault).
@@ -18,6 +23,16 @@ func (e *ParseError) Error() string {
 }
 
 func (e *ParseError) Unwrap() error { return e.Err }
+
+// pyError places an error of package pycompat in file, with the line
+// pycompat blamed.
+func pyError(file string, err error) error {
+	var e *pycompat.Error
+	if errors.As(err, &e) {
+		return &ParseError{File: file, Line: e.Line, Err: e.Err}
+	}
+	return &ParseError{File: file, Err: err}
+}
 
 // errorf returns a *ParseError for file and line.
 func errorf(file string, line int, format string, args ...any) error {

@@ -7,35 +7,18 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/kook-project/kook/internal/address"
+	"github.com/kook-project/kook/internal/pycompat"
 )
 
 // maxRangeHosts bounds how many names one host pattern may expand to. Ansible
 // has no limit, but a pattern like h[1:99999999999] only exhausts memory.
 var maxRangeHosts = 1 << 20
 
-// The address patterns of ansible/parsing/utils/addresses.py. Python's "$"
-// also matches before a final newline, hence "\n?$". The ipv6 pattern keeps
-// Python's precedence: "^" binds only the first alternative and "$" only the
-// last, so the others need only match a prefix.
-var (
-	reBracketedHostPort = lazyRegexp(`^\[(.+)\]:([0-9]+)\n?$`)
-	reHostPort          = lazyRegexp(`^((?:[^:\[\]]|\[[^\]]*\])*):([0-9]+)\n?$`)
-	reIPv4              = lazyRegexp(`(?i)^(?:` + ipv4Part + `\.){3}` + ipv4Part + `\n?$`)
-	reIPv6              = lazyRegexp(`(?i)^(?:` + strings.NewReplacer("C", ipv6Part, " ", "").Replace(`
-		(?:C:){7}C|(?:C:){1,6}:|(?:C:)(?::C){1,6}|(?:C:){2}(?::C){1,5}|
-		(?:C:){3}(?::C){1,4}|(?:C:){4}(?::C){1,3}|(?:C:){5}(?::C){1,2}|
-		(?:C:){6}(?::C)|:(?::C){1,6}|C?::|(?:0:){6}(?:C\.){3}C|
-		::(?:ffff:)?(?:C\.){3}C|(?:0:){5}ffff:(?:C\.){3}C\n?$`) + `)`)
-	reLabel = lazyRegexp(`(?i)^(?:[\p{L}\p{N}_]|` + alnumRange + `)(?:[\p{L}\p{N}_-]|` + alnumRange + `)*$`)
-)
-
-const (
-	numericRange = `\[[0-9]+:[0-9]+(?::[0-9]+)?\]`
-	alnumRange   = `\[(?:[a-z]:[a-z]|[0-9]+:[0-9]+)(?::[0-9]+)?\]`
-	ipv6Part     = `(?:[0-9a-f]{1,4}|\[[0-9a-f]+:[0-9a-f]+(?::[0-9]+)?\])`
-	ipv4Part     = `(?:[01]?[0-9]{1,2}|2[0-4][0-9]|25[0-5]|` + numericRange + `)`
-	asciiLetters = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-)
+// asciiLetters is Python's string.ascii_letters, the alphabet of [a:z]
+// ranges.
+const asciiLetters = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 // ExpandHostPattern expands an inventory host pattern as Ansible's
 // BaseInventoryPlugin._expand_hostpattern does (the INI and YAML plugins):
@@ -63,7 +46,7 @@ func expandHostPattern(pattern string) ([]string, *big.Int, error) {
 	// Only a pattern with a ':' can carry a port; without one, a failed
 	// address check falls back to the pattern itself, which changes nothing.
 	if strings.IndexByte(pattern, ':') >= 0 {
-		if host, p, ok := parseAddress(pattern); ok {
+		if host, p, ok := address.Parse(pattern); ok {
 			name = host
 			if p != "" {
 				port, _ = new(big.Int).SetString(p, 10)
@@ -76,34 +59,6 @@ func expandHostPattern(pattern string) ([]string, *big.Int, error) {
 	budget := maxRangeHosts
 	hosts, err := expandRange(name, &budget)
 	return hosts, port, err
-}
-
-// parseAddress is addresses.parse_address(allow_ranges=True): the host and
-// the port digits, or ok false when the result is not an address.
-func parseAddress(address string) (host, port string, ok bool) {
-	// Both patterns are tried, and the second sees what the first left.
-	if m := reBracketedHostPort().FindStringSubmatch(address); m != nil {
-		address, port = m[1], m[2]
-	}
-	if m := reHostPort().FindStringSubmatch(address); m != nil {
-		address, port = m[1], m[2]
-	}
-	if reIPv4().MatchString(address) || reIPv6().MatchString(address) || isHostname(address) ||
-		strings.HasSuffix(address, "\n") && isHostname(address[:len(address)-1]) {
-		return address, port, true
-	}
-	return "", "", false
-}
-
-// isHostname matches addresses.py's hostname pattern: dot-separated labels
-// of word characters, '-' and ranges, not ending in '_' or '-'.
-func isHostname(s string) bool {
-	for _, label := range strings.Split(s, ".") {
-		if !reLabel().MatchString(label) || strings.HasSuffix(label, "_") || strings.HasSuffix(label, "-") {
-			return false
-		}
-	}
-	return true
 }
 
 // expandRange is inventory/__init__.py's expand_hostname_range, including
@@ -247,7 +202,7 @@ func zfill(s string, width int) string {
 // pyInt is Python's int(str): surrounding whitespace, a sign, Unicode decimal
 // digits with single underscores between them.
 func pyInt(s string) (*big.Int, error) {
-	t := strings.TrimFunc(s, pyIsSpace)
+	t := strings.TrimFunc(s, pycompat.IsSpace)
 	neg := false
 	if t != "" && (t[0] == '+' || t[0] == '-') {
 		neg, t = t[0] == '-', t[1:]
@@ -266,7 +221,7 @@ func pyInt(s string) (*big.Int, error) {
 		}
 	}
 	if !ok || !prevDigit {
-		return nil, fmt.Errorf("invalid literal for int() with base 10: %s", pyRepr(s))
+		return nil, fmt.Errorf("invalid literal for int() with base 10: %s", pycompat.Repr(s))
 	}
 	v, _ := new(big.Int).SetString(string(digits), 10)
 	if neg {
@@ -283,39 +238,4 @@ func decimalValue(r rune) int {
 		first--
 	}
 	return int(r-first) % 10
-}
-
-// pyIsSpace is Python's str.isspace, which also counts U+001C..U+001F.
-func pyIsSpace(r rune) bool {
-	return unicode.IsSpace(r) || r >= 0x1C && r <= 0x1F
-}
-
-// pyRepr quotes s roughly as Python's repr(str) does, for error messages.
-func pyRepr(s string) string {
-	q := "'"
-	if strings.Contains(s, "'") && !strings.Contains(s, `"`) {
-		q = `"`
-	}
-	var b strings.Builder
-	b.WriteString(q)
-	for _, r := range s {
-		switch {
-		case r == '\\' || string(r) == q:
-			b.WriteString(`\` + string(r))
-		case r == '\n':
-			b.WriteString(`\n`)
-		case r == '\t':
-			b.WriteString(`\t`)
-		case r == '\r':
-			b.WriteString(`\r`)
-		case !unicode.IsPrint(r) && r < 0x100:
-			fmt.Fprintf(&b, `\x%02x`, r)
-		case !unicode.IsPrint(r):
-			fmt.Fprintf(&b, `\u%04x`, r)
-		default:
-			b.WriteRune(r)
-		}
-	}
-	b.WriteString(q)
-	return b.String()
 }

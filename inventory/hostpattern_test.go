@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -16,7 +17,7 @@ func hosts(h ...string) []string { return h }
 // hostPatternTests: every row was produced by ansible-core 2.14 reading a
 // YAML inventory whose only host key is the pattern (the yaml plugin uses
 // BaseInventoryPlugin._expand_hostpattern as is); port is the ansible_port
-// Ansible then sets, 0 for none. TestHostPatternTableMatchesAnsible re-checks
+// Ansible then sets, 0 for none. TestIntegration_HostPatternTableMatchesAnsible re-checks
 // every row.
 var hostPatternTests = []struct {
 	pattern string
@@ -116,15 +117,15 @@ func TestExpandHostPattern(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !equalStringSlices(hosts, tt.hosts) || port != tt.port || hasPort != (tt.port != 0) {
+			if !slices.Equal(hosts, tt.hosts) || port != tt.port || hasPort != (tt.port != 0) {
 				t.Errorf("= %q, %d, %v; want %q, %d", hosts, port, hasPort, tt.hosts, tt.port)
 			}
 		})
 	}
 }
 
-// TestHostPatternTableMatchesAnsible checks hostPatternTests against Ansible.
-func TestHostPatternTableMatchesAnsible(t *testing.T) {
+// TestIntegration_HostPatternTableMatchesAnsible checks hostPatternTests against Ansible.
+func TestIntegration_HostPatternTableMatchesAnsible(t *testing.T) {
 	dir := t.TempDir()
 	jobs := make([][]string, len(hostPatternTests))
 	for i, tt := range hostPatternTests {
@@ -169,7 +170,7 @@ func TestHostPatternTableMatchesAnsible(t *testing.T) {
 				t.Errorf("%q: Ansible gives %s ansible_port %v, the table %d", tt.pattern, h, port, tt.port)
 			}
 		}
-		if tt.wantErr != "" || !equalStringSlices(got, tt.hosts) {
+		if tt.wantErr != "" || !slices.Equal(got, tt.hosts) {
 			t.Errorf("%q: Ansible gives %q, the table %q (error %q)", tt.pattern, got, tt.hosts, tt.wantErr)
 		}
 	}

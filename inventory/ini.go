@@ -9,6 +9,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/kook-project/kook/internal/pycompat"
 	"github.com/kook-project/kook/model"
 )
 
@@ -19,7 +20,7 @@ import (
 // the caller: call inv.Reconcile after the last source.
 //
 // Hosts, groups, memberships and vars come in Ansible's order. Values go
-// through Python's literal_eval (see ParseLiteral); ansible_group_priority in
+// through Python's literal_eval (see pycompat.ParseLiteral); ansible_group_priority in
 // a [group:vars] section sets Group.Priority. Host.Source and Group.Source get
 // "file:line" of the first declaration in this inventory (for a group, the
 // first section header naming it), VarSources the line that last set each
@@ -29,13 +30,13 @@ func ParseINI(inv *model.Inventory, file string, data []byte) error {
 	text := string(data)
 	if !utf8.Valid(data) {
 		// Ansible decodes with surrogateescape: bad bytes become lone surrogates.
-		text = surrogateEscape(text)
+		text = pycompat.SurrogateEscape(text)
 	}
 	p := &iniParser{inv: inv, file: file, group: "ungrouped", state: "hosts",
 		pending: map[string]*pendingDecl{}, members: map[string]*memberSet{}}
 	for text != "" {
 		var line string
-		line, text = cutLine(text)
+		line, text = pycompat.CutLine(text)
 		p.line++
 		p.src = ""
 		if err := p.parseLine(line); err != nil {
@@ -83,7 +84,7 @@ func (p *iniParser) source() string {
 }
 
 func (p *iniParser) parseLine(raw string) error {
-	line := strings.TrimFunc(raw, pyIsSpace)
+	line := strings.TrimFunc(raw, pycompat.IsSpace)
 	if line == "" || line[0] == '#' || line[0] == ';' {
 		return nil
 	}
@@ -185,11 +186,11 @@ func (p *iniParser) hostLine(line string) error {
 	if err != nil {
 		return p.errorf("host pattern %q: %v", pattern, err)
 	}
-	if port == nil && strings.HasSuffix(strings.TrimFunc(pattern, pyIsSpace), ":") {
+	if port == nil && strings.HasSuffix(strings.TrimFunc(pattern, pycompat.IsSpace), ":") {
 		return p.errorf("invalid host pattern %q: it ends in ':', which is reserved to give a port", pattern)
 	}
 	for _, h := range hosts {
-		if strings.TrimFunc(h, pyIsSpace) == "---" {
+		if strings.TrimFunc(h, pycompat.IsSpace) == "---" {
 			return p.errorf("invalid host pattern %q: '---' is normally a sign this is a YAML file", pattern)
 		}
 	}
@@ -263,16 +264,16 @@ func (p *iniParser) varLine(line string) error {
 	if !ok {
 		return p.errorf("expected key=value, got %q", line)
 	}
-	k, v = strings.TrimFunc(k, pyIsSpace), strings.TrimFunc(v, pyIsSpace)
+	k, v = strings.TrimFunc(k, pycompat.IsSpace), strings.TrimFunc(v, pycompat.IsSpace)
 	val, err := p.value(v)
 	if err != nil {
 		return err
 	}
 	g := p.inv.Group(p.group)
-	if k == PriorityVar {
+	if k == model.PriorityVar {
 		prio, err := pyIntValue(val)
 		if err != nil {
-			return p.errorf("%s: %v", PriorityVar, err)
+			return p.errorf("%s: %v", model.PriorityVar, err)
 		}
 		g.Priority = prio
 		return nil
@@ -322,14 +323,14 @@ func (p *iniParser) finish() error {
 // not one. Python errors other than SyntaxError and ValueError fail the parse
 // in Ansible, and here.
 func (p *iniParser) value(s string) (model.Value, error) {
-	v, err := ParseLiteral(s)
+	v, err := pycompat.ParseLiteral(s)
 	if err == nil {
 		return v, nil
 	}
-	if errors.Is(err, ErrNotLiteral) {
+	if errors.Is(err, pycompat.ErrNotLiteral) {
 		return s, nil
 	}
-	return nil, p.errorf("value %s: %v", pyRepr(s), err)
+	return nil, p.errorf("value %s: %v", pycompat.Repr(s), err)
 }
 
 // pyIntValue is Python's int(value), as Group.set_variable applies it to
@@ -381,31 +382,13 @@ func bigValue(n *big.Int) model.Value {
 	return new(big.Int).Set(n)
 }
 
-// cutLine splits off the first line as Python's str.splitlines does, which
-// also ends lines at \v, \f, \x1c-\x1e, U+0085, U+2028 and U+2029.
-func cutLine(s string) (line, rest string) {
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
-		case c == '\r' && i+1 < len(s) && s[i+1] == '\n':
-			return s[:i], s[i+2:]
-		case c == '\n' || c == '\r' || c == '\v' || c == '\f' || c >= 0x1c && c <= 0x1e:
-			return s[:i], s[i+1:]
-		case c == 0xC2 && i+1 < len(s) && s[i+1] == 0x85:
-			return s[:i], s[i+2:]
-		case c == 0xE2 && i+2 < len(s) && s[i+1] == 0x80 && (s[i+2] == 0xA8 || s[i+2] == 0xA9):
-			return s[:i], s[i+3:]
-		}
-	}
-	return s, ""
-}
-
 // matchSection matches ini.py's section pattern
 // ^\[([^:\]\s]+)(?::(\w+))?\]\s*(?:\#.*)?$ with Python's Unicode classes.
 func matchSection(line string) (name, tag string, ok bool) {
 	if line[0] != '[' {
 		return "", "", false
 	}
-	i := 1 + strings.IndexFunc(line[1:]+"]", func(r rune) bool { return r == ':' || r == ']' || pyIsSpace(r) })
+	i := 1 + strings.IndexFunc(line[1:]+"]", func(r rune) bool { return r == ':' || r == ']' || pycompat.IsSpace(r) })
 	if i == 1 {
 		return "", "", false
 	}
@@ -420,7 +403,7 @@ func matchSection(line string) (name, tag string, ok bool) {
 	if i >= len(line) || line[i] != ']' {
 		return "", "", false
 	}
-	rest := strings.TrimLeftFunc(line[i+1:], pyIsSpace)
+	rest := strings.TrimLeftFunc(line[i+1:], pycompat.IsSpace)
 	if rest != "" && rest[0] != '#' {
 		return "", "", false
 	}
@@ -430,7 +413,7 @@ func matchSection(line string) (name, tag string, ok bool) {
 // matchGroupName matches ini.py's ^([^:\]\s]+)\s*(?:\#.*)?$, backtracking as
 // Python does: in "a#b c" the name is "a".
 func matchGroupName(line string) (string, bool) {
-	end := strings.IndexFunc(line, func(r rune) bool { return r == ':' || r == ']' || pyIsSpace(r) })
+	end := strings.IndexFunc(line, func(r rune) bool { return r == ':' || r == ']' || pycompat.IsSpace(r) })
 	if end < 0 {
 		end = len(line)
 	}
@@ -438,7 +421,7 @@ func matchGroupName(line string) (string, bool) {
 		return "", false
 	}
 	name := line[:end]
-	if rest := strings.TrimLeftFunc(line[end:], pyIsSpace); rest == "" || rest[0] == '#' {
+	if rest := strings.TrimLeftFunc(line[end:], pycompat.IsSpace); rest == "" || rest[0] == '#' {
 		return name, true
 	}
 	if i := strings.LastIndexByte(name, '#'); i > 0 {

@@ -1,7 +1,6 @@
 package inventory
 
 import (
-	"bufio"
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
@@ -13,10 +12,13 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
 
+	"github.com/kook-project/kook/internal/ansibletest"
+	"github.com/kook-project/kook/internal/corpus"
 	"github.com/kook-project/kook/model"
 )
 
@@ -26,7 +28,7 @@ import (
 // `ansible-inventory --list --export` and `--list` print, Ansible's group and
 // host creation order and every group's priority, or, when Ansible fails, the
 // error, the plugins' messages and the line the ini plugin was parsing.
-// TestINIOracleMatchesCLI checks that this gives what the real command prints.
+// TestIntegration_INIOracleMatchesCLI checks that this gives what the real command prints.
 const iniOraclePy = `
 import contextlib, io, json, os, sys
 os.environ['ANSIBLE_INVENTORY_UNPARSED_FAILED'] = 'true'
@@ -90,37 +92,16 @@ type iniOracle struct {
 	Line         int    // the line ini.py was at when it failed
 }
 
-// ansiblePython returns the interpreter ansible-inventory runs with.
-func ansiblePython(t testing.TB) string {
-	t.Helper()
-	path, err := exec.LookPath("ansible-inventory")
-	if err != nil {
-		t.Fatalf("these tests need Ansible as their oracle: install ansible-core 2.14 (apt-get install ansible-core): %v", err)
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	first, _ := bufio.NewReader(f).ReadString('\n')
-	if py, ok := strings.CutPrefix(strings.TrimSpace(first), "#!"); ok {
-		return strings.Fields(py)[0]
-	}
-	return "/usr/bin/python3"
-}
+// iniCache keeps the INI oracle's answers, under iniCacheKey.
+var iniCache = ansibletest.Cache("kook-ini-oracle")
 
-// iniCached returns the answer cached under the hash of parts (the oracle
-// program, Ansible's release and the inputs), or runs compute and caches
-// its answer: only the first run of these tests waits for Ansible.
+// iniCacheKey is the hash of parts (the oracle program, the inputs) and
+// Ansible's release.
 func iniCacheKey(t testing.TB, parts ...[]byte) string {
 	t.Helper()
-	release, err := os.ReadFile("/usr/lib/python3/dist-packages/ansible/release.py")
-	if err != nil {
-		t.Fatalf("these tests need ansible-core 2.14 installed: %v", err)
-	}
 	h := sha256.New()
 	h.Write([]byte("kook-ini-oracle-v1\x00"))
-	h.Write(release)
+	h.Write(ansibletest.Release(t))
 	for _, p := range parts {
 		fmt.Fprintf(h, "\x00%d\x00", len(p))
 		h.Write(p)
@@ -128,22 +109,12 @@ func iniCacheKey(t testing.TB, parts ...[]byte) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-func iniCacheFile(key string) string {
-	dir, err := os.UserCacheDir()
-	if err != nil {
-		dir = os.TempDir()
-	}
-	return filepath.Join(dir, "kook-ini-oracle", key)
-}
-
 // runINIOracle asks Ansible about each list of sources, from an empty
 // directory, in one process for all answers not cached yet.
 func runINIOracle(t testing.TB, jobs [][]string) []iniOracle {
 	t.Helper()
-	lines := make([][]byte, len(jobs))
 	keys := make([]string, len(jobs))
-	var in bytes.Buffer
-	var missing []int
+	inputs := make([][]byte, len(jobs))
 	for i, job := range jobs {
 		abs := make([]string, len(job))
 		parts := [][]byte{[]byte(iniOraclePy)}
@@ -159,36 +130,9 @@ func runINIOracle(t testing.TB, jobs [][]string) []iniOracle {
 			abs[j], parts = a, append(parts, data)
 		}
 		keys[i] = iniCacheKey(t, parts...)
-		if b, err := os.ReadFile(iniCacheFile(keys[i])); err == nil {
-			lines[i] = b
-			continue
-		}
-		b, _ := json.Marshal(abs)
-		in.Write(append(b, '\n'))
-		missing = append(missing, i)
+		inputs[i], _ = json.Marshal(abs)
 	}
-	if len(missing) > 0 {
-		cmd := exec.Command(ansiblePython(t), "-c", iniOraclePy)
-		cmd.Dir = t.TempDir()
-		cmd.Stdin = &in
-		var stderr bytes.Buffer
-		cmd.Stderr = &stderr
-		out, err := cmd.Output()
-		if err != nil {
-			t.Fatalf("ansible oracle: %v\n%s", err, stderr.String())
-		}
-		got := bytes.Split(bytes.TrimSpace(out), []byte("\n"))
-		if len(got) != len(missing) {
-			t.Fatalf("ansible oracle: %d answers for %d jobs\n%s", len(got), len(missing), stderr.String())
-		}
-		for j, i := range missing {
-			lines[i] = got[j]
-			file := iniCacheFile(keys[i])
-			if os.MkdirAll(filepath.Dir(file), 0o755) == nil {
-				_ = os.WriteFile(file, got[j], 0o644)
-			}
-		}
-	}
+	lines := iniCache.Batch(t, iniOraclePy, keys, inputs)
 	res := make([]iniOracle, len(jobs))
 	for i, l := range lines {
 		// Python's json writes Infinity, which encoding/json rejects.
@@ -304,14 +248,14 @@ func checkINIWithAnsible(t *testing.T, c iniCase, want iniOracle) {
 	if err != nil {
 		t.Fatalf("ParseINI: %v; Ansible parses it", err)
 	}
-	if got := iniGroupNames(inv); !equalStringSlices(got, want.Groups) {
+	if got := groupNames(inv); !slices.Equal(got, want.Groups) {
 		t.Errorf("groups in creation order = %q, Ansible %q", got, want.Groups)
 	}
 	var hosts []string
 	for _, h := range inv.Hosts {
 		hosts = append(hosts, h.Name)
 	}
-	if !equalStringSlices(hosts, want.Hosts) {
+	if !slices.Equal(hosts, want.Hosts) {
 		t.Errorf("hosts in order = %q, Ansible %q", hosts, want.Hosts)
 	}
 	for _, g := range inv.Groups {
@@ -323,7 +267,7 @@ func checkINIWithAnsible(t *testing.T, c iniCase, want iniOracle) {
 		export   bool
 		wantView model.Value
 	}{{true, want.Export}, {false, want.List}} {
-		if got := iniAnsibleView(inv, v.export); !model.Equal(got, v.wantView) {
+		if got := inventoryView(inv, v.export); !model.Equal(got, v.wantView) {
 			t.Errorf("ansible-inventory --list (export %v) differs:\nkook    %s\nAnsible %s",
 				v.export, model.AppendJSON(nil, got, true), model.AppendJSON(nil, v.wantView, true))
 		}
@@ -337,83 +281,6 @@ func firstNonEmpty(a, b string) string {
 	return b
 }
 
-func iniGroupNames(inv *model.Inventory) []string {
-	var names []string
-	for _, g := range inv.Groups {
-		names = append(names, g.Name)
-	}
-	return names
-}
-
-func equalStringSlices(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}
-
-// iniAnsibleView is what ansible-inventory --list [--export] prints for inv
-// (cli/inventory.py json_inventory), strings as Ansible's display writes
-// them.
-func iniAnsibleView(inv *model.Inventory, export bool) model.Value {
-	out := model.Map{}
-	seen := map[string]bool{}
-	var format func(g *model.Group)
-	format = func(g *model.Group) {
-		entry := model.Map{}
-		if g.Name != "all" && len(g.Hosts) > 0 {
-			entry.Set("hosts", iniValues(g.Hosts))
-		}
-		if len(g.Children) > 0 {
-			entry.Set("children", iniValues(g.Children))
-		}
-		if export {
-			vars := StripInternal(g.Vars).Clone()
-			if g.Priority != model.DefaultPriority {
-				vars.Set(PriorityVar, int64(g.Priority))
-			}
-			if len(vars) > 0 {
-				entry.Set("vars", vars)
-			}
-		}
-		if len(entry) > 0 {
-			out.Set(g.Name, entry)
-		}
-		for _, c := range g.Children {
-			if !seen[c] {
-				seen[c] = true
-				format(inv.Group(c))
-			}
-		}
-	}
-	format(inv.Group("all"))
-	hostvars := model.Map{}
-	for _, h := range inv.Hosts {
-		vars := h.Vars
-		if !export {
-			vars = HostVars(inv, h.Name)
-		}
-		if vars = StripInternal(vars); len(vars) > 0 {
-			hostvars.Set(h.Name, vars)
-		}
-	}
-	out.Set("_meta", model.Map{{Key: "hostvars", Value: hostvars}})
-	return out
-}
-
-func iniValues(s []string) []model.Value {
-	out := make([]model.Value, len(s))
-	for i, x := range s {
-		out[i] = x
-	}
-	return out
-}
-
 // iniMultiSource are inventories of several INI sources, which accumulate.
 var iniMultiSource = []iniCase{
 	{"multi-port-and-vars", []string{"testdata/ini/multi/a.ini", "testdata/ini/multi/b.ini"}},
@@ -421,12 +288,11 @@ var iniMultiSource = []iniCase{
 	{"multi-pending", []string{"testdata/ini/multi/a.ini", "testdata/ini/multi/c.ini"}},
 }
 
-// iniCorpusFiles lists the INI inventories in /work/shared/corpus: files
+// iniCorpusFiles lists the INI inventories in the corpus under root: files
 // with no extension or ending in .ini or .example, outside group_vars/ and
 // host_vars/.
-func iniCorpusFiles(t testing.TB) []string {
+func iniCorpusFiles(t testing.TB, root string) []string {
 	t.Helper()
-	root := filepath.Join("..", "..", "shared", "corpus")
 	var files []string
 	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -450,9 +316,10 @@ func iniCorpusFiles(t testing.TB) []string {
 	return files
 }
 
-// TestParseINIAnsible checks every fixture under testdata/ini, the
-// multi-source inventories and every INI file of the corpus against Ansible.
-func TestParseINIAnsible(t *testing.T) {
+// TestIntegration_ParseINIAnsible checks every fixture under testdata/ini, the
+// multi-source inventories and, with KOOK_CORPUS, every INI file of the
+// corpus against Ansible.
+func TestIntegration_ParseINIAnsible(t *testing.T) {
 	fixtures, err := filepath.Glob("testdata/ini/*.ini")
 	if err != nil || len(fixtures) == 0 {
 		t.Fatalf("no fixtures: %v", err)
@@ -460,14 +327,16 @@ func TestParseINIAnsible(t *testing.T) {
 	var cases []iniCase
 	for _, f := range fixtures {
 		if strings.Contains(f, "recursion") {
-			continue // see TestParseINIRecursionLimit
+			continue // see TestIntegration_ParseINIRecursionLimit
 		}
 		cases = append(cases, iniCase{strings.TrimSuffix(filepath.Base(f), ".ini"), []string{f}})
 	}
 	cases = append(cases, iniMultiSource...)
-	for _, f := range iniCorpusFiles(t) {
-		rel, _ := filepath.Rel(filepath.Join("..", "..", "shared", "corpus"), f)
-		cases = append(cases, iniCase{"corpus/" + rel, []string{f}})
+	if root, ok := corpus.Find(t); ok {
+		for _, f := range iniCorpusFiles(t, root) {
+			rel, _ := filepath.Rel(root, f)
+			cases = append(cases, iniCase{"corpus/" + rel, []string{f}})
+		}
 	}
 	dir := t.TempDir()
 	jobs := make([][]string, len(cases))
@@ -498,12 +367,13 @@ func TestParseINIAnsible(t *testing.T) {
 // it fails, its stderr and false.
 func ansibleInventoryCLI(t testing.TB, src string, args ...string) ([]byte, bool) {
 	t.Helper()
+	ansibletest.Require(t) // even when the answer is cached: the test needs Ansible
 	data, err := os.ReadFile(src)
 	if err != nil {
 		t.Fatal(err)
 	}
 	key := iniCacheKey(t, []byte("cli"), []byte(strings.Join(args, " ")), data)
-	if b, err := os.ReadFile(iniCacheFile(key)); err == nil && len(b) > 0 {
+	if b, ok := iniCache.Get(key); ok && len(b) > 0 {
 		return b[1:], b[0] == '+'
 	}
 	cmd := exec.Command("ansible-inventory", append([]string{"-i", src}, args...)...)
@@ -521,15 +391,13 @@ func ansibleInventoryCLI(t testing.TB, src string, args ...string) ([]byte, bool
 		res = stderr.Bytes()
 	}
 	mark := map[bool]byte{true: '+', false: '-'}[ok]
-	if file := iniCacheFile(key); os.MkdirAll(filepath.Dir(file), 0o755) == nil {
-		_ = os.WriteFile(file, append([]byte{mark}, res...), 0o644)
-	}
+	iniCache.Put(key, append([]byte{mark}, res...))
 	return res, ok
 }
 
-// TestParseINIRecursionLimit: how deep a value may nest depends on the
+// TestIntegration_ParseINIRecursionLimit: how deep a value may nest depends on the
 // Python stack under ast.parse, so these run the real ansible-inventory.
-func TestParseINIRecursionLimit(t *testing.T) {
+func TestIntegration_ParseINIRecursionLimit(t *testing.T) {
 	for _, name := range []string{"recursion-limit", "err-recursion", "err-recursion-host"} {
 		t.Run(name, func(t *testing.T) {
 			src := copyINISources(t, t.TempDir(), "testdata/ini/"+name+".ini")[0]
@@ -547,9 +415,9 @@ func TestParseINIRecursionLimit(t *testing.T) {
 	}
 }
 
-// TestINIOracleMatchesCLI checks the in-process oracle against the real
+// TestIntegration_INIOracleMatchesCLI checks the in-process oracle against the real
 // ansible-inventory command on two fixtures.
-func TestINIOracleMatchesCLI(t *testing.T) {
+func TestIntegration_INIOracleMatchesCLI(t *testing.T) {
 	srcs := copyINISources(t, t.TempDir(), "testdata/ini/children.ini", "testdata/ini/vars.ini")
 	answers := runINIOracle(t, [][]string{{srcs[0]}, {srcs[1]}})
 	for i, src := range srcs {
@@ -624,7 +492,7 @@ func TestParseINIErrors(t *testing.T) {
 		{"port colon", "h:\n", 1, "ends in ':'"},
 		{"range width", "h[01:100]\n", 1, "host range must specify equal-length begin and end formats"},
 		{"unhashable", "h x={[1]:2}\n", 1, "unhashable type: 'list'"},
-		{"set", "h x={1,2}\n", 1, "a Python set cannot be represented"},
+		{"set", "h x={1,2}\n", 1, "a set value cannot be represented"},
 		{"priority", "[g]\nh\n[g:vars]\nansible_group_priority=high\n", 4, "invalid literal for int() with base 10: 'high'"},
 		{"empty host", `"" x=1` + "\n", 1, "empty name"},
 		{"NUL in host", "a\x00b\n", 1, "NUL"},
@@ -652,13 +520,13 @@ func TestParseINIAccumulates(t *testing.T) {
 	if err := ParseINI(inv, "a.ini", []byte("[g]\nh1\n")); err != nil {
 		t.Fatal(err)
 	}
-	if got := inv.Group("all").Children; !equalStringSlices(got, []string{"ungrouped"}) {
+	if got := inv.Group("all").Children; !slices.Equal(got, []string{"ungrouped"}) {
 		t.Errorf("all's children = %q before Reconcile, want only ungrouped", got)
 	}
 	if err := ParseINI(inv, "b.ini", []byte("[g:vars]\nx=1\n[g]\nh2\nh1\n")); err != nil {
 		t.Fatalf("[g:vars] for a group from an earlier source: %v", err)
 	}
-	if got := inv.Group("g").Hosts; !equalStringSlices(got, []string{"h1", "h2"}) {
+	if got := inv.Group("g").Hosts; !slices.Equal(got, []string{"h1", "h2"}) {
 		t.Errorf("g hosts = %q, want [h1 h2]", got)
 	}
 }

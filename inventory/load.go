@@ -7,8 +7,10 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
+	"github.com/kook-project/kook/internal/pycompat"
 	"github.com/kook-project/kook/model"
 )
 
@@ -201,7 +203,7 @@ func loadFile(inv *model.Inventory, path string) error {
 		tries = append(tries, attempt{fmt.Errorf("as a script: %w", err), useful})
 	}
 	ext := pysplitExt(path)
-	tryYAML := ext == "" || hasString(yamlExtensions, ext)
+	tryYAML := ext == "" || slices.Contains(yamlExtensions, ext)
 	// An INI file that starts with ungrouped hosts is one long string to
 	// YAML, which takes as long to read as the INI parse itself. When YAML
 	// cannot yield an inventory, INI goes first, and YAML runs only if INI
@@ -331,7 +333,7 @@ func firstSignificantLine(data []byte) string {
 // 'ungrouped', names taken literally unless they parse as an address
 // without ranges.
 func parseHostList(inv *model.Inventory, list string) error {
-	s := sourceSet{inv: inv, file: list, conv: newPConverter(pbudget([]byte(list)))}
+	s := sourceSet{inv: inv, file: list, conv: pycompat.NewConverter([]byte(list))}
 	for _, h := range strings.Split(list, ",") {
 		h = strings.TrimSpace(h)
 		if h == "" {

@@ -5,8 +5,11 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/kook-project/kook/internal/corpus"
 )
 
 // oracleFixtures returns the fixture sources compared with Ansible: every
@@ -53,7 +56,7 @@ func oracleFixtures(t testing.TB) [][]string {
 	)
 }
 
-func TestLoadMatchesAnsible(t *testing.T) {
+func TestIntegration_LoadMatchesAnsible(t *testing.T) {
 	jobs := oracleFixtures(t)
 	dumps := ansibleDump(t, jobs)
 	for i, sources := range jobs {
@@ -64,22 +67,11 @@ func TestLoadMatchesAnsible(t *testing.T) {
 	}
 }
 
-// corpusDir is /work/shared/corpus, found from the repository root.
-func corpusDir(t testing.TB) string {
-	t.Helper()
-	dir := filepath.Join("..", "..", "shared", "corpus")
-	if _, err := os.Stat(dir); err != nil {
-		t.Fatalf("corpus: %v", err)
-	}
-	return dir
-}
-
-// corpusSources lists every file of the corpus that is not a vars file as a
-// file source, and every directory as a directory source.
-func corpusSources(t testing.TB) [][]string {
+// corpusSources lists every file of the corpus under root that is not a
+// vars file as a file source, and every directory as a directory source.
+func corpusSources(t testing.TB, root string) [][]string {
 	t.Helper()
 	var jobs [][]string
-	root := corpusDir(t)
 	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -112,11 +104,12 @@ var corpusUnsupported = map[string]string{
 	"ansible-core-tests/ansible-inventory":                         "TOML",
 }
 
-func TestLoadCorpus(t *testing.T) {
-	jobs := corpusSources(t)
+func TestIntegration_LoadCorpus(t *testing.T) {
+	root := corpus.Dir(t)
+	jobs := corpusSources(t, root)
 	dumps := ansibleDump(t, jobs)
 	for i, sources := range jobs {
-		rel, _ := filepath.Rel(corpusDir(t), sources[0])
+		rel, _ := filepath.Rel(root, sources[0])
 		t.Run(rel, func(t *testing.T) {
 			t.Parallel()
 			if reason, ok := corpusUnsupported[filepath.ToSlash(rel)]; ok {
@@ -198,16 +191,16 @@ func TestLoadExtensionlessINIError(t *testing.T) {
 }
 
 // TestLoadHostList: "a,b" with no such file is a host list; the result is
-// checked against Ansible in TestLoadMatchesAnsible.
+// checked against Ansible in TestIntegration_LoadMatchesAnsible.
 func TestLoadHostList(t *testing.T) {
 	inv, err := Load("h1, h2:2222,[::1]:22,web[1:2],")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, want := hostNames(inv), []string{"h1", "h2", "::1", "web[1:2]"}; !equalStrings(got, want) {
+	if got, want := hostNames(inv), []string{"h1", "h2", "::1", "web[1:2]"}; !slices.Equal(got, want) {
 		t.Errorf("hosts = %q, want %q", got, want)
 	}
-	if got := inv.Group("ungrouped").Hosts; !equalStrings(got, hostNames(inv)) {
+	if got := inv.Group("ungrouped").Hosts; !slices.Equal(got, hostNames(inv)) {
 		t.Errorf("ungrouped = %q", got)
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/kook-project/kook/internal/pycompat"
 )
 
 // checkCannotBeYAMLMapping fails if cannotBeYAMLMapping claims data is not
@@ -13,8 +15,8 @@ func checkCannotBeYAMLMapping(t *testing.T, name string, data []byte) {
 	if !cannotBeYAMLMapping(data) {
 		return
 	}
-	v, err := loadPyData("f", data)
-	if _, ok := v.(*pdict); ok && err == nil {
+	v, err := pycompat.Load("f", data)
+	if _, ok := v.(*pycompat.Dict); ok && err == nil {
 		t.Errorf("%s: cannotBeYAMLMapping, but YAML reads a mapping from %q", name, data)
 	}
 }

@@ -11,10 +11,13 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/kook-project/kook/internal/ansibletest"
 	"github.com/kook-project/kook/model"
+	"github.com/kook-project/kook/precedence"
 )
 
 // The tests in this file compare Load with Ansible itself. Every expected
@@ -72,11 +75,10 @@ type oracleResult struct {
 // ansible-core release, and every file (name, mode, content) Ansible may
 // read for the sources: a directory source whole, a file source with the
 // group_vars/ and host_vars/ beside it.
-func oracleKey(mode string, sources []string) string {
+func oracleKey(t testing.TB, mode string, sources []string) string {
 	h := sha256.New()
 	fmt.Fprintf(h, "v2\x00%s\x00%s\x00", mode, oracleDumpPy)
-	release, _ := os.ReadFile("/usr/lib/python3/dist-packages/ansible/release.py")
-	h.Write(release)
+	h.Write(ansibletest.Release(t))
 	hashTree := func(root string) {
 		_ = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 			if err != nil {
@@ -107,25 +109,8 @@ func oracleKey(mode string, sources []string) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-func oracleCacheFile(key string) string {
-	dir, err := os.UserCacheDir()
-	if err != nil {
-		dir = os.TempDir()
-	}
-	return filepath.Join(dir, "kook-ansible-oracle", key)
-}
-
-func cacheGet(key string) ([]byte, bool) {
-	b, err := os.ReadFile(oracleCacheFile(key))
-	return b, err == nil
-}
-
-func cachePut(key string, data []byte) {
-	file := oracleCacheFile(key)
-	if os.MkdirAll(filepath.Dir(file), 0o755) == nil {
-		_ = os.WriteFile(file, data, 0o644)
-	}
-}
+// oracleCache keeps the oracles' answers (see oracleKey).
+var oracleCache = ansibletest.Cache("kook-ansible-oracle")
 
 // absSources makes sources absolute, since the oracle runs elsewhere.
 func absSources(t testing.TB, sources []string) []string {
@@ -149,6 +134,7 @@ func absSources(t testing.TB, sources []string) []string {
 // empty directory.
 func ansibleInventory(t testing.TB, export bool, sources ...string) oracleResult {
 	t.Helper()
+	ansibletest.Require(t) // even when the answer is cached: the test needs Ansible
 	sources = absSources(t, sources)
 	mode := "list"
 	args := []string{"--list"}
@@ -158,8 +144,8 @@ func ansibleInventory(t testing.TB, export bool, sources ...string) oracleResult
 	for _, s := range sources {
 		args = append(args, "-i", s)
 	}
-	key := oracleKey(mode, sources)
-	out, ok := cacheGet(key)
+	key := oracleKey(t, mode, sources)
+	out, ok := oracleCache.Get(key)
 	if !ok {
 		cmd := exec.Command("ansible-inventory", args...)
 		cmd.Dir = t.TempDir()
@@ -175,7 +161,7 @@ func ansibleInventory(t testing.TB, export bool, sources ...string) oracleResult
 			}
 			out = append([]byte("ERROR\n"), stderr.Bytes()...)
 		}
-		cachePut(key, out)
+		oracleCache.Put(key, out)
 	}
 	if msg, ok := bytes.CutPrefix(out, []byte("ERROR\n")); ok {
 		return oracleResult{Err: string(msg)}
@@ -187,50 +173,17 @@ func ansibleInventory(t testing.TB, export bool, sources ...string) oracleResult
 	return oracleResult{Value: v}
 }
 
-// ansibleDump runs oracleDumpPy on each list of sources, in one Python
-// process for all that are not cached.
+// ansibleDump runs oracleDumpPy on each list of sources.
 func ansibleDump(t testing.TB, jobs [][]string) []oracleResult {
 	t.Helper()
 	keys := make([]string, len(jobs))
-	outs := make([][]byte, len(jobs))
-	var missing [][]string
-	var missingAt []int
+	inputs := make([][]byte, len(jobs))
 	for i, job := range jobs {
 		job = absSources(t, job)
-		keys[i] = oracleKey("dump", job)
-		if b, ok := cacheGet(keys[i]); ok {
-			outs[i] = b
-			continue
-		}
-		missing = append(missing, job)
-		missingAt = append(missingAt, i)
+		keys[i] = oracleKey(t, "dump", job)
+		inputs[i], _ = json.Marshal(job)
 	}
-	if len(missing) > 0 {
-		var in bytes.Buffer
-		for _, job := range missing {
-			b, _ := json.Marshal(job)
-			in.Write(b)
-			in.WriteByte('\n')
-		}
-		cmd := exec.Command("/usr/bin/python3", "-c", oracleDumpPy)
-		cmd.Dir = t.TempDir()
-		cmd.Env = append(os.Environ(), oracleEnv...)
-		cmd.Stdin = &in
-		var stderr bytes.Buffer
-		cmd.Stderr = &stderr
-		out, err := cmd.Output()
-		if err != nil {
-			t.Fatalf("oracle dump: %v: %s", err, stderr.String())
-		}
-		lines := bytes.Split(bytes.TrimRight(out, "\n"), []byte("\n"))
-		if len(lines) != len(missing) {
-			t.Fatalf("oracle dump: %d answers for %d jobs: %s", len(lines), len(missing), stderr.String())
-		}
-		for j, i := range missingAt {
-			outs[i] = lines[j]
-			cachePut(keys[i], lines[j])
-		}
-	}
+	outs := oracleCache.Batch(t, oracleDumpPy, keys, inputs)
 	results := make([]oracleResult, len(jobs))
 	for i, out := range outs {
 		v, err := model.UnmarshalJSON(out)
@@ -255,20 +208,20 @@ func checkDump(t testing.TB, inv *model.Inventory, want model.Map) {
 	wg, _ := want.Get("groups")
 	wh, _ := want.Get("hosts")
 	groups, hosts := wg.([]model.Value), wh.([]model.Value)
-	if got, want := groupNames(inv), names(groups); !equalStrings(got, want) {
+	if got, want := groupNames(inv), names(groups); !slices.Equal(got, want) {
 		t.Errorf("groups (creation order) = %q, Ansible %q", got, want)
 		return
 	}
-	if got, want := hostNames(inv), names(hosts); !equalStrings(got, want) {
+	if got, want := hostNames(inv), names(hosts); !slices.Equal(got, want) {
 		t.Errorf("hosts (first-seen order) = %q, Ansible %q", got, want)
 		return
 	}
 	for i, x := range groups {
 		w, g := x.(model.Map), inv.Groups[i]
-		if got, want := g.Hosts, strs(w, "hosts"); !equalStrings(got, want) {
+		if got, want := g.Hosts, strs(w, "hosts"); !slices.Equal(got, want) {
 			t.Errorf("group %s hosts = %q, Ansible %q", g.Name, got, want)
 		}
-		if got, want := g.Children, strs(w, "children"); !equalStrings(got, want) {
+		if got, want := g.Children, strs(w, "children"); !slices.Equal(got, want) {
 			t.Errorf("group %s children = %q, Ansible %q", g.Name, got, want)
 		}
 		if p, _ := w.Get("priority"); p != int64(g.Priority) {
@@ -341,18 +294,6 @@ func hostNames(inv *model.Inventory) []string {
 	return out
 }
 
-func equalStrings(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}
-
 // inventoryView builds what `ansible-inventory --list` prints for inv (with
 // export, what --list --export prints), from cli/inventory.py json_inventory:
 // groups reachable from 'all' with their hosts and children, vars on groups
@@ -376,7 +317,7 @@ func inventoryView(inv *model.Inventory, export bool) model.Map {
 			if g.Priority != model.DefaultPriority {
 				vars.Set("ansible_group_priority", int64(g.Priority))
 			}
-			if vars = StripInternal(vars); len(vars) > 0 {
+			if vars = precedence.StripInternal(vars); len(vars) > 0 {
 				entry.Set("vars", vars)
 			}
 		}
@@ -392,7 +333,7 @@ func inventoryView(inv *model.Inventory, export bool) model.Map {
 	}
 	format(inv.Group("all"))
 	hostvars := model.Map{}
-	merger := NewMerger(inv)
+	merger := precedence.NewMerger(inv)
 	for _, h := range inv.Hosts {
 		var vars model.Map
 		if export {
@@ -401,7 +342,7 @@ func inventoryView(inv *model.Inventory, export bool) model.Map {
 		} else {
 			vars = merger.HostVars(h.Name)
 		}
-		if vars = StripInternal(vars); len(vars) > 0 {
+		if vars = precedence.StripInternal(vars); len(vars) > 0 {
 			hostvars.Set(h.Name, vars)
 		}
 	}

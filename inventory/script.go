@@ -9,6 +9,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/kook-project/kook/internal/pycompat"
 	"github.com/kook-project/kook/model"
 )
 
@@ -32,56 +33,60 @@ func ParseScript(inv *model.Inventory, file string, data []byte) error {
 type hostVarsFunc func(host string) (any, error)
 
 func parseScriptOutput(inv *model.Inventory, file string, data []byte, hostVars hostVarsFunc) error {
-	v, err := decodePyJSON(data)
+	v, err := pycompat.DecodeJSON(data)
 	if err != nil {
-		return errorf(file, pjsonErrLine(err), "failed to parse inventory script results: %v", err)
+		line := 0
+		if e := (*pycompat.Error)(nil); errors.As(err, &e) {
+			line = e.Line
+		}
+		return errorf(file, line, "failed to parse inventory script results: %v", err)
 	}
-	top, ok := v.(*pdict)
+	top, ok := v.(*pycompat.Dict)
 	if !ok {
-		return errorf(file, 0, "failed to parse inventory script results: needs to be a JSON object, not %s", ptypeName(v))
+		return errorf(file, 0, "failed to parse inventory script results: needs to be a JSON object, not %s", pycompat.TypeName(v))
 	}
-	s := &scriptParser{src: sourceSet{inv: inv, file: file, conv: newPConverter(pbudget(data))}, seen: map[string]bool{}}
+	s := &scriptParser{src: sourceSet{inv: inv, file: file, conv: pycompat.NewConverter(data)}, seen: map[string]bool{}}
 	var meta any
 	haveMeta := false
-	for i, k := range top.keys {
+	for i, k := range top.Keys {
 		name := k.(string) // JSON keys are strings
 		if name != "_meta" {
-			if err := s.group(name, top.vals[i], top.klines[i]); err != nil {
+			if err := s.group(name, top.Vals[i], top.KeyLines[i]); err != nil {
 				return err
 			}
 			continue
 		}
-		hv, found, err := pyIndex(top.vals[i], "hostvars")
+		hv, found, err := pyIndex(top.Vals[i], "hostvars")
 		if err != nil {
-			return errorf(file, top.klines[i], "_meta: %v", err)
+			return errorf(file, top.KeyLines[i], "_meta: %v", err)
 		}
 		if found {
 			meta, haveMeta = hv, hv != nil
 		}
 	}
 	for _, h := range s.hosts {
-		var got any = newPDict(0)
+		var got any = pycompat.NewDict(0)
 		line := 0
 		switch {
 		case haveMeta:
-			m, ok := meta.(*pdict)
+			m, ok := meta.(*pycompat.Dict)
 			if !ok {
-				return errorf(file, 0, "improperly formatted host information for %s: _meta.hostvars is a %s, not an object", h, ptypeName(meta))
+				return errorf(file, 0, "improperly formatted host information for %s: _meta.hostvars is a %s, not an object", h, pycompat.TypeName(meta))
 			}
-			if i := m.pos(h); i >= 0 {
-				got, line = m.vals[i], m.klines[i]
+			if i := m.Pos(h); i >= 0 {
+				got, line = m.Vals[i], m.KeyLines[i]
 			}
 		case hostVars != nil:
 			if got, err = hostVars(h); err != nil {
 				return err
 			}
 		}
-		vm, ok := got.(*pdict)
+		vm, ok := got.(*pycompat.Dict)
 		if !ok {
-			return errorf(file, line, "invalid data for host %q: expected a dictionary, got %s", h, ptypeName(got))
+			return errorf(file, line, "invalid data for host %q: expected a dictionary, got %s", h, pycompat.TypeName(got))
 		}
-		for j, k := range vm.keys {
-			if err := s.src.setVar(h, k, vm.vals[j], vm.klines[j]); err != nil {
+		for j, k := range vm.Keys {
+			if err := s.src.setVar(h, k, vm.Vals[j], vm.KeyLines[j]); err != nil {
 				return err
 			}
 		}
@@ -93,23 +98,23 @@ func parseScriptOutput(inv *model.Inventory, file string, data []byte, hostVars 
 // gives: only an object can be indexed by a string.
 func pyIndex(v any, key string) (any, bool, error) {
 	switch v := v.(type) {
-	case *pdict:
-		x, ok := v.get(key)
+	case *pycompat.Dict:
+		x, ok := v.Get(key)
 		return x, ok, nil
 	case string:
 		if strings.Contains(v, key) {
 			return nil, false, errors.New("string indices must be integers")
 		}
 		return nil, false, nil
-	case *plist:
-		for _, x := range v.items {
-			if s, ok := pstring(x); ok && s == key {
+	case *pycompat.List:
+		for _, x := range v.Items {
+			if s, ok := pycompat.Text(x); ok && s == key {
 				return nil, false, errors.New("list indices must be integers or slices, not str")
 			}
 		}
 		return nil, false, nil
 	}
-	return nil, false, fmt.Errorf("argument of type '%s' is not iterable", ptypeName(v))
+	return nil, false, fmt.Errorf("argument of type '%s' is not iterable", pycompat.TypeName(v))
 }
 
 type scriptParser struct {
@@ -123,28 +128,28 @@ func (s *scriptParser) group(name string, data any, line int) error {
 	if _, err := s.src.addGroup(name, line); err != nil {
 		return err
 	}
-	m, isMap := data.(*pdict)
+	m, isMap := data.(*pycompat.Dict)
 	switch {
 	case !isMap:
-		m = newPDict(line)
-		_ = m.set("hosts", data, line, line)
-	case !m.has("hosts") && !m.has("vars") && !m.has("children"):
+		m = pycompat.NewDict(line)
+		_ = m.Set("hosts", data, line, line)
+	case !m.Has("hosts") && !m.Has("vars") && !m.Has("children"):
 		vars := m
-		m = newPDict(line)
-		_ = m.set("hosts", &plist{items: []any{name}, line: line}, line, line)
-		_ = m.set("vars", vars, line, line)
+		m = pycompat.NewDict(line)
+		_ = m.Set("hosts", &pycompat.List{Items: []any{name}, Line: line}, line, line)
+		_ = m.Set("vars", vars, line, line)
 	}
-	if hv, ok := m.get("hosts"); ok {
-		list, ok := hv.(*plist)
+	if hv, ok := m.Get("hosts"); ok {
+		list, ok := hv.(*pycompat.List)
 		if !ok {
-			return errorf(s.src.file, line, "group %q has bad data for the host list: %s is not a list", name, ptypeName(hv))
+			return errorf(s.src.file, line, "group %q has bad data for the host list: %s is not a list", name, pycompat.TypeName(hv))
 		}
-		for _, h := range list.items {
-			hn, ok := pstring(h)
+		for _, h := range list.Items {
+			hn, ok := pycompat.Text(h)
 			if !ok {
-				return errorf(s.src.file, line, "group %q: invalid host name %s, expected a string but got %s", name, pstr(h), ptypeName(h))
+				return errorf(s.src.file, line, "group %q: invalid host name %s, expected a string but got %s", name, pycompat.Str(h), pycompat.TypeName(h))
 			}
-			if err := s.src.addHost(hn, name, 0, false, list.line); err != nil {
+			if err := s.src.addHost(hn, name, 0, false, list.Line); err != nil {
 				return err
 			}
 			if !s.seen[hn] {
@@ -153,13 +158,13 @@ func (s *scriptParser) group(name string, data any, line int) error {
 			}
 		}
 	}
-	if vv, ok := m.get("vars"); ok {
-		vars, ok := vv.(*pdict)
+	if vv, ok := m.Get("vars"); ok {
+		vars, ok := vv.(*pycompat.Dict)
 		if !ok {
-			return errorf(s.src.file, line, "group %q has bad data for variables: %s is not an object", name, ptypeName(vv))
+			return errorf(s.src.file, line, "group %q has bad data for variables: %s is not an object", name, pycompat.TypeName(vv))
 		}
-		for j, k := range vars.keys {
-			if err := s.src.setVar(name, k, vars.vals[j], vars.klines[j]); err != nil {
+		for j, k := range vars.Keys {
+			if err := s.src.setVar(name, k, vars.Vals[j], vars.KeyLines[j]); err != nil {
 				return err
 			}
 		}
@@ -167,7 +172,7 @@ func (s *scriptParser) group(name string, data any, line int) error {
 	if !isMap {
 		return nil
 	}
-	cv, ok := m.get("children")
+	cv, ok := m.Get("children")
 	if !ok {
 		return nil
 	}
@@ -191,10 +196,10 @@ func (s *scriptParser) group(name string, data any, line int) error {
 // object's keys, a string's characters.
 func pyIter(v any) ([]any, error) {
 	switch v := v.(type) {
-	case *plist:
-		return v.items, nil
-	case *pdict:
-		return v.keys, nil
+	case *pycompat.List:
+		return v.Items, nil
+	case *pycompat.Dict:
+		return v.Keys, nil
 	case string:
 		var out []any
 		for _, r := range v {
@@ -202,12 +207,7 @@ func pyIter(v any) ([]any, error) {
 		}
 		return out, nil
 	}
-	return nil, fmt.Errorf("'%s' object is not iterable", ptypeName(v))
-}
-
-func (m *pdict) has(k string) bool {
-	_, ok := m.get(k)
-	return ok
+	return nil, fmt.Errorf("'%s' object is not iterable", pycompat.TypeName(v))
 }
 
 // runScriptSource runs an executable source with --list, as the script
@@ -237,9 +237,9 @@ func runScriptSource(inv *model.Inventory, path string) (ran bool, err error) {
 		if err != nil && !errors.As(err, &exitErr) {
 			return nil, fmt.Errorf("problem running %s --host %s: %w", path, host, err)
 		}
-		v, err := loadPyData(path, out)
+		v, err := pycompat.Load(path, out)
 		if err != nil {
-			return nil, fmt.Errorf("could not parse %s --host %s: %w", path, host, err)
+			return nil, fmt.Errorf("could not parse %s --host %s: %w", path, host, pyError(path, err))
 		}
 		return v, nil
 	}

@@ -3,6 +3,7 @@ package inventory
 import (
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 
@@ -10,7 +11,7 @@ import (
 )
 
 // TestParseScriptMatchesLoad: ParseScript of what with_meta.sh prints builds
-// what Load builds by running it, which TestLoadMatchesAnsible compares with
+// what Load builds by running it, which TestIntegration_LoadMatchesAnsible compares with
 // Ansible's script plugin.
 func TestParseScriptMatchesLoad(t *testing.T) {
 	const script = "testdata/dirs/scripts/with_meta.sh"
@@ -45,10 +46,10 @@ func TestParseScript(t *testing.T) {
 	if err := ParseScript(inv, "out.json", []byte(src)); err != nil {
 		t.Fatal(err)
 	}
-	if got, want := groupNames(inv), []string{"all", "ungrouped", "web", "db", "solo"}; !equalStrings(got, want) {
+	if got, want := groupNames(inv), []string{"all", "ungrouped", "web", "db", "solo"}; !slices.Equal(got, want) {
 		t.Errorf("groups = %q, want %q", got, want)
 	}
-	if got, want := hostNames(inv), []string{"w1", "w2", "d1", "solo"}; !equalStrings(got, want) {
+	if got, want := hostNames(inv), []string{"w1", "w2", "d1", "solo"}; !slices.Equal(got, want) {
 		t.Errorf("hosts = %q, want %q (ghost, only in _meta, is dropped)", got, want)
 	}
 	web := inv.Group("web")

@@ -7,10 +7,12 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 
+	"github.com/kook-project/kook/internal/pycompat"
 	"github.com/kook-project/kook/model"
 )
 
@@ -36,9 +38,10 @@ func isVaultData(data []byte) bool {
 
 func errVaultFile(file string) error { return &ParseError{File: file, Err: ErrVaultEncrypted} }
 
-// varsExtensions are the extensions, ” first, that Ansible's
-// DataLoader.find_vars_files tries (C.YAML_FILENAME_EXTENSIONS).
-var varsExtensions = []string{"", ".yml", ".yaml", ".json"}
+// VarsExtensions are the extensions, the empty one first, that Ansible's
+// DataLoader.find_vars_files tries for group_vars/NAME and host_vars/NAME
+// (C.YAML_FILENAME_EXTENSIONS). Do not modify it.
+var VarsExtensions = []string{"", ".yml", ".yaml", ".json"}
 
 // maxVarsDirDepth bounds recursion into vars directories (a symlink loop
 // would otherwise never end; Python stops at its recursion limit).
@@ -175,7 +178,7 @@ func (vd *varsDir) find(name string) ([]string, error) {
 	// are not in the listing; stat decides for them.
 	useList := vd.entries != nil && name != "" && name != "." && name != ".." &&
 		isASCII(name) && !strings.ContainsAny(name, "/\x00")
-	for _, ext := range varsExtensions {
+	for _, ext := range VarsExtensions {
 		exists, isDir := vd.stat(name+ext, useList)
 		if !exists {
 			continue
@@ -240,7 +243,7 @@ func varsDirFiles(dir string, depth int) ([]string, error) {
 				return nil, err
 			}
 			found = append(found, sub...)
-		case st.Mode().IsRegular() && (ext == "" || hasString(varsExtensions, ext)):
+		case st.Mode().IsRegular() && (ext == "" || slices.Contains(VarsExtensions, ext)):
 			found = append(found, p)
 		}
 	}
@@ -260,31 +263,31 @@ func readVarsFile(file string) (model.Map, map[string]int, error) {
 	if isVaultData(data) {
 		return nil, nil, errVaultFile(file)
 	}
-	v, err := loadPyData(file, data)
+	v, err := pycompat.Load(file, data)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, pyError(file, err)
 	}
-	if !ptruthy(v) {
+	if !pycompat.Truthy(v) {
 		return nil, nil, nil // Ansible ignores empty files, and any falsy top level
 	}
-	pm, ok := v.(*pdict)
+	pm, ok := v.(*pycompat.Dict)
 	if !ok {
-		return nil, nil, errorf(file, plineOf(v), "vars file must hold a mapping at the top level, not a %s", ptypeName(v))
+		return nil, nil, errorf(file, plineOf(v), "vars file must hold a mapping at the top level, not a %s", pycompat.TypeName(v))
 	}
-	conv := newPConverter(pbudget(data))
-	m := make(model.Map, 0, len(pm.keys))
-	lines := make(map[string]int, len(pm.keys))
-	for i, k := range pm.keys {
-		ks, err := pkeyString(k)
+	conv := pycompat.NewConverter(data)
+	m := make(model.Map, 0, len(pm.Keys))
+	lines := make(map[string]int, len(pm.Keys))
+	for i, k := range pm.Keys {
+		ks, err := pycompat.KeyString(k)
 		if err != nil {
-			return nil, nil, errorf(file, pm.klines[i], "%v", err)
+			return nil, nil, errorf(file, pm.KeyLines[i], "%v", err)
 		}
-		val, err := conv.value(pm.vals[i])
+		val, err := conv.Value(pm.Vals[i])
 		if err != nil {
-			return nil, nil, errorf(file, pm.klines[i], "%s: %v", ks, err)
+			return nil, nil, errorf(file, pm.KeyLines[i], "%s: %v", ks, err)
 		}
 		m.Set(ks, val)
-		lines[ks] = pm.klines[i]
+		lines[ks] = pm.KeyLines[i]
 	}
 	return m, lines, nil
 }
@@ -322,13 +325,4 @@ func swapCase(s string) string {
 		}
 	}
 	return string(b)
-}
-
-func hasString(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

@@ -11,7 +11,7 @@ import (
 )
 
 // What LoadVarsDir reads is compared with Ansible's host_group_vars plugin
-// on the testdata/dirs fixtures in TestLoadMatchesAnsible; these tests cover
+// on the testdata/dirs fixtures in TestIntegration_LoadMatchesAnsible; these tests cover
 // provenance and errors.
 
 func TestLoadVarsDirProvenance(t *testing.T) {

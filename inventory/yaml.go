@@ -7,6 +7,7 @@ import (
 	"math/big"
 	"strings"
 
+	"github.com/kook-project/kook/internal/pycompat"
 	"github.com/kook-project/kook/model"
 )
 
@@ -34,13 +35,13 @@ func parseYAMLSource(inv *model.Inventory, file string, data []byte) (structural
 	if isVaultData(data) {
 		return false, errVaultFile(file)
 	}
-	v, err := loadPyData(file, data)
+	v, err := pycompat.Load(file, data)
 	if err != nil {
-		return false, err
+		return false, pyError(file, err)
 	}
-	p := &yamlParser{src: sourceSet{inv: inv, file: file, conv: newPConverter(pbudget(data))}}
-	m, ok := v.(*pdict)
-	return ok && len(m.keys) > 0, p.parse(v)
+	p := &yamlParser{src: sourceSet{inv: inv, file: file, conv: pycompat.NewConverter(data)}}
+	m, ok := v.(*pycompat.Dict)
+	return ok && len(m.Keys) > 0, p.parse(v)
 }
 
 type yamlParser struct {
@@ -53,18 +54,18 @@ type yamlParser struct {
 const maxGroupDepth = 500
 
 func (p *yamlParser) parse(data any) error {
-	m, ok := data.(*pdict)
+	m, ok := data.(*pycompat.Dict)
 	switch {
-	case !ptruthy(data):
+	case !pycompat.Truthy(data):
 		return errorf(p.src.file, 0, "parsed empty YAML file")
 	case !ok:
-		return errorf(p.src.file, plineOf(data), "YAML inventory has invalid structure, it should be a dictionary, got: %s", ptypeName(data))
+		return errorf(p.src.file, plineOf(data), "YAML inventory has invalid structure, it should be a dictionary, got: %s", pycompat.TypeName(data))
 	}
-	if plugin, ok := m.get("plugin"); ok && ptruthy(plugin) {
-		return errorf(p.src.file, m.klines[m.pos("plugin")], "plugin configuration YAML file, not YAML inventory (kook reads only static inventories)")
+	if plugin, ok := m.Get("plugin"); ok && pycompat.Truthy(plugin) {
+		return errorf(p.src.file, m.KeyLines[m.Pos("plugin")], "plugin configuration YAML file, not YAML inventory (kook reads only static inventories)")
 	}
-	for i, k := range m.keys {
-		if _, err := p.group(k, m.vals[i], m.klines[i]); err != nil {
+	for i, k := range m.Keys {
+		if _, err := p.group(k, m.Vals[i], m.KeyLines[i]); err != nil {
 			return err
 		}
 	}
@@ -75,7 +76,7 @@ func (p *yamlParser) parse(data any) error {
 // caller must use it; for a definition that is not a mapping that is the key
 // itself, which need not name a group.
 func (p *yamlParser) group(key, data any, line int) (any, error) {
-	m, isMap := data.(*pdict)
+	m, isMap := data.(*pycompat.Dict)
 	if !isMap && data != nil {
 		return key, nil // Ansible warns: not a valid group definition
 	}
@@ -91,47 +92,47 @@ func (p *yamlParser) group(key, data any, line int) (any, error) {
 	}
 	defer func() { p.depth-- }()
 	for _, section := range []string{"vars", "children", "hosts"} {
-		v, ok := m.get(section)
+		v, ok := m.Get(section)
 		if !ok {
 			continue
 		}
-		i := m.pos(section)
-		if s, ok := pstring(v); ok {
-			sub := newPDict(m.vlines[i])
-			_ = sub.set(s, nil, m.vlines[i], m.vlines[i])
-			m.vals[i] = sub
+		i := m.Pos(section)
+		if s, ok := pycompat.Text(v); ok {
+			sub := pycompat.NewDict(m.ValLines[i])
+			_ = sub.Set(s, nil, m.ValLines[i], m.ValLines[i])
+			m.Vals[i] = sub
 			continue
 		}
-		if _, ok := v.(*pdict); !ok && v != nil {
-			return nil, errorf(p.src.file, m.klines[i], "invalid %q entry for %q group, requires a dictionary, found %q instead", section, name, ptypeName(v))
+		if _, ok := v.(*pycompat.Dict); !ok && v != nil {
+			return nil, errorf(p.src.file, m.KeyLines[i], "invalid %q entry for %q group, requires a dictionary, found %q instead", section, name, pycompat.TypeName(v))
 		}
 	}
-	for i, k := range m.keys {
-		section, _ := m.vals[i].(*pdict)
+	for i, k := range m.Keys {
+		section, _ := m.Vals[i].(*pycompat.Dict)
 		if section == nil {
 			continue // not a mapping (Ansible warns) or empty
 		}
-		ks, _ := pstring(k)
+		ks, _ := pycompat.Text(k)
 		switch ks {
 		case "vars":
-			for j, vk := range section.keys {
-				if err := p.src.setVar(name, vk, section.vals[j], section.klines[j]); err != nil {
+			for j, vk := range section.Keys {
+				if err := p.src.setVar(name, vk, section.Vals[j], section.KeyLines[j]); err != nil {
 					return nil, err
 				}
 			}
 		case "children":
-			for j, ck := range section.keys {
-				child, err := p.group(ck, section.vals[j], section.klines[j])
+			for j, ck := range section.Keys {
+				child, err := p.group(ck, section.Vals[j], section.KeyLines[j])
 				if err != nil {
 					return nil, err
 				}
-				if err := p.src.addChild(name, child, section.klines[j]); err != nil {
+				if err := p.src.addChild(name, child, section.KeyLines[j]); err != nil {
 					return nil, err
 				}
 			}
 		case "hosts":
-			for j, hk := range section.keys {
-				if err := p.hosts(name, hk, section.vals[j], section.klines[j]); err != nil {
+			for j, hk := range section.Keys {
+				if err := p.hosts(name, hk, section.Vals[j], section.KeyLines[j]); err != nil {
 					return nil, err
 				}
 			}
@@ -144,27 +145,27 @@ func (p *yamlParser) group(key, data any, line int) (any, error) {
 
 // hosts is _parse_host followed by _populate_host_vars.
 func (p *yamlParser) hosts(group string, pattern, vars any, line int) error {
-	s, ok := pstring(pattern)
+	s, ok := pycompat.Text(pattern)
 	if !ok {
-		return errorf(p.src.file, line, "host pattern %s must be a string. Enclose integers/floats in quotation marks", pstr(pattern))
+		return errorf(p.src.file, line, "host pattern %s must be a string. Enclose integers/floats in quotation marks", pycompat.Str(pattern))
 	}
 	names, port, hasPort, err := ExpandHostPattern(s)
 	if err != nil {
 		return &ParseError{File: p.src.file, Line: line, Err: err}
 	}
-	if !ptruthy(vars) {
-		vars = newPDict(line)
+	if !pycompat.Truthy(vars) {
+		vars = pycompat.NewDict(line)
 	}
-	vm, ok := vars.(*pdict)
+	vm, ok := vars.(*pycompat.Dict)
 	if !ok {
-		return errorf(p.src.file, line, "invalid data for host %q: expected a dictionary, got %s", s, ptypeName(vars))
+		return errorf(p.src.file, line, "invalid data for host %q: expected a dictionary, got %s", s, pycompat.TypeName(vars))
 	}
 	for _, h := range names {
 		if err := p.src.addHost(h, group, port, hasPort, line); err != nil {
 			return err
 		}
-		for j, k := range vm.keys {
-			if err := p.src.setVar(h, k, vm.vals[j], vm.klines[j]); err != nil {
+		for j, k := range vm.Keys {
+			if err := p.src.setVar(h, k, vm.Vals[j], vm.KeyLines[j]); err != nil {
 				return err
 			}
 		}
@@ -175,10 +176,10 @@ func (p *yamlParser) hosts(group string, pattern, vars any, line int) error {
 // plineOf is the source line of a container, when known.
 func plineOf(v any) int {
 	switch v := v.(type) {
-	case *pdict:
-		return v.line
-	case *plist:
-		return v.line
+	case *pycompat.Dict:
+		return v.Line
+	case *pycompat.List:
+		return v.Line
 	}
 	return 0
 }
@@ -189,7 +190,7 @@ func plineOf(v any) int {
 type sourceSet struct {
 	inv  *model.Inventory
 	file string
-	conv *pconverter
+	conv *pycompat.Converter
 }
 
 func (s *sourceSet) where(line int) string {
@@ -201,14 +202,14 @@ func (s *sourceSet) where(line int) string {
 
 // addGroup is InventoryData.add_group: the name must be a non-empty string.
 func (s *sourceSet) addGroup(key any, line int) (string, error) {
-	name, ok := pstring(key)
+	name, ok := pycompat.Text(key)
 	switch {
 	case ok && name == "":
 		return "", errorf(s.file, line, "invalid empty group name")
-	case !ptruthy(key):
-		return "", errorf(s.file, line, "unable to add group %s: invalid empty/false group name", pstr(key))
+	case !pycompat.Truthy(key):
+		return "", errorf(s.file, line, "unable to add group %s: invalid empty/false group name", pycompat.Str(key))
 	case !ok:
-		return "", errorf(s.file, line, "unable to add group %s: invalid group name, expected a string but got %s", pstr(key), ptypeName(key))
+		return "", errorf(s.file, line, "unable to add group %s: invalid group name, expected a string but got %s", pycompat.Str(key), pycompat.TypeName(key))
 	}
 	if err := model.ValidateName(name); err != nil {
 		return "", errorf(s.file, line, "group %q: %v", name, err)
@@ -250,7 +251,7 @@ func (s *sourceSet) addHost(name, group string, port int64, hasPort bool, line i
 // addChild is InventoryData.add_child: child may name a group or, oddly, a
 // host, which then joins the group.
 func (s *sourceSet) addChild(group string, child any, line int) error {
-	name, _ := pstring(child)
+	name, _ := pycompat.Text(child)
 	switch {
 	case s.inv.Group(name) != nil:
 		if err := s.inv.AddChild(group, name); err != nil {
@@ -259,7 +260,7 @@ func (s *sourceSet) addChild(group string, child any, line int) error {
 	case s.inv.Host(name) != nil:
 		return s.inv.AddHostToGroup(group, name)
 	default:
-		return errorf(s.file, line, "%s is not a known host nor group", pstr(child))
+		return errorf(s.file, line, "%s is not a known host nor group", pycompat.Str(child))
 	}
 	return nil
 }
@@ -268,12 +269,12 @@ func (s *sourceSet) addChild(group string, child any, line int) error {
 // first, so a host var for a host named like a group lands on the group;
 // on a group, ansible_group_priority sets the priority instead of a var.
 func (s *sourceSet) setVar(entity string, key, val any, line int) error {
-	k, err := pkeyString(key)
+	k, err := pycompat.KeyString(key)
 	if err != nil {
 		return errorf(s.file, line, "%v", err)
 	}
-	if g := s.inv.Group(entity); g != nil && k == "ansible_group_priority" {
-		if _, isStr := pstring(key); isStr {
+	if g := s.inv.Group(entity); g != nil && k == model.PriorityVar {
+		if _, isStr := pycompat.Text(key); isStr {
 			n, err := pintOf(val)
 			if err != nil {
 				return errorf(s.file, line, "ansible_group_priority: %v", err)
@@ -282,7 +283,7 @@ func (s *sourceSet) setVar(entity string, key, val any, line int) error {
 			return nil
 		}
 	}
-	v, err := s.conv.value(val)
+	v, err := s.conv.Value(val)
 	if err != nil {
 		return errorf(s.file, line, "%s: %v", k, err)
 	}
@@ -323,11 +324,11 @@ func pintOf(v any) (int, error) {
 		n = v
 	case float64:
 		if math.IsNaN(v) || math.IsInf(v, 0) {
-			return 0, fmt.Errorf("cannot convert float %s to integer", pfloatRepr(v))
+			return 0, fmt.Errorf("cannot convert float %s to integer", pycompat.FloatRepr(v))
 		}
 		n, _ = new(big.Float).SetFloat64(math.Trunc(v)).Int(nil)
-	case string, punsafe:
-		s, _ := pstring(v)
+	case string, pycompat.Unsafe:
+		s, _ := pycompat.Text(v)
 		t := strings.TrimSpace(s)
 		// int() allows single underscores between digits.
 		if strings.Contains(t, "_") {
@@ -338,11 +339,11 @@ func pintOf(v any) (int, error) {
 			t = strings.ReplaceAll(t, "_", "")
 		}
 		var err error
-		if n, err = pint(t, 10); err != nil {
+		if n, err = pycompat.ParseInt(t, 10); err != nil {
 			return 0, fmt.Errorf("invalid literal for int() with base 10: %q", s)
 		}
 	default:
-		return 0, fmt.Errorf("int() argument must be a string, a bytes-like object or a real number, not '%s'", ptypeName(v))
+		return 0, fmt.Errorf("int() argument must be a string, a bytes-like object or a real number, not '%s'", pycompat.TypeName(v))
 	}
 	if !n.IsInt64() || n.Int64() > math.MaxInt || n.Int64() < math.MinInt {
 		return 0, errors.New("priority out of range")

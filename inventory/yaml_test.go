@@ -8,11 +8,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kook-project/kook/internal/pycompat"
 	"github.com/kook-project/kook/model"
 )
 
 // The structure ParseYAML builds is compared with Ansible's on every fixture
-// in TestLoadMatchesAnsible; these tests cover what the oracles do not show:
+// in TestIntegration_LoadMatchesAnsible; these tests cover what the oracles do not show:
 // provenance, error messages and lines, and partial results.
 
 func TestParseYAMLProvenance(t *testing.T) {
@@ -66,7 +67,7 @@ func TestParseYAMLErrors(t *testing.T) {
 		name, in, want string
 	}{
 		// Each input is also rejected by Ansible's yaml plugin (see
-		// testdata/yaml/bad, compared in TestLoadMatchesAnsible).
+		// testdata/yaml/bad, compared in TestIntegration_LoadMatchesAnsible).
 		{"empty", "", "f.yml: parsed empty YAML file"},
 		{"not a mapping", "- a\n", "f.yml:1: YAML inventory has invalid structure, it should be a dictionary, got: list"},
 		{"plugin", "x: 1\nplugin: constructed\n", "f.yml:2: plugin configuration YAML file"},
@@ -154,7 +155,7 @@ func TestPIntOf(t *testing.T) {
 		{"1.5", 0, true},
 		{"", 0, true},
 		{nil, 0, true},
-		{&plist{}, 0, true},
+		{&pycompat.List{}, 0, true},
 	}
 	for _, tt := range tests {
 		got, err := pintOf(tt.in)
@@ -193,4 +194,20 @@ func FuzzParseYAML(f *testing.F) {
 			t.Fatalf("ParseYAML(%q) built an invalid inventory: %v", data, err)
 		}
 	})
+}
+
+// within fails the test if fn runs longer than d: the fuzz targets look for
+// hangs as well as panics.
+func within(t *testing.T, d time.Duration, in any, fn func()) {
+	t.Helper()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		fn()
+	}()
+	select {
+	case <-done:
+	case <-time.After(d):
+		t.Fatalf("still running after %v on %q", d, in)
+	}
 }

@@ -8,18 +8,6 @@ import (
 	"github.com/kook-project/kook/model"
 )
 
-// Inherit computes a view: starting from nothing, each config in turn, root
-// first, is applied with a shallow update, so a key set lower replaces the
-// whole value set higher. Keys keep the position of their first setting, as
-// Python's dict.update keeps them.
-func Inherit(confs ...model.Map) model.Map {
-	v := model.Map{}
-	for _, c := range confs {
-		v.Update(c)
-	}
-	return v
-}
-
 // envNode is one environment as read for a change.
 type envNode struct {
 	conf    model.Map

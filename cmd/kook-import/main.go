@@ -10,6 +10,7 @@ import (
 
 	"github.com/alecthomas/kong"
 
+	"github.com/kook-project/kook/export"
 	"github.com/kook-project/kook/internal/config"
 	"github.com/kook-project/kook/inventory"
 	"github.com/kook-project/kook/model"
@@ -125,8 +126,8 @@ func loadSources(sources []string) (*model.Inventory, error) {
 			if err != nil {
 				return nil, err
 			}
-			if inventory.IsBackup(data) {
-				inv, err := inventory.ReadBackup(data)
+			if export.IsBackup(data) {
+				inv, err := export.ReadBackup(data)
 				if err != nil {
 					return nil, fmt.Errorf("restore %s: %w", sources[0], err)
 				}

@@ -2,15 +2,14 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"net"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/kook-project/kook/export"
 	"github.com/kook-project/kook/internal/config"
 	"github.com/kook-project/kook/internal/storetest"
 	"github.com/kook-project/kook/internal/zktest"
@@ -21,10 +20,8 @@ import (
 
 func TestMain(m *testing.M) { zktest.Main(m) }
 
-var chroots atomic.Int64
-
 func globals(t *testing.T) config.Globals {
-	return config.Globals{ZK: fmt.Sprintf("%s/kook-import-%d", zktest.Shared(t).Addr, chroots.Add(1)), Config: "/dev/null"}
+	return config.Globals{ZK: zktest.Shared(t).Addr + zktest.Root(t), Config: "/dev/null"}
 }
 
 func load(t *testing.T, g config.Globals) (*model.Inventory, int64) {
@@ -106,7 +103,7 @@ func TestIntegration_RestoreBackup(t *testing.T) {
 	}
 	want.Host("web-02.example.com").Vars = storetest.TypedValues()
 	backup := filepath.Join(t.TempDir(), "backup.json")
-	os.WriteFile(backup, inventory.WriteBackup(want), 0o644)
+	os.WriteFile(backup, export.WriteBackup(want), 0o644)
 	g := globals(t)
 	if err := (&CLI{Globals: g, Sources: []string{backup}}).Run(ctx); err != nil {
 		t.Fatal(err)

@@ -2,14 +2,12 @@ package main_test
 
 import (
 	"bytes"
-	"fmt"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -20,8 +18,6 @@ import (
 )
 
 func TestMain(m *testing.M) { zktest.Main(m) }
-
-var chroots atomic.Int64
 
 // bin returns the path of a freshly built kook binary.
 func bin(t *testing.T, name string) string {
@@ -55,7 +51,7 @@ func run(t *testing.T, env []string, name string, args ...string) result {
 // imported imports source into a fresh chroot and returns the KOOK_ZK value.
 func imported(t *testing.T, source string) string {
 	t.Helper()
-	zk := fmt.Sprintf("%s/kook-inventory-%d", zktest.Shared(t).Addr, chroots.Add(1))
+	zk := zktest.Shared(t).Addr + zktest.Root(t)
 	if r := run(t, []string{"KOOK_ZK=" + zk}, bin(t, "kook-import"), source); r.exit != 0 {
 		t.Fatalf("kook-import: %s", r.stderr)
 	}
@@ -93,7 +89,7 @@ func TestIntegration_UnreachableZooKeeper(t *testing.T) {
 }
 
 func TestIntegration_NothingOnStderr(t *testing.T) {
-	zk := imported(t, "../../inventory/testdata/pattern/nested.ini")
+	zk := imported(t, "../../pattern/testdata/nested.ini")
 	for _, args := range [][]string{{"--list"}, {"--host", "web1"}, {"--host", "no-such-host"}} {
 		r := run(t, []string{"KOOK_ZK=" + zk}, bin(t, "kook-inventory"), args...)
 		if r.exit != 0 || r.stderr != "" {
@@ -120,7 +116,7 @@ func TestIntegration_NothingOnStderr(t *testing.T) {
 // the limit.
 func TestIntegration_Limit(t *testing.T) {
 	ansibletest.Require(t)
-	source, _ := filepath.Abs("../../inventory/testdata/pattern/nested.ini")
+	source, _ := filepath.Abs("../../pattern/testdata/nested.ini")
 	zk := imported(t, source)
 	full := ansibletest.Inventory(t, "--list", "-i", wrapper(t, "KOOK_ZK='"+zk+"'"))
 	fullVars := hostvars(t, full.JSON(t))

@@ -3,7 +3,8 @@ package main
 import (
 	"fmt"
 	"io"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/alecthomas/kong"
@@ -100,7 +101,7 @@ func writeBashCompletion(w io.Writer, app *kong.Application) error {
 	b.WriteString("    w=\"${COMP_WORDS[i]}\"\n")
 	b.WriteString("    if [[ -n $skip ]]; then skip=\"\"; continue; fi\n")
 	quoted := make([]string, 0, len(valueFlags))
-	for _, k := range sortedKeys(valueFlags) {
+	for _, k := range slices.Sorted(maps.Keys(valueFlags)) {
 		quoted = append(quoted, fmt.Sprintf("%q", k))
 	}
 	b.WriteString("    case \"$path:$w\" in\n")
@@ -119,7 +120,7 @@ func writeBashCompletion(w io.Writer, app *kong.Application) error {
 	b.WriteString("  case \"$path\" in\n")
 	for _, n := range nodes {
 		fmt.Fprintf(&b, "    %q)\n", n.path)
-		for _, flag := range sortedKeys(n.enums) {
+		for _, flag := range slices.Sorted(maps.Keys(n.enums)) {
 			if flag == "" {
 				continue
 			}
@@ -146,13 +147,4 @@ func enumValues(enum string) []string {
 		out = append(out, strings.TrimSpace(v))
 	}
 	return out
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

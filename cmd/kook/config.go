@@ -103,7 +103,7 @@ func (c *ConfigEnvsCmd) Run(ctx context.Context, g *Globals) error {
 type ConfigSetCmd struct {
 	Service       string   `arg:"" help:"Service name."`
 	Env           string   `arg:"" help:"Environment ('/' for the root)."`
-	Assignments   []string `arg:"" optional:"" name:"key=value" help:"Keys to set. A VALUE that is JSON keeps its type (8080, 0.5, true, [1]); anything else is a string."`
+	Assignments   []string `arg:"" optional:"" name:"key=value" help:"Keys to set. VALUE is typed as YAML 1.1 types it, as host and group vars are (8080 an int, yes a bool, [1, 2] a list, '8080' a string)."`
 	JSON          string   `name:"json" placeholder:"FILE|-" help:"Replace the whole config with this JSON object (- reads stdin)."`
 	ExpectVersion int32    `default:"-1" placeholder:"N" help:"With --json: refuse if the config is no longer at version N (see show)."`
 }
@@ -126,7 +126,7 @@ func (c *ConfigSetCmd) Run(ctx context.Context, g *Globals) error {
 		if conf, err = jones.ParseConfig(data); err != nil {
 			return fmt.Errorf("%s: %w", c.JSON, err)
 		}
-	} else if conf, err = jones.ParseAssignments(c.Assignments); err != nil {
+	} else if conf, err = parseAssignments(c.Assignments, false); err != nil {
 		return err
 	}
 	return withJones(ctx, g, func(s *jones.Store) error {

@@ -54,3 +54,19 @@ func TestIntegration_ConfigExample(t *testing.T) {
 		t.Fatalf("after a forced delete the host sees %s, want child1's view", model.MarshalJSON(got))
 	}
 }
+
+// `kook config set` types VALUE as host and group vars do (YAML 1.1), and
+// --json replaces the config with JSON values.
+func TestIntegration_ConfigSetTypes(t *testing.T) {
+	k := newKook(t)
+	k.ok("config", "create", "svc", "/")
+	k.ok("config", "set", "svc", "/", "on=yes", "port=8080", "name='8080'")
+	want := model.Map{{Key: "on", Value: true}, {Key: "port", Value: int64(8080)}, {Key: "name", Value: "8080"}}
+	got, err := model.UnmarshalJSON([]byte(k.ok("config", "get", "svc", "--host", "h")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !model.Equal(got, want) {
+		t.Fatalf("config get = %s, want %s", model.MarshalJSON(got), model.MarshalJSON(want))
+	}
+}

@@ -16,7 +16,7 @@ import (
 // Edits through the CLI: each is one change (generation +1) with the
 // changes printed; a dry run prints the same changes and writes nothing;
 // errors write nothing.
-func TestEdits(t *testing.T) {
+func TestIntegration_Edits(t *testing.T) {
 	k := newKook(t)
 	steps := []struct {
 		args []string
@@ -92,7 +92,7 @@ func TestEdits(t *testing.T) {
 // VAR=VALUE is typed as Ansible's YAML loader types a mapping value; the
 // expected types come from that loader itself (ansible.parsing.yaml.loader
 // run on "v: VALUE").
-func TestValueTyping(t *testing.T) {
+func TestIntegration_ValueTyping(t *testing.T) {
 	ansibletest.Require(t)
 	texts := []string{"8080", `"8080"`, "'8080'", "yes", "No", "on", "y", "[1, 2]", "{a: 1, b: [x]}", "", "~", "null",
 		"1e3", "1.0e+3", "1.5", "010", "0o10", "0x1F", "1:20", "1_000", "2024-01-02", ".inf", "hello world", "a # c",
@@ -136,7 +136,7 @@ for t in json.load(sys.stdin):
 
 // Two kooks race on the same var: both changes land, in some order, and
 // neither is lost (Update re-reads and retries on a version conflict).
-func TestConcurrentEdits(t *testing.T) {
+func TestIntegration_ConcurrentEdits(t *testing.T) {
 	k := newKook(t)
 	k.ok("host", "add", "h")
 	done := make(chan result, 8)
@@ -161,7 +161,7 @@ func TestConcurrentEdits(t *testing.T) {
 
 // A host added through kook is served by kook-inventory like any other:
 // the edits keep the materialized views current.
-func TestEditsReachAnsible(t *testing.T) {
+func TestIntegration_EditsReachAnsible(t *testing.T) {
 	k := newKook(t)
 	src := filepath.Join(repoRoot(t), "internal", "parity", "testdata", "precedence", "hosts")
 	k.importSource(src)

@@ -6,8 +6,8 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"github.com/kook-project/kook/inventory"
 	"github.com/kook-project/kook/model"
+	"github.com/kook-project/kook/precedence"
 )
 
 // ExplainCmd is `kook explain HOST [VAR]`.
@@ -38,13 +38,13 @@ Examples:
   kook explain web1 -o json`)
 }
 
-// levelNames name the precedence levels of inventory.Layer.
+// levelNames name the precedence levels of precedence.Layer.
 var levelNames = map[int]string{
-	inventory.LevelGroup:     "inventory",
-	inventory.LevelAllFile:   "group_vars",
-	inventory.LevelGroupFile: "group_vars",
-	inventory.LevelHost:      "inventory",
-	inventory.LevelHostFile:  "host_vars",
+	precedence.LevelGroup:     "inventory",
+	precedence.LevelAllFile:   "group_vars",
+	precedence.LevelGroupFile: "group_vars",
+	precedence.LevelHost:      "inventory",
+	precedence.LevelHostFile:  "host_vars",
 }
 
 // Run prints the explanation.
@@ -56,7 +56,7 @@ func (c *ExplainCmd) Run(ctx context.Context, g *Globals) error {
 	if inv.Host(c.Host) == nil {
 		return fmt.Errorf("host %q: %w", c.Host, model.ErrNotFound)
 	}
-	m := inventory.NewMerger(inv)
+	m := precedence.NewMerger(inv)
 	effective := m.HostVars(c.Host)
 	keys := effective.SortedKeys()
 	if c.Var != "" {
@@ -80,7 +80,7 @@ func (c *ExplainCmd) Run(ctx context.Context, g *Globals) error {
 				continue
 			}
 			kind, where := "group", ""
-			if l.Level >= inventory.LevelHost {
+			if l.Level >= precedence.LevelHost {
 				kind = "host"
 			} else if gr := inv.Group(l.Entity); gr != nil && gr.Name != "all" {
 				where = fmt.Sprintf("depth %d, priority %d", depths[gr.Name], gr.Priority)
@@ -93,7 +93,7 @@ func (c *ExplainCmd) Run(ctx context.Context, g *Globals) error {
 			sets = append(sets, layer)
 		}
 		entry := model.Map{{Key: "name", Value: k}, {Key: "value", Value: value}, {Key: "layers", Value: sets}}
-		if inventory.IsInternalVar(k) {
+		if precedence.IsInternalVar(k) {
 			entry.Set("note", "Ansible sets this var itself; the inventory's value never shows")
 		}
 		out = append(out, entry)

@@ -17,7 +17,7 @@ type explainLayer struct {
 	file  bool   // a group_vars/ or host_vars/ file
 }
 
-// TestExplainOrder checks explain's precedence order against Ansible's.
+// TestIntegration_ExplainOrder checks explain's precedence order against Ansible's.
 // The fixture sets vars for host h1 at all five levels: inventory vars of
 // 'all' and of groups of different depths and priorities, group_vars/all,
 // group_vars/<group>, inventory host vars and host_vars/h1. For every pair
@@ -25,7 +25,7 @@ type explainLayer struct {
 // name: the value ansible-inventory --host gives it says which of the two
 // Ansible ranks higher, and explain must list the pair in that order, with
 // the winner last and the file and line each value came from.
-func TestExplainOrder(t *testing.T) {
+func TestIntegration_ExplainOrder(t *testing.T) {
 	ansibletest.Require(t)
 	groups := []string{"top", "mid", "early", "late", "beta"} // mid is top's child; early has priority 5
 	var layers []explainLayer

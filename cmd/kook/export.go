@@ -8,7 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/kook-project/kook/inventory"
+	"github.com/kook-project/kook/export"
 )
 
 // ExportCmd is `kook export`.
@@ -48,15 +48,15 @@ func (c *ExportCmd) Run(ctx context.Context, g *Globals) error {
 		return err
 	}
 	if c.Format == "json" {
-		data := inventory.WriteBackup(inv)
+		data := export.WriteBackup(inv)
 		if c.Dir == "" {
 			_, err := g.stdout.Write(data)
 			return err
 		}
-		e := &inventory.Exported{Files: []inventory.ExportFile{{Path: "kook-backup.json", Data: data}}}
+		e := &export.Result{Files: []export.File{{Path: "kook-backup.json", Data: data}}}
 		return c.write(g, e, gen)
 	}
-	e, err := inventory.Export(inv, c.Format)
+	e, err := export.Inventory(inv, c.Format)
 	if err != nil {
 		return err
 	}
@@ -73,7 +73,7 @@ func (c *ExportCmd) Run(ctx context.Context, g *Globals) error {
 	return c.write(g, e, gen)
 }
 
-func (c *ExportCmd) write(g *Globals, e *inventory.Exported, gen int64) error {
+func (c *ExportCmd) write(g *Globals, e *export.Result, gen int64) error {
 	if c.Force {
 		for _, sub := range []string{"group_vars", "host_vars"} {
 			if err := os.RemoveAll(filepath.Join(c.Dir, sub)); err != nil {

@@ -6,18 +6,19 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kook-project/kook/export"
 	"github.com/kook-project/kook/internal/ansibletest"
+	"github.com/kook-project/kook/internal/corpus"
 	"github.com/kook-project/kook/internal/parity"
-	"github.com/kook-project/kook/inventory"
 	"github.com/kook-project/kook/model"
 )
 
 // kook export writes an inventory that ansible-inventory --list reads as it
 // reads the source kook-import stored (the source stands in for
 // kook-inventory, which serves the same inventory: see internal/parity).
-func TestExport(t *testing.T) {
+func TestIntegration_Export(t *testing.T) {
 	ansibletest.Require(t)
-	src := filepath.Join(repoRoot(t), "..", "shared", "corpus", "relex-aini-testdata", "inventory")
+	src := filepath.Join(corpus.Dir(t), "relex-aini-testdata", "inventory")
 	want := ansibletest.Inventory(t, "-i", src, "--list").JSON(t)
 	k := newKook(t)
 	k.importSource(src)
@@ -60,15 +61,15 @@ func TestExport(t *testing.T) {
 
 // kook export -f json is a backup that restores the stored inventory
 // exactly.
-func TestExportBackup(t *testing.T) {
+func TestIntegration_ExportBackup(t *testing.T) {
 	k := newKook(t)
 	k.importSource(filepath.Join(repoRoot(t), "internal", "parity", "testdata", "precedence"))
 	stored, _ := k.load()
 	data := k.ok("export", "-f", "json")
-	if !inventory.IsBackup([]byte(data)) {
+	if !export.IsBackup([]byte(data)) {
 		t.Fatalf("not a backup:\n%s", data)
 	}
-	got, err := inventory.ReadBackup([]byte(data))
+	got, err := export.ReadBackup([]byte(data))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,7 +85,7 @@ func TestExportBackup(t *testing.T) {
 
 // An inventory built by kook's own edits exports to files that Ansible
 // parses as exactly that inventory: orders, levels, priorities.
-func TestExportAfterEdits(t *testing.T) {
+func TestIntegration_ExportAfterEdits(t *testing.T) {
 	ansibletest.Require(t)
 	k := newKook(t)
 	for _, args := range [][]string{

@@ -6,8 +6,9 @@ import (
 	"io"
 	"strings"
 
-	"github.com/kook-project/kook/inventory"
+	"github.com/kook-project/kook/export"
 	"github.com/kook-project/kook/model"
+	"github.com/kook-project/kook/precedence"
 )
 
 // GraphCmd is `kook graph [GROUP]`.
@@ -39,13 +40,13 @@ func (c *GraphCmd) Run(ctx context.Context, g *Globals) error {
 		if inv.Group(c.Group) == nil {
 			return fmt.Errorf("group %q: %w", c.Group, model.ErrNotFound)
 		}
-		var m *inventory.Merger
+		var m *precedence.Merger
 		if c.Vars {
-			m = inventory.NewMerger(inv)
+			m = precedence.NewMerger(inv)
 		}
 		return writeJSON(g.stdout, graphTree(inv, m, c.Group))
 	}
-	text, err := inventory.Graph(inv, c.Group, c.Vars)
+	text, err := export.Graph(inv, c.Group, c.Vars)
 	if err != nil {
 		return err
 	}
@@ -55,7 +56,7 @@ func (c *GraphCmd) Run(ctx context.Context, g *Globals) error {
 
 // graphTree is the JSON form of the graph below group; m is nil without
 // vars. Like the text, it leaves out the hosts of 'all' (they are below).
-func graphTree(inv *model.Inventory, m *inventory.Merger, group string) model.Map {
+func graphTree(inv *model.Inventory, m *precedence.Merger, group string) model.Map {
 	gr := inv.Group(group)
 	kids := make([]model.Value, len(gr.Children))
 	for i, c := range gr.Children {
@@ -68,7 +69,7 @@ func graphTree(inv *model.Inventory, m *inventory.Merger, group string) model.Ma
 				hosts = append(hosts, h)
 				continue
 			}
-			hosts = append(hosts, model.Map{{Key: "name", Value: h}, {Key: "vars", Value: inventory.StripInternal(m.HostVars(h))}})
+			hosts = append(hosts, model.Map{{Key: "name", Value: h}, {Key: "vars", Value: precedence.StripInternal(m.HostVars(h))}})
 		}
 	}
 	out := model.Map{{Key: "name", Value: group}, {Key: "children", Value: kids}, {Key: "hosts", Value: orList(hosts)}}
@@ -78,7 +79,7 @@ func graphTree(inv *model.Inventory, m *inventory.Merger, group string) model.Ma
 		if gr.Priority != model.DefaultPriority {
 			vars.Set(model.PriorityVar, int64(gr.Priority))
 		}
-		out.Set("vars", inventory.StripInternal(orEmpty(vars)))
+		out.Set("vars", precedence.StripInternal(orEmpty(vars)))
 	}
 	return out
 }

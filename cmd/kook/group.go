@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/kook-project/kook/inventory"
 	"github.com/kook-project/kook/model"
+	"github.com/kook-project/kook/pattern"
 )
 
 // GroupCmd is `kook group`.
@@ -50,7 +50,7 @@ func (c *GroupShowCmd) Run(ctx context.Context, g *Globals) error {
 	if err != nil {
 		return err
 	}
-	all, err := inventory.Select(inv, gr.Name)
+	all, err := pattern.Select(inv, gr.Name)
 	if err != nil {
 		return err
 	}

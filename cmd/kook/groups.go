@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/kook-project/kook/inventory"
 	"github.com/kook-project/kook/model"
+	"github.com/kook-project/kook/pattern"
 )
 
 // GroupsCmd is `kook groups`.
@@ -62,11 +62,11 @@ func (c *GroupsCmd) Run(ctx context.Context, g *Globals) error {
 }
 
 // matchGroups returns the groups whose names pattern selects, in inventory
-// order: Ansible's pattern matching (inventory.Select) applied to an
+// order: Ansible's pattern matching (pattern.Select) of expr applied to an
 // inventory whose hosts are named after the groups and belong to none.
-func matchGroups(inv *model.Inventory, pattern string) ([]string, error) {
+func matchGroups(inv *model.Inventory, expr string) ([]string, error) {
 	var out []string
-	if pattern == "" {
+	if expr == "" {
 		for _, g := range inv.Groups {
 			out = append(out, g.Name)
 		}
@@ -76,7 +76,7 @@ func matchGroups(inv *model.Inventory, pattern string) ([]string, error) {
 	for _, g := range inv.Groups {
 		byName.AddHost(g.Name)
 	}
-	matched, err := inventory.Select(byName, pattern)
+	matched, err := pattern.Select(byName, expr)
 	if err != nil {
 		return nil, err
 	}

@@ -6,8 +6,8 @@ import (
 	"io"
 	"strings"
 
-	"github.com/kook-project/kook/inventory"
 	"github.com/kook-project/kook/model"
+	"github.com/kook-project/kook/precedence"
 )
 
 // HostCmd is `kook host`.
@@ -55,9 +55,9 @@ func (c *HostShowCmd) Run(ctx context.Context, g *Globals) error {
 	if h == nil {
 		return fmt.Errorf("host %q: %w", c.Name, model.ErrNotFound)
 	}
-	m := inventory.NewMerger(inv)
+	m := precedence.NewMerger(inv)
 	direct := inv.HostGroups()[h.Name]
-	effective := inventory.StripInternal(m.HostVars(h.Name))
+	effective := precedence.StripInternal(m.HostVars(h.Name))
 	if c.Output != "text" {
 		v := model.Map{
 			{Key: "name", Value: h.Name}, {Key: "groups", Value: names(direct)},

@@ -6,8 +6,9 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/kook-project/kook/inventory"
 	"github.com/kook-project/kook/model"
+	"github.com/kook-project/kook/pattern"
+	"github.com/kook-project/kook/precedence"
 )
 
 // HostsCmd is `kook hosts`.
@@ -57,16 +58,16 @@ func (c *HostsCmd) Run(ctx context.Context, g *Globals) error {
 	if err != nil {
 		return err
 	}
-	selected, err := inventory.Select(inv, c.Pattern)
+	selected, err := pattern.Select(inv, c.Pattern)
 	if err != nil {
 		return err
 	}
-	m := inventory.NewMerger(inv)
+	m := precedence.NewMerger(inv)
 	var rows []hostRow
 	for _, name := range selected {
 		r := hostRow{name: name, vars: model.Map{}}
 		if inv.Host(name) != nil { // else Ansible's implicit localhost
-			r.vars = inventory.StripInternal(m.HostVars(name))
+			r.vars = precedence.StripInternal(m.HostVars(name))
 			r.groups = groupNames(m, name)
 		}
 		if c.matches(r.vars) {
@@ -93,7 +94,7 @@ func (c *HostsCmd) matches(vars model.Map) bool {
 
 // groupNames is Ansible's group_names: every group of the host, through
 // children too, but 'all', sorted.
-func groupNames(m *inventory.Merger, host string) []string {
+func groupNames(m *precedence.Merger, host string) []string {
 	groups := slices.Clone(m.Groups(host))
 	slices.Sort(groups)
 	return groups

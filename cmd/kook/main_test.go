@@ -8,20 +8,21 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync/atomic"
 	"testing"
 
 	"github.com/alecthomas/kong"
 
+	"github.com/kook-project/kook/internal/corpus"
 	"github.com/kook-project/kook/internal/zktest"
 	"github.com/kook-project/kook/inventory"
 	"github.com/kook-project/kook/model"
 	"github.com/kook-project/kook/zkstore"
 )
 
-func TestMain(m *testing.M) { zktest.Main(m) }
-
-var chrootSeq atomic.Int64
+func TestMain(m *testing.M) {
+	zktest.Main(m)
+	corpus.Report()
+}
 
 // kookT runs kook commands against its own chroot of the shared ZooKeeper.
 type kookT struct {
@@ -31,7 +32,7 @@ type kookT struct {
 
 func newKook(t *testing.T) *kookT {
 	t.Helper()
-	return &kookT{t: t, zk: fmt.Sprintf("%s/kook-cli-%d", zktest.Shared(t).Addr, chrootSeq.Add(1))}
+	return &kookT{t: t, zk: zktest.Shared(t).Addr + zktest.Root(t)}
 }
 
 // result is one kook run.
@@ -248,7 +249,7 @@ func quoteWords(words []string) string {
 	return strings.Join(q, " ")
 }
 
-func TestStatusAndRebuild(t *testing.T) {
+func TestIntegration_StatusAndRebuild(t *testing.T) {
 	k := newKook(t)
 	k.fails(1, "not found (import one with kook-import)", "status")
 	k.ok("host", "add", "h1")

@@ -7,11 +7,12 @@ import (
 	"testing"
 
 	"github.com/kook-project/kook/internal/ansibletest"
+	"github.com/kook-project/kook/internal/corpus"
 	"github.com/kook-project/kook/model"
 )
 
 func nestedSource(t *testing.T) string {
-	return filepath.Join(repoRoot(t), "inventory", "testdata", "pattern", "nested.ini")
+	return filepath.Join(repoRoot(t), "pattern", "testdata", "nested.ini")
 }
 
 func lines(s string) []string {
@@ -25,7 +26,7 @@ func lines(s string) []string {
 // its order. The patterns are ones whose order Ansible fixes (no walk over
 // more than one generation of nested groups, which Ansible does in Python
 // set order).
-func TestHostsPattern(t *testing.T) {
+func TestIntegration_HostsPattern(t *testing.T) {
 	ansibletest.Require(t)
 	src := nestedSource(t)
 	k := newKook(t)
@@ -41,7 +42,7 @@ func TestHostsPattern(t *testing.T) {
 
 // --where filters on the effective vars Ansible gives each host (taken
 // from ansible-inventory --list), comparing typed values.
-func TestHostsWhere(t *testing.T) {
+func TestIntegration_HostsWhere(t *testing.T) {
 	ansibletest.Require(t)
 	dir := writeFiles(t, map[string]string{
 		"hosts.ini": `[web]
@@ -114,7 +115,7 @@ region=eu
 	}
 }
 
-func TestGroups(t *testing.T) {
+func TestIntegration_Groups(t *testing.T) {
 	k := newKook(t)
 	k.importSource(nestedSource(t))
 	tests := []struct {
@@ -156,18 +157,21 @@ func TestGroups(t *testing.T) {
 }
 
 // kook graph prints exactly what ansible-inventory --graph prints.
-func TestGraph(t *testing.T) {
+func TestIntegration_Graph(t *testing.T) {
 	ansibletest.Require(t)
-	root := repoRoot(t)
-	for _, tt := range []struct {
+	type graphCase struct {
 		src  string
 		args []string
-	}{
+	}
+	cases := []graphCase{
 		{nestedSource(t), nil},
 		{nestedSource(t), []string{"app", "--vars"}},
-		{filepath.Join(root, "internal", "parity", "testdata", "precedence"), []string{"--vars"}},
-		{filepath.Join(root, "..", "shared", "corpus", "relex-aini-testdata", "inventory"), []string{"web", "--vars"}},
-	} {
+		{filepath.Join(repoRoot(t), "internal", "parity", "testdata", "precedence"), []string{"--vars"}},
+	}
+	if dir, ok := corpus.Find(t); ok {
+		cases = append(cases, graphCase{filepath.Join(dir, "relex-aini-testdata", "inventory"), []string{"web", "--vars"}})
+	}
+	for _, tt := range cases {
 		k := newKook(t)
 		k.importSource(tt.src)
 		want := ansibletest.Inventory(t, append([]string{"-i", tt.src, "--graph"}, tt.args...)...)
@@ -190,7 +194,7 @@ func TestGraph(t *testing.T) {
 // host show and group show agree with Ansible: effective vars as
 // ansible-inventory --host prints them, a group's hosts as
 // ansible GROUP --list-hosts lists them.
-func TestShow(t *testing.T) {
+func TestIntegration_Show(t *testing.T) {
 	ansibletest.Require(t)
 	src := nestedSource(t)
 	k := newKook(t)

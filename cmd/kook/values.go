@@ -7,7 +7,8 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/kook-project/kook/inventory"
+	"github.com/kook-project/kook/export"
+	"github.com/kook-project/kook/internal/pycompat"
 	"github.com/kook-project/kook/model"
 )
 
@@ -22,7 +23,7 @@ func parseValue(text string, asJSON bool) (model.Value, error) {
 		}
 		return v, nil
 	}
-	return inventory.ParseYAMLValue(text)
+	return pycompat.ParseValue(text)
 }
 
 // parseAssignments parses VAR=VALUE arguments, in order; a VAR given twice
@@ -120,7 +121,7 @@ func writeJSON(w io.Writer, v model.Value) error {
 
 // writeYAML writes v as a YAML document.
 func writeYAML(w io.Writer, v model.Value) error {
-	data, err := inventory.MarshalYAML(v)
+	data, err := export.MarshalYAML(v)
 	if err != nil {
 		return err
 	}

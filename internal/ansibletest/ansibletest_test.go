@@ -53,7 +53,7 @@ func TestParseListHosts(t *testing.T) {
 	}
 }
 
-// TestForkServerMatchesExec checks that a run through the fork server gives
+// TestIntegration_ForkServerMatchesExec checks that a run through the fork server gives
 // what running the installed commands gives, and that Inspect renders --list
 // and --graph as the commands print them, including at Python's
 // recursion limit, which depends on stack depth: in ansible-core 2.14 an INI
@@ -61,7 +61,7 @@ func TestParseListHosts(t *testing.T) {
 // stays a string) while 2954 exhaust the compiler's recursion budget and
 // fail the source (found by bisection with ansible-inventory). Whatever the
 // boundary in another version, both ways of running must agree on both.
-func TestForkServerMatchesExec(t *testing.T) {
+func TestIntegration_ForkServerMatchesExec(t *testing.T) {
 	Require(t)
 	if _, err := server(); err != nil {
 		t.Fatalf("fork server: %v", err)
@@ -116,7 +116,7 @@ func TestForkServerMatchesExec(t *testing.T) {
 // Expected: the INI file internal/parity/testdata/depth/hosts itself for
 // creation order, levels and priorities; ansible all --list-hosts for the
 // host list.
-func TestInspect(t *testing.T) {
+func TestIntegration_Inspect(t *testing.T) {
 	src, err := filepath.Abs(filepath.Join("..", "parity", "testdata", "depth", "hosts"))
 	if err != nil {
 		t.Fatal(err)

@@ -132,7 +132,7 @@ func Inspect(t testing.TB, sources ...string) (*Inspection, Result) {
 	graph, _ := top.Get("graph")
 	dump, _ := top.Get("dump")
 	allHosts, _ := top.Get("all_hosts")
-	inv, err := decodeDump(dump)
+	inv, err := DecodeDump(dump)
 	if err != nil {
 		t.Fatalf("%s: %v", r.Args, err)
 	}
@@ -159,7 +159,11 @@ func Dump(t testing.TB, sources ...string) *model.Inventory {
 	return ins.Inventory
 }
 
-func decodeDump(v model.Value) (*model.Inventory, error) {
+// DecodeDump reads the dump of Ansible's parse that the oracle programs
+// print ({"groups": [{"name", "hosts", "children", "vars", "file_vars",
+// "priority"}], "hosts": [{"name", "vars", "file_vars"}]}) as a validated
+// model.Inventory.
+func DecodeDump(v model.Value) (*model.Inventory, error) {
 	top, ok := v.(model.Map)
 	if !ok {
 		return nil, fmt.Errorf("dump is %T, not an object", v)

@@ -134,7 +134,7 @@ func run(ctx context.Context, cfg config) (err error) {
 		}
 	}
 	b.logf("starting ZooKeeper")
-	if b.zk, err = startZooKeeper(ctx, b.repo, filepath.Join(b.tmp, "zookeeper")); err != nil {
+	if b.zk, err = startZooKeeper(ctx, filepath.Join(b.tmp, "zookeeper")); err != nil {
 		return err
 	}
 	defer b.zk.stop()

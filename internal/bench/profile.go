@@ -12,13 +12,14 @@ import (
 	"github.com/kook-project/kook/internal/gen"
 	"github.com/kook-project/kook/inventory"
 	"github.com/kook-project/kook/model"
+	"github.com/kook-project/kook/script"
 	"github.com/kook-project/kook/zkstore"
 )
 
 // profile writes CPU profiles of what kook-import and kook-inventory do
 // after process start, run in this process with the calls their Run
 // methods make (cmd/kook-import/main.go, cmd/kook-inventory/run.go), for
-// `go tool pprof`: parse-N (inventory.Load), render-N (inventory.List),
+// `go tool pprof`: parse-N (inventory.Load), render-N (script.List),
 // import-N (parse and model.Import), list-N and host-N (one connection and
 // read each, repeated). Process start and package init are not in them:
 // see GODEBUG=inittrace=1 for those.
@@ -45,7 +46,7 @@ func (b *bench) profile(ctx context.Context, dir string) error {
 			return err
 		}
 		err = b.profiled(filepath.Join(dir, fmt.Sprintf("render-%d.pprof", n)), fmt.Sprintf("%d hosts: render --list", n), 1, func() error {
-			_ = inventory.List(inv)
+			_ = script.List(inv)
 			return nil
 		})
 		if err != nil {
@@ -70,36 +71,31 @@ func (b *bench) profile(ctx context.Context, dir string) error {
 		}
 		// Whole-process runs take milliseconds: repeat to get samples.
 		reps := max(10, 2_000_000/n)
-		err = b.profiled(filepath.Join(dir, fmt.Sprintf("list-%d.pprof", n)), fmt.Sprintf("%d hosts: --list", n), reps, func() error {
-			s, err := zkstore.Open(ctx, cfg, root)
-			if err != nil {
+		read := func(fn func(s *zkstore.Store) ([]byte, error)) func() error {
+			return func() error {
+				s, err := zkstore.Open(ctx, cfg, root)
+				if err != nil {
+					return err
+				}
+				defer s.Close()
+				data, err := fn(s)
+				if err != nil {
+					return err
+				}
+				_, err = io.Discard.Write(data)
 				return err
 			}
-			defer s.Close()
-			data, err := s.ListJSON(ctx, zkstore.ReadOptions{})
-			if err != nil {
-				return err
-			}
-			_, err = io.Discard.Write(data)
-			return err
-		})
+		}
+		err = b.profiled(filepath.Join(dir, fmt.Sprintf("list-%d.pprof", n)), fmt.Sprintf("%d hosts: --list", n), reps, read(func(s *zkstore.Store) ([]byte, error) {
+			return s.ListJSON(ctx, zkstore.ReadOptions{})
+		}))
 		if err != nil {
 			return err
 		}
 		host := inv.Hosts[len(inv.Hosts)/2].Name
-		err = b.profiled(filepath.Join(dir, fmt.Sprintf("host-%d.pprof", n)), fmt.Sprintf("%d hosts: --host", n), reps, func() error {
-			s, err := zkstore.Open(ctx, cfg, root)
-			if err != nil {
-				return err
-			}
-			defer s.Close()
-			data, err := s.HostJSON(ctx, host, zkstore.ReadOptions{})
-			if err != nil {
-				return err
-			}
-			_, err = io.Discard.Write(data)
-			return err
-		})
+		err = b.profiled(filepath.Join(dir, fmt.Sprintf("host-%d.pprof", n)), fmt.Sprintf("%d hosts: --host", n), reps, read(func(s *zkstore.Store) ([]byte, error) {
+			return s.HostJSON(ctx, host, zkstore.ReadOptions{})
+		}))
 		if err != nil {
 			return err
 		}

@@ -37,7 +37,7 @@ func (b *bench) render() string {
 	var w strings.Builder
 	m := b.machine
 	fmt.Fprintf(&w, "kook %s. Machine: %d × %s, %s RAM, %s; %s; ZooKeeper %s (standalone, loopback, %s); %s.\n",
-		m.commit, m.cpus, m.model, m.memory, m.kernel, m.goVersion, m.zookeeper, zkJavaOpts, m.ansible)
+		m.commit, m.cpus, m.model, m.memory, m.kernel, m.goVersion, m.zookeeper, strings.Join(zkJVMFlags, " "), m.ansible)
 	fmt.Fprintf(&w, "Load average before / after: %s / %s. Each cell: median of %d runs (min–max), of %d for the rows that take milliseconds (`--list`, `cat`, `--host` and the floors: run in rounds, one of each per round); RSS in MiB.\n",
 		m.loadBefore, m.loadAfter, b.cfg.runs, b.fastRuns())
 	if busy(m.loadBefore, m.cpus) || busy(m.loadAfter, m.cpus) {

@@ -5,48 +5,37 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"net"
-	"os"
-	"os/exec"
 	"path"
-	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/go-zookeeper/zk"
 
+	"github.com/kook-project/kook/internal/zktest"
 	"github.com/kook-project/kook/zkstore"
 )
 
-// zkJavaOpts gives the server room for two trees of 100,000 host znodes at
+// zkJVMFlags give the server room for two trees of 100,000 host znodes at
 // once (an import writes the new tree before deleting the old one) and the
-// benchmark's roots; the scripts/zookeeper default of 128 MB is for demos.
-const zkJavaOpts = "-Xms256m -Xmx1g -XX:+UseSerialGC"
+// benchmark's roots, and the JVM's full JIT: test servers' flags are for
+// servers that live seconds.
+var zkJVMFlags = []string{"-Xms256m", "-Xmx1g", "-XX:+UseSerialGC"}
 
 // server is the benchmark's own standalone ZooKeeper.
 type server struct {
-	repo, dir string
-	addr      string // 127.0.0.1:port
-	conn      *zkstore.Conn
+	zk   *zktest.Server
+	addr string // 127.0.0.1:port
+	conn *zkstore.Conn
 }
 
-// startZooKeeper runs scripts/zookeeper on a free loopback port with its
-// data under dir.
-func startZooKeeper(ctx context.Context, repo, dir string) (*server, error) {
-	port, err := freePort()
+// startZooKeeper starts ZooKeeper (zktest's launcher, with a production
+// server's fsync) on a free loopback port with its data under dir.
+func startZooKeeper(ctx context.Context, dir string) (*server, error) {
+	zs, err := zktest.Launch(dir, zktest.Options{JVMFlags: zkJVMFlags, Sync: true})
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.CommandContext(ctx, filepath.Join(repo, "scripts", "zookeeper"), "start", dir, strconv.Itoa(port))
-	cmd.Dir = repo
-	cmd.Env = append(os.Environ(), "ZK_JAVA_OPTS="+zkJavaOpts)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return nil, fmt.Errorf("start zookeeper: %w\n%s", err, out)
-	}
-	s := &server{repo: repo, dir: dir, addr: fmt.Sprintf("127.0.0.1:%d", port)}
+	s := &server{zk: zs, addr: zs.Addr}
 	s.conn, err = zkstore.Dial(ctx, zkstore.Config{Connect: s.addr})
 	if err != nil {
 		s.stop()
@@ -55,39 +44,17 @@ func startZooKeeper(ctx context.Context, repo, dir string) (*server, error) {
 	return s, nil
 }
 
-// stop stops the server by the PID scripts/zookeeper recorded.
 func (s *server) stop() {
 	if s.conn != nil {
 		s.conn.Close()
 	}
-	cmd := exec.Command(filepath.Join(s.repo, "scripts", "zookeeper"), "stop", s.dir)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "bench: stop zookeeper: %v\n%s", err, out)
-	}
-}
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, fmt.Errorf("find a free port: %w", err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
+	s.zk.Stop()
 }
 
 // version returns the server's "Zookeeper version:" line from srvr.
 func (s *server) version() string {
-	c, err := net.DialTimeout("tcp", s.addr, 3*time.Second)
-	if err != nil {
-		return "unknown"
-	}
-	defer c.Close()
-	c.SetDeadline(time.Now().Add(3 * time.Second))
-	if _, err := io.WriteString(c, "srvr"); err != nil {
-		return "unknown"
-	}
-	out, _ := io.ReadAll(c)
-	for _, l := range strings.Split(string(out), "\n") {
+	out, _ := s.zk.FourLetter("srvr")
+	for _, l := range strings.Split(out, "\n") {
 		if v, ok := strings.CutPrefix(l, "Zookeeper version: "); ok {
 			v, _, _ = strings.Cut(v, ",") // drop the build date
 			v, _, _ = strings.Cut(v, "-") // and Debian's unexpanded "-${mvngit.commit.id}"

@@ -5,17 +5,13 @@
 package config
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"time"
-
-	"gopkg.in/yaml.v3"
 
 	"github.com/kook-project/kook/zkstore"
 )
@@ -30,17 +26,17 @@ type Globals struct {
 	Config  string        `env:"KOOK_CONFIG" placeholder:"FILE" help:"Config file (default ~/.config/kook/config.yml, then /etc/kook/config.yml)."`
 }
 
-// File is the config file's content:
+// File is the config file's content (see [ParseFile]):
 //
 //	zk: zk1:2181,zk2:2181,zk3:2181/prod
 //	root: /kook
 //	timeout: 10s
 //	auth: kook:secret
 type File struct {
-	ZK      string `yaml:"zk"`
-	Root    string `yaml:"root"`
-	Timeout string `yaml:"timeout"`
-	Auth    string `yaml:"auth"`
+	ZK      string
+	Root    string
+	Timeout time.Duration // 0 when not set
+	Auth    string
 }
 
 // DefaultTimeout bounds the wait for a ZooKeeper session.
@@ -63,12 +59,8 @@ func (g *Globals) Resolve() error {
 	if g.Auth == "" {
 		g.Auth = f.Auth
 	}
-	if g.Timeout == 0 && f.Timeout != "" {
-		d, err := time.ParseDuration(f.Timeout)
-		if err != nil {
-			return fmt.Errorf("config %s: timeout: %w", g.Config, err)
-		}
-		g.Timeout = d
+	if g.Timeout == 0 {
+		g.Timeout = f.Timeout
 	}
 	if g.ZK == "" {
 		g.ZK = zkstore.DefaultConnect
@@ -100,13 +92,8 @@ func (g *Globals) readFile() (File, error) {
 		if err != nil {
 			return f, fmt.Errorf("config: %w", err)
 		}
-		dec := yaml.NewDecoder(bytes.NewReader(data))
-		dec.KnownFields(true)
-		if err := dec.Decode(&f); err != nil && !errors.Is(err, io.EOF) {
-			return f, fmt.Errorf("config %s: %w", p, err)
-		}
 		g.Config = p
-		return f, nil
+		return ParseFile(p, data)
 	}
 	return f, nil
 }

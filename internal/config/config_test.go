@@ -3,6 +3,7 @@ package config
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -59,5 +60,49 @@ func TestResolveErrors(t *testing.T) {
 	g := Globals{Config: filepath.Join(dir, "missing.yml")}
 	if err := g.Resolve(); err == nil {
 		t.Error("an explicit config file that does not exist was accepted")
+	}
+}
+
+func TestParseFile(t *testing.T) {
+	tests := []struct {
+		name, in string
+		want     File
+		wantErr  string
+	}{
+		{name: "OK", in: "# kook\n\nzk: zk1:2181,zk2:2181/prod\nroot: /kook # the default\ntimeout: 3s\r\nauth: kook:secret\n",
+			want: File{ZK: "zk1:2181,zk2:2181/prod", Root: "/kook", Timeout: 3 * time.Second, Auth: "kook:secret"}},
+		{name: "Empty", in: ""},
+		{name: "EmptyValues", in: "zk:\nroot: # none\ntimeout:\n"},
+		{name: "Quoted", in: "auth: \"kook:p#ss \\\"x\\\"\" # comment\nroot: 'it''s # not a comment'\n",
+			want: File{Auth: `kook:p#ss "x"`, Root: "it's # not a comment"}},
+		{name: "HashInPlainValue", in: "auth: kook:p#ss\n", want: File{Auth: "kook:p#ss"}},
+		{name: "ErrUnknownKey", in: "zk: a\nzookeeper: x\n", wantErr: "config f.yml:2: unknown key \"zookeeper\""},
+		{name: "ErrTwice", in: "root: /a\nroot: /b\n", wantErr: "config f.yml:2: root set twice"},
+		{name: "ErrTimeout", in: "\ntimeout: soon\n", wantErr: "config f.yml:2: timeout: "},
+		{name: "ErrIndented", in: "zk: a\n  root: /b\n", wantErr: "config f.yml:2: unexpected indentation"},
+		{name: "ErrNotKeyValue", in: "---\n", wantErr: "config f.yml:1: \"---\": want key: value"},
+		{name: "ErrList", in: "zk: [a, b]\n", wantErr: "config f.yml:1: zk: \"[a, b]\" starts with a YAML indicator"},
+		{name: "ErrBlockList", in: "zk: - a\n", wantErr: "config f.yml:1: zk: \"- a\" starts with a YAML indicator"},
+		{name: "ErrNested", in: "auth: user: pass\n", wantErr: "config f.yml:1: auth: \"user: pass\" holds ': '"},
+		{name: "ErrUnterminated", in: "root: \"/kook\n", wantErr: "config f.yml:1: root: unterminated double-quoted value"},
+		{name: "ErrAfterQuote", in: "root: '/kook' x\n", wantErr: "config f.yml:1: root: unexpected \" x\" after the quoted value"},
+		{name: "ErrNoSpace", in: "root:/kook\n", wantErr: "config f.yml:1: \"root:/kook\": want key: value"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := ParseFile("f.yml", []byte(tt.in))
+			if tt.wantErr != "" {
+				if err == nil || !strings.HasPrefix(err.Error(), tt.wantErr) {
+					t.Fatalf("err = %v, want prefix %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got != tt.want {
+				t.Fatalf("got %+v, want %+v", got, tt.want)
+			}
+		})
 	}
 }

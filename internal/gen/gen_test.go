@@ -17,7 +17,7 @@ import (
 // Every expectation about the generated inventory is checked on Ansible's
 // own parse of it (ansibletest.Dump, ansible-inventory --list), not on the
 // generator's data.
-func TestGenerate_Ansible(t *testing.T) {
+func TestIntegration_GenerateAnsible(t *testing.T) {
 	tests := []struct {
 		name string
 		opts gen.Options
@@ -60,7 +60,7 @@ func TestGenerate_Ansible(t *testing.T) {
 
 // The brief's acceptance check: ansible-inventory --list, with unparsed
 // sources failing, exits 0 and lists every host.
-func TestGenerate_AnsibleInventoryList(t *testing.T) {
+func TestIntegration_GenerateAnsibleInventoryList(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "inv")
 	if err := gen.Generate(dir, gen.Options{Hosts: 1000, Groups: 60, Seed: 7, Depth: 3}); err != nil {
 		t.Fatal(err)

@@ -145,7 +145,7 @@ func Check(t *testing.T, source, script string) {
 
 // hostsNamedLikeGroups returns the hosts of inv that share a group's name.
 // Ansible sets vars by name, groups first, so a script inventory cannot set
-// vars on such a host (inventory.List leaves them out).
+// vars on such a host (script.List leaves them out).
 func hostsNamedLikeGroups(inv *model.Inventory) []string {
 	var out []string
 	for _, h := range inv.Hosts {

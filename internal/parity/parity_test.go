@@ -3,23 +3,26 @@ package parity_test
 import (
 	"testing"
 
+	"github.com/kook-project/kook/export"
 	"github.com/kook-project/kook/internal/ansibletest"
 	"github.com/kook-project/kook/internal/parity"
 	"github.com/kook-project/kook/inventory"
+	"github.com/kook-project/kook/precedence"
+	"github.com/kook-project/kook/script"
 )
 
-// TestParity checks, for every source (see parity.Sources), that:
+// TestIntegration_Parity checks, for every source (see parity.Sources), that:
 //   - inventory.Load rejects exactly the sources Ansible rejects;
 //   - it reads the same inventory as Ansible (structure and vars by level);
-//   - inventory.HostVars gives every host the vars ansible-inventory --list
-//     gives it, and inventory.Graph prints what ansible-inventory --graph
+//   - precedence.HostVars gives every host the vars ansible-inventory --list
+//     gives it, and export.Graph prints what ansible-inventory --graph
 //     prints;
-//   - Ansible reads inventory.List's output, served by a script, as the
+//   - Ansible reads script.List's output, served by a script, as the
 //     source (parity.Check).
 //
 // Where kook's parse differs from Ansible's, the script check is repeated on
 // Ansible's own parse, to tell emitter bugs from parser bugs.
-func TestParity(t *testing.T) {
+func TestIntegration_Parity(t *testing.T) {
 	ansibletest.Require(t)
 	for _, src := range parity.Sources(t) {
 		t.Run(src.Name, func(t *testing.T) {
@@ -48,19 +51,19 @@ func TestParity(t *testing.T) {
 			if sameParse != "" {
 				t.Errorf("inventory.Load differs from Ansible's parse: %s", sameParse)
 			}
-			m := inventory.NewMerger(inv)
+			m := precedence.NewMerger(inv)
 			for _, h := range inv.Hosts {
-				if d := ansibletest.Diff(exp.HostVars(h.Name), inventory.StripInternal(m.HostVars(h.Name))); d != "" {
+				if d := ansibletest.Diff(exp.HostVars(h.Name), precedence.StripInternal(m.HostVars(h.Name))); d != "" {
 					t.Errorf("HostVars(%s) differs from ansible-inventory --list: %s", h.Name, d)
 				}
 			}
-			if g, err := inventory.Graph(inv, "all", false); err != nil || g != exp.Graph {
+			if g, err := export.Graph(inv, "all", false); err != nil || g != exp.Graph {
 				t.Errorf("Graph differs from ansible-inventory --graph (err %v):\n%s", err, parity.LineDiff(exp.Graph, g))
 			}
-			parity.Check(t, src.Path, parity.WriteScript(t, inventory.List(inv)))
+			parity.Check(t, src.Path, parity.WriteScript(t, script.List(inv)))
 			if sameParse != "" {
 				t.Run("AnsibleParse", func(t *testing.T) {
-					parity.Check(t, src.Path, parity.WriteScript(t, inventory.List(exp.Dump)))
+					parity.Check(t, src.Path, parity.WriteScript(t, script.List(exp.Dump)))
 				})
 			}
 		})

@@ -7,17 +7,18 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync/atomic"
 	"testing"
 
 	"github.com/kook-project/kook/internal/ansibletest"
+	"github.com/kook-project/kook/internal/corpus"
 	"github.com/kook-project/kook/internal/parity"
 	"github.com/kook-project/kook/internal/zktest"
 )
 
-func TestMain(m *testing.M) { zktest.Main(m) }
-
-var chroots atomic.Int64
+func TestMain(m *testing.M) {
+	zktest.Main(m)
+	corpus.Report()
+}
 
 type result struct {
 	stdout, stderr string
@@ -41,20 +42,20 @@ func run(t *testing.T, env []string, name string, args ...string) result {
 	return r
 }
 
-// TestPipelineParity is the end-to-end promise: for every source, after
+// TestIntegration_PipelineParity is the end-to-end promise: for every source, after
 // `kook-import SOURCE` into a real ZooKeeper, Ansible reading
 // `kook-inventory` sees what it sees reading SOURCE (parity.Check: --list
 // with list order, --graph, group and host order, --list-hosts). Sources
 // Ansible rejects are rejected by kook-import, which then writes nothing. A
 // second import of the same source changes nothing.
-func TestPipelineParity(t *testing.T) {
+func TestIntegration_PipelineParity(t *testing.T) {
 	ansibletest.Require(t)
 	bin := parity.Binaries(t)
 	srv := zktest.Shared(t)
 	for _, src := range parity.Sources(t) {
 		t.Run(src.Name, func(t *testing.T) {
 			t.Parallel()
-			zkConnect := fmt.Sprintf("%s/pipeline-%d", srv.Addr, chroots.Add(1))
+			zkConnect := srv.Addr + zktest.Root(t)
 			env := []string{"KOOK_ZK=" + zkConnect, "KOOK_CONFIG=/dev/null"}
 			exp := parity.Oracle(t, src.Path)
 			imp := run(t, env, filepath.Join(bin, "kook-import"), src.Path)

@@ -10,16 +10,17 @@ import (
 
 	"github.com/kook-project/kook/internal/parity"
 	"github.com/kook-project/kook/inventory"
+	"github.com/kook-project/kook/script"
 )
 
-// TestRandomParity runs the parity checks on generated INI inventories with
+// TestIntegration_RandomParity runs the parity checks on generated INI inventories with
 // group_vars/ and host_vars/ files, built to stress what the script output
 // must get right: vars defined at every precedence level under few names,
 // priorities set in the source and as a group_vars var, groups declared in
 // several sections, hosts reappearing in later sections and ungrouped hosts.
 // Child groups exist before their parents do, so that Ansible's group
 // creation order is one a script can rebuild.
-func TestRandomParity(t *testing.T) {
+func TestIntegration_RandomParity(t *testing.T) {
 	for seed := uint64(1); seed <= 10; seed++ {
 		t.Run(fmt.Sprint(seed), func(t *testing.T) {
 			t.Parallel()
@@ -35,8 +36,8 @@ func TestRandomParity(t *testing.T) {
 			if d := parity.SameParse(exp.Dump, inv); d != "" {
 				t.Errorf("inventory.Load differs from Ansible's parse: %s", d)
 			}
-			parity.Check(t, src, parity.WriteScript(t, inventory.List(inv)))
-			parity.Check(t, src, parity.WriteScript(t, inventory.List(exp.Dump)))
+			parity.Check(t, src, parity.WriteScript(t, script.List(inv)))
+			parity.Check(t, src, parity.WriteScript(t, script.List(exp.Dump)))
 		})
 	}
 }

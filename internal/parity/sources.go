@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/kook-project/kook/internal/corpus"
 )
 
 // Source is one inventory source to check.
@@ -36,19 +38,25 @@ func RepoRoot(t testing.TB) string {
 }
 
 // Roots returns the directories Sources searches, by name: the fixtures of
-// package inventory, this package's own, and the shared corpus of real
-// inventories beside the repository.
+// packages inventory and pattern, this package's own, and the shared corpus
+// of real inventories when KOOK_CORPUS names it (see package
+// internal/corpus).
 func Roots(t testing.TB) map[string]string {
+	t.Helper()
 	root := RepoRoot(t)
-	return map[string]string{
+	roots := map[string]string{
 		"inventory": filepath.Join(root, "inventory", "testdata"),
+		"pattern":   filepath.Join(root, "pattern", "testdata"),
 		"parity":    filepath.Join(root, "internal", "parity", "testdata"),
-		"corpus":    filepath.Join(root, "..", "shared", "corpus"),
 	}
+	if dir, ok := corpus.Find(t); ok {
+		roots["corpus"] = dir
+	}
+	return roots
 }
 
 // Sources returns every inventory source under the roots, sorted by name.
-// It fails t if the corpus is missing. A source is:
+// A source is:
 //
 //   - every regular file, except hidden ones (a path element starting with
 //     '.'), files below a group_vars/ or host_vars/ directory (vars, not
@@ -69,12 +77,6 @@ func Sources(t testing.TB) []Source {
 	t.Helper()
 	var out []Source
 	for name, dir := range Roots(t) {
-		if _, err := os.Stat(dir); err != nil {
-			if name == "corpus" {
-				t.Fatalf("corpus of real inventories missing: %v", err)
-			}
-			continue
-		}
 		out = append(out, walk(t, name, dir)...)
 	}
 	slices.SortFunc(out, func(a, b Source) int { return strings.Compare(a.Name, b.Name) })

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"math"
 	"math/big"
+	"slices"
 	"strings"
 	"testing"
 
@@ -110,7 +111,7 @@ func Run(t *testing.T, newStore func(t *testing.T) model.Store) {
 				t.Errorf("var %s: got %#v, want %#v", e.Key, v, e.Value)
 			}
 		}
-		if !equalKeys(got.Host("typed").Vars.Keys(), vals.Keys()) {
+		if !slices.Equal(got.Host("typed").Vars.Keys(), vals.Keys()) {
 			t.Errorf("var order: got %v, want %v", got.Host("typed").Vars.Keys(), vals.Keys())
 		}
 	})
@@ -225,8 +226,6 @@ func OddNames() []string {
 		"x" + strings.Repeat("é", 127), // 255 bytes
 	}
 }
-
-func equalKeys(a, b []string) bool { return strings.Join(a, "\x00") == strings.Join(b, "\x00") }
 
 // MustEqual fails t with the first difference between two inventories.
 func MustEqual(t testing.TB, got, want *model.Inventory) {

@@ -9,4 +9,7 @@
 //
 // Where ZooKeeper or java is missing the tests fail rather than skip, so a
 // green `make test` always means the store was tested against a server.
+// Tests that need a server are named TestIntegration*, which `make
+// unittest` skips; KOOK_ZOOKEEPER_JAR ([JarEnv]) set to a missing file
+// checks that nothing else needs one.
 package zktest

@@ -16,18 +16,30 @@ import (
 	"time"
 )
 
+// JarEnv names an environment variable that overrides where ZooKeeper's
+// jar is: pointing it at a file that does not exist makes this machine look
+// like one without ZooKeeper, which `make unittest` is checked on.
+const JarEnv = "KOOK_ZOOKEEPER_JAR"
+
 // Paths and flags for Debian's zookeeper package. They are variables so the
 // package's own tests can simulate a machine without ZooKeeper.
 var (
-	zookeeperJar = "/usr/share/java/zookeeper.jar"
+	zookeeperJar = jarPath()
 	javaBin      = "java"
 )
+
+func jarPath() string {
+	if p := os.Getenv(JarEnv); p != "" {
+		return p
+	}
+	return "/usr/share/java/zookeeper.jar"
+}
 
 // classpath adds what zookeeper.jar's manifest lacks: a logging backend and
 // netty-codec (without which TLS fails).
 var classpath = strings.Join([]string{
 	"/etc/zookeeper/conf",
-	"/usr/share/java/zookeeper.jar",
+	zookeeperJar,
 	"/usr/share/java/slf4j-log4j12.jar",
 	"/usr/share/java/log4j-1.2.jar",
 	"/usr/share/java/netty-codec.jar",
@@ -86,7 +98,9 @@ func checkInstalled() error {
 // node is one ZooKeeper JVM: its files live in dir and survive restarts.
 type node struct {
 	dir  string
-	port int // client port on 127.0.0.1
+	port int      // client port on 127.0.0.1
+	jvm  []string // JVM flags; nil for jvmFlags
+	sync bool     // fsync the transaction log, as production servers do
 
 	cmd  *exec.Cmd
 	done chan struct{} // closed once cmd has been reaped
@@ -116,10 +130,12 @@ func (n *node) configure(myid int, quorum []string) error {
 		// Jetty would otherwise take :8080, which parallel servers share.
 		"admin.enableServer=false",
 		"4lw.commands.whitelist=ruok,srvr,stat,mntr",
+	}
+	if !n.sync {
 		// Test data need not survive a power cut, and an fsync per write
 		// makes bulk imports crawl on shared disks. Kill -9 loses nothing:
 		// the page cache survives the process.
-		"forceSync=no",
+		cfg = append(cfg, "forceSync=no")
 	}
 	if len(quorum) == 0 {
 		// ZOOKEEPER-5051: a standalone 3.8.0 server accepts connections
@@ -161,6 +177,9 @@ func (n *node) launch() error {
 	}
 	defer out.Close()
 	args := append([]string{}, jvmFlags...)
+	if n.jvm != nil {
+		args = append(args[:0], n.jvm...)
+	}
 	args = append(args,
 		"-Dlog4j.configuration=file:"+filepath.Join(n.dir, "log4j.properties"),
 		"-cp", classpath, mainClass, n.cfgPath())

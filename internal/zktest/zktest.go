@@ -39,22 +39,51 @@ func Start(tb testing.TB) *Server {
 		s.Stop()
 		s.node.logFailure(tb)
 	})
-	if err := s.startStandalone(dir); err != nil {
+	if err := s.startStandalone(dir, Options{}); err != nil {
 		tb.Fatalf("start zookeeper: %v", err)
 	}
 	return s
 }
 
+// Options configure a server that [Launch] starts.
+type Options struct {
+	// JVMFlags replace the test servers' flags (a 128 MB heap, the C1
+	// compiler only).
+	JVMFlags []string
+	// Sync makes the server fsync its transaction log, as a production
+	// server does; test servers do not.
+	Sync bool
+}
+
+// Launch starts a standalone server for a program rather than a test (the
+// benchmark): its files live under dir, it listens on a free loopback port,
+// and Launch returns once it serves. The caller stops it with Stop.
+func Launch(dir string, opts Options) (*Server, error) {
+	if err := checkInstalled(); err != nil {
+		return nil, err
+	}
+	s := &Server{}
+	if err := s.startStandalone(dir, opts); err != nil {
+		s.Stop()
+		return nil, fmt.Errorf("start zookeeper: %w", err)
+	}
+	return s, nil
+}
+
+// FourLetter sends a four-letter-word command (srvr, mntr...) and returns
+// the server's reply.
+func (s *Server) FourLetter(cmd string) (string, error) { return fourLetter(s.Addr, cmd) }
+
 // startStandalone starts a standalone server in dir on a fresh port,
 // retrying when another process wins the race for the port.
-func (s *Server) startStandalone(dir string) error {
+func (s *Server) startStandalone(dir string, opts Options) error {
 	var err error
 	for range startTries {
 		var ports []int
 		if ports, err = pickPorts(1); err != nil {
 			return err
 		}
-		s.node = &node{dir: dir, port: ports[0]}
+		s.node = &node{dir: dir, port: ports[0], jvm: opts.JVMFlags, sync: opts.Sync}
 		s.Addr = s.node.addr()
 		if err = s.node.configure(0, nil); err != nil {
 			return err
@@ -138,7 +167,7 @@ func startShared() error {
 	}
 	shared.dir = dir
 	s := &Server{shared: true}
-	if err := s.startStandalone(dir); err != nil {
+	if err := s.startStandalone(dir, Options{}); err != nil {
 		s.node.stop()
 		return fmt.Errorf("shared zookeeper: %w", err)
 	}

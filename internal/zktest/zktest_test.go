@@ -16,7 +16,7 @@ func TestMain(m *testing.M) { Main(m) }
 
 // Not parallel: it makes the first port pick return a port that is taken,
 // which Start must survive by retrying.
-func TestStart(t *testing.T) {
+func TestIntegration_Start(t *testing.T) {
 	taken, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -50,7 +50,7 @@ func TestStart(t *testing.T) {
 	}
 }
 
-func TestServer_Restart(t *testing.T) {
+func TestIntegration_ServerRestart(t *testing.T) {
 	t.Parallel()
 	s := Start(t)
 	conn := s.Connect(t)
@@ -81,7 +81,7 @@ func TestServer_Restart(t *testing.T) {
 	}
 }
 
-func TestStartEnsemble(t *testing.T) {
+func TestIntegration_StartEnsemble(t *testing.T) {
 	t.Parallel()
 	e := StartEnsemble(t, 3)
 	addrs := strings.Split(e.ConnectString(), ",")
@@ -128,7 +128,7 @@ func mustSyncGet(t *testing.T, conn *zk.Conn, path, want string) {
 	}
 }
 
-func TestExpireSession(t *testing.T) {
+func TestIntegration_ExpireSession(t *testing.T) {
 	t.Parallel()
 	s := Shared(t)
 	root := Root(t)
@@ -180,14 +180,14 @@ func waitState(t *testing.T, events <-chan zk.Event, want zk.State) {
 	}
 }
 
-func TestShared(t *testing.T) {
+func TestIntegration_Shared(t *testing.T) {
 	t.Parallel()
 	a, b := Shared(t), Shared(t)
 	if a != b {
 		t.Errorf("Shared returned two servers: %s and %s", a.Addr, b.Addr)
 	}
-	if r1, r2 := Root(t), Root(t); r1 == r2 || !strings.HasPrefix(r1, "/zktest/TestShared-") {
-		t.Errorf("Root = %q, %q; want distinct paths under /zktest/TestShared-", r1, r2)
+	if r1, r2 := Root(t), Root(t); r1 == r2 || !strings.HasPrefix(r1, "/zktest/TestIntegration_Shared-") {
+		t.Errorf("Root = %q, %q; want distinct paths under /zktest/TestIntegration_Shared-", r1, r2)
 	}
 	defer func() {
 		if recover() == nil {

@@ -1,0 +1,200 @@
+package script
+
+// This file orders the JSON that List writes; see the Order paragraph at
+// the top of emit.go.
+
+// plan returns the order of the groups in the JSON (indexes into
+// inv.Groups) and, when hosts must be created ahead of their groups, the host
+// list to emit for 'ungrouped' (nil otherwise).
+//
+// Groups: the script plugin creates a group when it meets its key or first
+// sees it in a "children" list, which creates the list's new groups at once.
+// Walking groups in creation order, each group not yet created is created by
+// the key (its own or a parent's) whose new groups best match the groups due
+// next; every other key goes out as soon as its group exists and its new
+// children are due, or at the end.
+//
+// Hosts: Ansible creates hosts in the order it first meets them in "hosts"
+// lists. Where that order differs from first-seen order, the shortest prefix
+// of first-seen order that fixes it goes first under 'ungrouped'
+// (reconciliation removes grouped hosts from it again) — unless emitting
+// 'ungrouped' last gives the right order by itself.
+func (e *emitter) plan() (keys []int, ungroupedHosts []string) {
+	groups := e.inv.Groups
+	n := len(groups)
+	children := make([][]int, n)
+	parents := make([][]int, n)
+	for i, g := range groups {
+		for _, c := range g.Children {
+			if ci, ok := e.index[c]; ok {
+				children[i] = append(children[i], ci)
+				parents[ci] = append(parents[ci], i)
+			}
+		}
+	}
+	created := make([]bool, n)
+	emitted := make([]bool, n)
+	ug := e.ungrouped
+	for i, g := range groups {
+		created[i] = g.Name == "all" || g.Name == "ungrouped"
+	}
+	process := func(k int) {
+		emitted[k] = true
+		keys = append(keys, k)
+		created[k] = true
+		for _, c := range children[k] {
+			created[c] = true
+		}
+	}
+	var r []int
+	run := func(k int) []int { // groups that emitting k would create, in order
+		r = r[:0]
+		if !created[k] {
+			r = append(r, k)
+		}
+		for _, c := range children[k] {
+			if !created[c] && c != k {
+				r = append(r, c)
+			}
+		}
+		return r
+	}
+	// matched returns how many of run begin the groups still due from p.
+	matched := func(run []int, p int) int {
+		j := p
+		for i, x := range run {
+			for j < n && created[j] {
+				j++
+			}
+			if j != x {
+				return i
+			}
+			j++
+		}
+		return len(run)
+	}
+	ungroupedFirst := ug >= 0 && len(children[ug]) > 0
+	if ungroupedFirst {
+		process(ug)
+	}
+	for p := 0; p < n; p++ {
+		if p == ug {
+			continue
+		}
+		if !created[p] {
+			best, bestLen, bestFull := p, -1, false
+			for _, c := range append([]int{p}, parents[p]...) {
+				if c == ug || (c != p && (!created[c] || emitted[c])) {
+					continue
+				}
+				run := run(c)
+				if len(run) == 0 || run[0] != p {
+					continue
+				}
+				ml := matched(run, p)
+				if full := ml == len(run); (full && !bestFull) || (full == bestFull && ml > bestLen) {
+					best, bestLen, bestFull = c, ml, full
+				}
+			}
+			process(best)
+		}
+		if !emitted[p] {
+			if run := run(p); len(run) == 0 || matched(run, p) == len(run) {
+				process(p)
+			}
+		}
+	}
+	for p := 0; p < n; p++ {
+		if !emitted[p] && p != ug {
+			process(p)
+		}
+	}
+	if ug < 0 {
+		return keys, nil
+	}
+	if ungroupedFirst {
+		return e.placeUngrouped(keys[1:], true)
+	}
+	return e.placeUngrouped(keys, false)
+}
+
+// placeUngrouped adds 'ungrouped' to keys, first (always, if first) or
+// last, and chooses its host list (see plan).
+func (e *emitter) placeUngrouped(keys []int, first bool) ([]int, []string) {
+	hosts := e.inv.Hosts
+	pos := make(map[string]int, len(hosts)) // first-seen position
+	for i, h := range hosts {
+		pos[h.Name] = i
+	}
+	// seen[i]: where host i is first met in the keys' host lists, -1 if not.
+	seen := make([]int, len(hosts))
+	for i := range seen {
+		seen[i] = -1
+	}
+	met := 0
+	for _, k := range keys {
+		for _, h := range e.inv.Groups[k].Hosts {
+			if i, ok := pos[h]; ok && seen[i] < 0 {
+				seen[i] = met
+				met++
+			}
+		}
+	}
+	ug := e.inv.Groups[e.ungrouped]
+	// Hosts from m on are created in first-seen order by the other keys.
+	m := len(hosts)
+	for m > 0 && seen[m-1] >= 0 && (m == len(hosts) || seen[m-1] < seen[m]) {
+		m--
+	}
+	inU := make(map[string]bool, len(ug.Hosts))
+	for _, h := range ug.Hosts {
+		inU[h] = true
+		if i, ok := pos[h]; ok {
+			m = max(m, i+1)
+		}
+	}
+	if m == len(ug.Hosts) {
+		return append([]int{e.ungrouped}, keys...), nil // no padding needed
+	}
+	if !first && e.lastWorks(keys, seen, met, pos) {
+		return append(keys, e.ungrouped), nil
+	}
+	// 'ungrouped' first, listing hosts[:m]; its own hosts keep their order.
+	list := make([]string, 0, m)
+	next := 0
+	for _, h := range hosts[:m] {
+		if inU[h.Name] {
+			list = append(list, ug.Hosts[next])
+			next++
+		} else {
+			list = append(list, h.Name)
+		}
+	}
+	return append([]int{e.ungrouped}, keys...), list
+}
+
+// lastWorks reports whether emitting 'ungrouped' after every other key
+// creates the hosts in first-seen order.
+func (e *emitter) lastWorks(keys []int, seen []int, met int, pos map[string]int) bool {
+	order := make([]int, len(seen)) // creation rank -> host
+	for i := range order {
+		order[i] = -1
+	}
+	for i, s := range seen {
+		if s >= 0 {
+			order[s] = i
+		}
+	}
+	for _, h := range e.inv.Groups[e.ungrouped].Hosts {
+		if i, ok := pos[h]; ok && seen[i] < 0 {
+			order[met] = i
+			met++
+		}
+	}
+	for i, h := range order {
+		if h != i {
+			return false
+		}
+	}
+	return true
+}
