@@ -1,6 +1,7 @@
 package model
 
 import (
+	"errors"
 	"fmt"
 	"math/big"
 	"sort"
@@ -205,4 +206,28 @@ func CheckValue(v Value) error {
 		return nil
 	}
 	return fmt.Errorf("unsupported value type %T", v)
+}
+
+// MarshalJSON implements json.Marshaler: the map as a JSON object, keys in
+// order, values in Ansible's JSON forms (a Vault as {"__ansible_vault": ...}).
+func (m Map) MarshalJSON() ([]byte, error) {
+	if m == nil {
+		return []byte("{}"), nil
+	}
+	return AppendJSON(nil, m, false), nil
+}
+
+// UnmarshalJSON implements json.Unmarshaler, keeping key order and types
+// (1500.0 a float, 23-digit integers exact).
+func (m *Map) UnmarshalJSON(data []byte) error {
+	v, err := UnmarshalJSON(data)
+	if err != nil {
+		return err
+	}
+	mm, ok := v.(Map)
+	if !ok {
+		return errors.New("not a JSON object")
+	}
+	*m = mm
+	return nil
 }

@@ -46,90 +46,36 @@ package script
 // own. Ansible warns about such names.
 
 import (
+	"bytes"
 	"github.com/kook-project/kook/model"
 	"github.com/kook-project/kook/precedence"
 )
 
-// List returns the JSON that an inventory script prints for --list: every
-// group (an empty one as {"hosts": []}), then "_meta": {"hostvars": ...}.
-// inv must be reconciled (model.Inventory.Reconcile), as a parsed or stored
-// inventory is. The output is deterministic.
-func List(inv *model.Inventory) []byte { return Render(inv, nil) }
-
-// Render returns what List returns and, if each is not nil, calls each for
-// every host in order with what Host returns for it: one merge serves both,
-// which is how the store materializes --list and every --host on each
-// write. each must not keep vars.
-func Render(inv *model.Inventory, each func(name string, vars []byte)) []byte {
-	e := newEmitter(inv)
-	keys, first := e.plan()
-	buf := make([]byte, 0, e.sizeHint())
-	buf = append(buf, '{')
-	for i, gi := range keys {
-		if i > 0 {
-			buf = append(buf, ',')
-		}
-		g := inv.Groups[gi]
-		buf = model.AppendString(buf, g.Name)
-		buf = append(buf, ':')
-		hosts := g.Hosts
-		if gi == e.ungrouped && first != nil {
-			hosts = first
-		}
-		buf = e.appendGroup(buf, g, hosts)
-	}
-	if len(keys) > 0 {
-		buf = append(buf, ',')
-	}
-	buf = append(buf, `"_meta":{"hostvars":{`...)
-	n := 0
-	var line []byte
-	for i, h := range inv.Hosts {
-		if _, isGroup := e.index[h.Name]; isGroup {
-			// The script plugin sets a host's vars by name, and Ansible
-			// looks the name up among groups first: they would land on the
-			// group and reach all its hosts.
-			if each != nil {
-				each(h.Name, []byte("{}\n"))
-			}
-			continue
-		}
-		vars := e.hostVars(h, e.m.GroupSetAt(i))
-		if len(vars) == 0 {
-			if each != nil {
-				each(h.Name, []byte("{}\n"))
-			}
-			continue
-		}
-		if n > 0 {
-			buf = append(buf, ',')
-		}
-		n++
-		buf = model.AppendString(buf, h.Name)
-		buf = append(buf, ':')
-		start := len(buf)
-		buf = model.AppendJSON(buf, vars, false)
-		if each != nil {
-			line = append(append(line[:0], buf[start:]...), '\n')
-			each(h.Name, line)
-		}
-	}
-	return append(buf, "}}}\n"...)
+// List returns the JSON an inventory script prints for --list of inv,
+// exactly what kook-inventory prints once inv is stored: every group (an
+// empty one as {"hosts": []}), then "_meta": {"hostvars": ...}. inv must be
+// reconciled (model.Inventory.Reconcile), as a parsed or stored inventory
+// is.
+func List(inv *model.Inventory) []byte {
+	n := Nodes(inv, &model.Nodes{KeyBase: 1 << 32})
+	tables, _ := Renderer{}.Tables(n)
+	var buf bytes.Buffer
+	WriteList(&buf, MemTables(tables))
+	return buf.Bytes()
 }
 
-// Host returns the JSON an inventory script prints for --host name: the
-// host's _meta.hostvars entry, {} when it has none (or is named like a
-// group, see above). It returns nil if inv has no such host.
-func Host(inv *model.Inventory, name string) []byte {
-	h := inv.Host(name)
-	if h == nil {
-		return nil
-	}
-	if inv.Group(name) != nil {
-		return []byte("{}\n")
-	}
+// hostVars returns the _meta.hostvars entry of each of hosts, as JSON, nil
+// for an empty one. It does not leave out a host named like a group: the
+// callers know all the groups, inv may hold only those above hosts.
+func hostVars(inv *model.Inventory, hosts []*model.Host) map[string][]byte {
 	e := newEmitter(inv)
-	return append(model.AppendJSON(nil, e.hostVars(h, e.m.GroupSet(name)), false), '\n')
+	out := make(map[string][]byte, len(hosts))
+	for _, h := range hosts {
+		if vars := e.hostVars(h, e.m.GroupSet(h.Name)); len(vars) > 0 {
+			out[h.Name] = model.AppendJSON(nil, vars, false)
+		}
+	}
+	return out
 }
 
 type emitter struct {

@@ -3,10 +3,10 @@ package script_test
 import (
 	"bytes"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/kook-project/kook/internal/invtest"
-	"github.com/kook-project/kook/inventory"
 	"github.com/kook-project/kook/model"
 	"github.com/kook-project/kook/script"
 )
@@ -62,8 +62,18 @@ func TestList(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			inv := tt.inv(t)
 			got := script.List(inv)
-			if string(got) != tt.want {
-				t.Errorf("List =\n%s\nwant\n%s", got, tt.want)
+			// The groups come in an order that matters (Ansible creates
+			// them in it); _meta.hostvars is a dict Ansible looks hosts up
+			// in, in no order that matters.
+			gotGroups, gotMeta, _ := strings.Cut(string(got), `"_meta":`)
+			wantGroups, wantMeta, _ := strings.Cut(tt.want, `"_meta":`)
+			if gotGroups != wantGroups {
+				t.Errorf("List groups =\n%s\nwant\n%s", gotGroups, wantGroups)
+			}
+			gm, err1 := model.UnmarshalJSON([]byte(strings.TrimSuffix(strings.TrimSpace(gotMeta), "}")))
+			wm, err2 := model.UnmarshalJSON([]byte(strings.TrimSuffix(strings.TrimSpace(wantMeta), "}")))
+			if err1 != nil || err2 != nil || !model.Equal(gm, wm) {
+				t.Errorf("List _meta = %s, want %s (%v, %v)", gotMeta, wantMeta, err1, err2)
 			}
 			if again := script.List(inv); !bytes.Equal(again, got) {
 				t.Error("List is not deterministic")
@@ -72,30 +82,6 @@ func TestList(t *testing.T) {
 				t.Errorf("List output is not JSON: %v", err)
 			}
 		})
-	}
-}
-
-func TestHost(t *testing.T) {
-	inv := invtest.Precedence(t)
-	tests := []struct {
-		name, host, want string
-	}{
-		{"OwnVarsAndPins", "h1", `{"h":"host_inv","i":"host_file","g":"host_inv","dct":{"c":3},"f":"all_file","ansible_group_priority":99}` + "\n"},
-		{"PinsOnly", "h3", `{"f":"all_file"}` + "\n"},
-		{"ErrNotFound", "nope", ""},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if got := script.Host(inv, tt.host); string(got) != tt.want {
-				t.Errorf("Host = %s, want %s", got, tt.want)
-			}
-		})
-	}
-	noVars := model.New()
-	noVars.AddHost("h")
-	noVars.Reconcile()
-	if got := string(script.Host(noVars, "h")); got != "{}\n" {
-		t.Errorf("Host of a host without vars = %q, want {}", got)
 	}
 }
 
@@ -122,28 +108,4 @@ func ExampleList() {
 	fmt.Print(string(script.List(inv)))
 	// Output:
 	// {"ungrouped":{"hosts":[]},"all":{"children":["ungrouped","web"]},"web":{"hosts":["web1"],"vars":{"http_port":8080}},"_meta":{"hostvars":{}}}
-}
-
-// Render gives every host exactly what Host gives it, and returns what
-// List returns.
-func TestRenderMatchesHostAndList(t *testing.T) {
-	for _, src := range []string{"../pattern/testdata/nested.ini", "../inventory/testdata/yaml/same_name.yml", "../internal/parity/testdata/precedence"} {
-		inv, err := inventory.Load(src)
-		if err != nil {
-			t.Fatal(err)
-		}
-		n := 0
-		list := script.Render(inv, func(name string, vars []byte) {
-			n++
-			if want := script.Host(inv, name); string(vars) != string(want) {
-				t.Errorf("%s: host %s: Render %s, Host %s", src, name, vars, want)
-			}
-		})
-		if n != len(inv.Hosts) {
-			t.Errorf("%s: Render visited %d of %d hosts", src, n, len(inv.Hosts))
-		}
-		if want := script.List(inv); string(list) != string(want) {
-			t.Errorf("%s: Render returned\n%s\nList returns\n%s", src, list, want)
-		}
-	}
 }

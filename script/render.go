@@ -113,14 +113,14 @@ func (Renderer) Update(src model.ViewSource, hosts []model.HostChange, groups []
 type updater struct {
 	src           model.ViewSource
 	edits         model.TableEdits
-	render        map[string]bool                 // hosts whose hostvars entry to render again
-	before        map[string]*model.GroupNode     // changed groups as they were
-	changedGroups map[string]*model.GroupChange   // by name
-	entries       map[string]*groupEntry          // groups-table entries read, by name
-	children      map[string][]string             // children of the groups whose entry is rewritten
-	fileKeys      map[string]bool                 // vars set in some group's file level, once read
-	allGroups     []*groupEntry                   // the whole groups table, once read
-	seqOf         map[string]int64                // seq of the groups read
+	render        map[string]bool               // hosts whose hostvars entry to render again
+	before        map[string]*model.GroupNode   // changed groups as they were
+	changedGroups map[string]*model.GroupChange // by name
+	entries       map[string]*groupEntry        // groups-table entries read, by name
+	children      map[string][]string           // children of the groups whose entry is rewritten
+	fileKeys      map[string]bool               // vars set in some group's file level, once read
+	allGroups     []*groupEntry                 // the whole groups table, once read
+	seqOf         map[string]int64              // seq of the groups read
 }
 
 func groupName(c model.GroupChange) string {

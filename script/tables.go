@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"slices"
 
 	"github.com/kook-project/kook/model"
 )
@@ -150,4 +151,40 @@ func groupAt(t model.TableReader, seq int64) (*groupEntry, error) {
 		return nil, err
 	}
 	return decodeGroupEntry(v)
+}
+
+// MemTables serves tables held in memory (each sorted by key) as
+// model.TableReaders: for rendering --list without a store.
+func MemTables(tables map[string][]model.KV) func(string) model.TableReader {
+	return func(name string) model.TableReader { return memTable(tables[name]) }
+}
+
+type memTable []model.KV
+
+func (t memTable) find(key []byte) (int, bool) {
+	return slices.BinarySearchFunc(t, key, func(e model.KV, k []byte) int { return bytes.Compare(e.Key, k) })
+}
+
+func (t memTable) Get(key []byte) ([]byte, bool, error) {
+	i, ok := t.find(key)
+	if !ok {
+		return nil, false, nil
+	}
+	return t[i].Value, true, nil
+}
+
+func (t memTable) Scan(from, to []byte, fn func(key, value []byte) bool) error {
+	i := 0
+	if from != nil {
+		i, _ = t.find(from)
+	}
+	for ; i < len(t); i++ {
+		if to != nil && bytes.Compare(t[i].Key, to) >= 0 {
+			return nil
+		}
+		if !fn(t[i].Key, t[i].Value) {
+			return nil
+		}
+	}
+	return nil
 }

@@ -1,55 +1,55 @@
 package main
 
 import (
+	"bufio"
 	"context"
-	"io"
 	"os"
 	"runtime"
 	"runtime/debug"
-
-	"github.com/kook-project/kook/zkstore"
 )
 
 // gcPercent is the collector's setting before init turned it off.
 var gcPercent int
 
-// kook-inventory starts with garbage collection off: the fast path
-// allocates little more than one compressed view, then exits, and a
-// collection, triggered by start-up's allocations alone, would be pure cost.
+// kook-inventory starts with garbage collection off: --list reads the
+// views' compressed segments and writes them out, allocating little more
+// than the segments, then exits; a collection, triggered by start-up's
+// allocations alone, would be pure cost. KOOK_LIMIT and the slow path
+// decode every record and turn it back on.
 func init() { gcPercent = debug.SetGCPercent(-1) }
 
 // Run writes the requested JSON to stdout. Ansible treats anything on stderr
 // as an error, so nothing else is printed on success.
 func (c *CLI) Run(ctx context.Context) error {
-	store, err := c.OpenStore(ctx)
+	if c.Limit != "" || c.FromEntities {
+		debug.SetGCPercent(gcPercent)
+	} else {
+		// The fast path mostly waits on ZooKeeper and gunzips in order:
+		// a second processor only has the runtime wake threads.
+		runtime.GOMAXPROCS(1)
+	}
+	client, err := c.Open(ctx, "kook-inventory")
 	if err != nil {
 		return err
 	}
-	opts := zkstore.ReadOptions{Limit: c.Limit, FromEntities: c.FromEntities}
-	if opts.Limit == "" && !opts.FromEntities {
-		// The fast path reads one compressed view and decompresses it:
-		// a second processor only has the runtime wake threads for
-		// goroutines that mostly wait on ZooKeeper.
-		runtime.GOMAXPROCS(1)
-	} else {
-		// The slow path decodes every record: collect garbage again.
-		debug.SetGCPercent(gcPercent)
-	}
-	var out io.WriterTo
-	if c.List {
-		out, err = store.List(ctx, opts)
-	} else {
-		out, err = store.Host(ctx, c.Host, opts)
+	out := bufio.NewWriterSize(os.Stdout, 256<<10)
+	switch {
+	case c.Host != "":
+		err = client.WriteHost(ctx, out, c.Host)
+	case c.FromEntities:
+		err = client.WriteListFromNodes(ctx, out)
+	default:
+		err = client.WriteList(ctx, out, c.Limit)
 	}
 	// What was read no longer needs the session. Closing it costs a round
 	// trip and a disk write on the server: overlap that with the output.
 	closed := make(chan struct{})
 	go func() {
-		store.Close()
+		client.Close()
 		close(closed)
 	}()
 	if err == nil {
-		_, err = out.WriteTo(os.Stdout)
+		err = out.Flush()
 	}
 	<-closed
 	return err

@@ -13,6 +13,8 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/kook-project/kook"
+	"github.com/kook-project/kook/zkconn"
 	"github.com/kook-project/kook/zkstore"
 )
 
@@ -63,7 +65,7 @@ func (g *Globals) Resolve() error {
 		g.Timeout = f.Timeout
 	}
 	if g.ZK == "" {
-		g.ZK = zkstore.DefaultConnect
+		g.ZK = zkconn.DefaultConnect
 	}
 	if g.Root == "" {
 		g.Root = zkstore.DefaultRoot
@@ -98,23 +100,24 @@ func (g *Globals) readFile() (File, error) {
 	return f, nil
 }
 
-// ZKConfig returns the connection settings for zkstore.
-func (g *Globals) ZKConfig() zkstore.Config {
-	return zkstore.Config{Connect: g.ZK, ConnectTimeout: g.Timeout, Auth: g.Auth}
+// ZKConfig returns the connection settings.
+func (g *Globals) ZKConfig() zkconn.Config {
+	return zkconn.Config{Connect: g.ZK, ConnectTimeout: g.Timeout, Auth: g.Auth}
 }
 
 // Dial resolves g and opens a ZooKeeper session.
-func (g *Globals) Dial(ctx context.Context) (*zkstore.Conn, error) {
+func (g *Globals) Dial(ctx context.Context) (*zkconn.Conn, error) {
 	if err := g.Resolve(); err != nil {
 		return nil, err
 	}
-	return zkstore.Dial(ctx, g.ZKConfig())
+	return zkconn.Dial(ctx, g.ZKConfig())
 }
 
-// OpenStore resolves g and opens the inventory store.
-func (g *Globals) OpenStore(ctx context.Context) (*zkstore.Store, error) {
+// Open resolves g and opens a kook client; tool names the program in the
+// change records it writes.
+func (g *Globals) Open(ctx context.Context, tool string) (*kook.Client, error) {
 	if err := g.Resolve(); err != nil {
 		return nil, err
 	}
-	return zkstore.Open(ctx, g.ZKConfig(), g.Root)
+	return kook.Open(ctx, kook.Config{Conn: g.ZKConfig(), Root: g.Root, Tool: tool})
 }
