@@ -153,6 +153,7 @@ func editNodemap(data []byte, host string, p *string) (out []byte, found, ok boo
 		n++
 		return nil
 	})
+	grown := func() []byte { return make([]byte, 0, len(text)+len(host)+len(*p)+16) }
 	switch {
 	case err != nil:
 		return nil, false, false, fmt.Errorf("nodemaps: %w", err)
@@ -161,7 +162,7 @@ func editNodemap(data []byte, host string, p *string) (out []byte, found, ok boo
 	case matches == 0 && p == nil:
 		return nil, false, true, nil
 	case matches == 0:
-		out = append(out, text[:len(text)-1]...)
+		out = append(grown(), text[:len(text)-1]...)
 		if n > 0 {
 			out = append(out, ',')
 		}
@@ -172,9 +173,12 @@ func editNodemap(data []byte, host string, p *string) (out []byte, found, ok boo
 	case same:
 		return nil, true, true, nil // already there
 	case p != nil:
-		out = append(out, text[:at.val]...)
+		out = append(grown(), text[:at.val]...)
 		out = model.AppendString(out, *p)
 		return append(out, text[at.end:]...), true, true, nil
+	}
+	out = make([]byte, 0, len(text))
+	switch {
 	case prevEnd >= 0: // drop ',"host":"path"'
 		return append(append(out, text[:prevEnd]...), text[at.end:]...), true, true, nil
 	case nextKey >= 0: // the first of several: drop '"host":"path",'

@@ -77,7 +77,8 @@ func (s *Store) checkEachFits(sn *snapshot, what string) error {
 		t.create(s.viewPath(sn.svc, e), data)
 		t.create(s.recordPath(sn.svc, e), rec)
 		if !t.fits() {
-			err = fmt.Errorf("%s: the view of %s would take %d bytes: %w", what, displayEnv(e), len(data), tooLarge(what, t))
+			err = fmt.Errorf("%s: the view of %s would take %d bytes, too many for one request of at most %d: %w",
+				what, displayEnv(e), len(data), t.limit, model.ErrTooLarge)
 			return false
 		}
 		return true
