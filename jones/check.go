@@ -47,7 +47,8 @@ func (s *Store) Check(ctx context.Context, svc string) ([]Problem, error) {
 // drops unfinished rewrites, deletes records of missing environments, gives
 // empty data to znodes with null data and rewrites nodemaps Jones 1.0
 // cannot read as JSON. It returns the problems that remain, which need a
-// person (a config that is not JSON, a name Jones misreads).
+// person (a nodemap Jones misreads, a znode kook does not know), and
+// model.ErrNotFound for a missing service.
 func (s *Store) Repair(ctx context.Context, svc string) ([]Problem, error) {
 	if err := checkService(svc); err != nil {
 		return nil, err
