@@ -1,7 +1,6 @@
 package jones
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"sort"
@@ -11,78 +10,23 @@ import (
 	"github.com/kook-project/kook/model"
 )
 
-// legacySep separates host and view path in Jones 1.0's nodemaps lines.
-const legacySep = " -> "
-
-// nodemap is a service's nodemaps znode: host -> view path relative to the
-// root, in stored order.
-type nodemap struct {
-	entries model.Map // values are strings
-	z       znode
-	legacy  bool // stored as Jones 1.0 lines; rewritten as JSON on the next change
-}
-
 func (s *Store) readNodemap(svc string) (*nodemap, error) {
 	p := s.nodemapsPath(svc)
 	z, err := s.get(p)
 	if err != nil {
 		return nil, err
 	}
-	entries, legacy, err := parseNodemap(z.data)
+	nm, err := parseNodemap(z.data)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", p, err)
 	}
-	return &nodemap{entries: entries, z: z, legacy: legacy}, nil
+	nm.z = z
+	return nm, nil
 }
 
-// parseNodemap reads a JSON object of strings, or Jones 1.0's format: one
-// "host -> /services/svc/views/env" per line. Either way a repeated host
-// keeps its first position and last path, as Python's dict does.
-func parseNodemap(data []byte) (entries model.Map, legacy bool, err error) {
-	entries = model.Map{}
-	text := bytes.TrimSpace(data)
-	if len(text) == 0 {
-		return entries, false, nil
-	}
-	if text[0] == '{' {
-		v, err := ParseConfig(text)
-		if err != nil {
-			return nil, false, fmt.Errorf("nodemaps: %w", err)
-		}
-		for _, e := range v {
-			p, ok := e.Value.(string)
-			if !ok {
-				return nil, false, fmt.Errorf("nodemaps: host %q maps to %s, not a view path", e.Key, jsonKind(e.Value))
-			}
-			entries.Set(e.Key, p)
-		}
-		return entries, false, nil
-	}
-	if !utf8.Valid(data) {
-		return nil, false, fmt.Errorf("nodemaps: not UTF-8")
-	}
-	for i, line := range strings.Split(string(data), "\n") {
-		if line == "" {
-			continue
-		}
-		host, p, ok := strings.Cut(line, legacySep)
-		if !ok || strings.Contains(p, legacySep) {
-			return nil, false, fmt.Errorf("nodemaps line %d: %q is not \"host%sview path\"", i+1, line, legacySep)
-		}
-		entries.Set(host, p)
-	}
-	return entries, true, nil
-}
-
-// write adds to t the write of entries as JSON, guarded by the version read.
-func (nm *nodemap) write(t *txn, p string) {
-	data := model.MarshalJSON(nm.entries)
-	if nm.z.ok {
-		t.set(p, data, nm.z.version)
-	} else {
-		t.create(p, data)
-	}
-}
+// write adds to t the write of the map as JSON, guarded by the version
+// read.
+func (nm *nodemap) write(t *txn, p string) { writeNodemap(t, p, nm.z, nm.marshal()) }
 
 // guard adds a check that the nodemap is still as read, so that a change
 // that relies on who is (not) associated fails if that changes.
@@ -95,9 +39,9 @@ func (nm *nodemap) guard(t *txn, p string) {
 // hostsIn returns the hosts associated with top or an environment below it.
 func (nm *nodemap) hostsIn(svc, top string) []string {
 	var hosts []string
-	for _, e := range nm.entries {
-		if env, ok := envFromView(svc, e.Value.(string)); ok && within(env, top) {
-			hosts = append(hosts, e.Key)
+	for i, p := range nm.paths {
+		if env, ok := envFromView(svc, p); ok && within(env, top) {
+			hosts = append(hosts, nm.hosts[i])
 		}
 	}
 	return hosts
@@ -114,14 +58,19 @@ func (s *Store) Assoc(ctx context.Context, svc, host, env string) error {
 	if err := checkHost(host); err != nil {
 		return err
 	}
+	if err := checkNewName("service", svc); err != nil {
+		return err
+	}
+	if err := checkNewName("environment", env); err != nil {
+		return err
+	}
 	_, err = s.commit(ctx, fmt.Sprintf("associate %s with %s %s", host, svc, displayEnv(env)), func() (*txn, error) {
-		var conf znode
-		var nm *nodemap
+		var conf, nm znode
 		err := each(2, func(i int) (err error) {
 			if i == 0 {
 				conf, err = s.get(s.confPath(svc, env))
 			} else {
-				nm, err = s.readNodemap(svc)
+				nm, err = s.get(s.nodemapsPath(svc))
 			}
 			return err
 		})
@@ -132,13 +81,13 @@ func (s *Store) Assoc(ctx context.Context, svc, host, env string) error {
 			return nil, envNotFound(svc, env)
 		}
 		want := jonesView(svc, env)
-		if old, ok := nm.entries.Get(host); ok && old == want && !nm.legacy {
-			return nil, nil
+		data, _, err := s.editNodemap(svc, nm, host, &want)
+		if err != nil || data == nil {
+			return nil, err
 		}
-		nm.entries.Set(host, want)
-		t := &txn{}
+		t := s.newTxn()
 		t.check(s.confPath(svc, env), conf.version) // env is not being deleted
-		nm.write(t, s.nodemapsPath(svc))
+		writeNodemap(t, s.nodemapsPath(svc), nm, data)
 		return t, nil
 	})
 	return err
@@ -151,18 +100,58 @@ func (s *Store) Unassoc(ctx context.Context, svc, host string) error {
 		return err
 	}
 	_, err := s.commit(ctx, fmt.Sprintf("unassociate %s from %s", host, svc), func() (*txn, error) {
-		nm, err := s.readNodemap(svc)
+		nm, err := s.get(s.nodemapsPath(svc))
 		if err != nil {
 			return nil, err
 		}
-		if !nm.entries.Delete(host) {
+		data, found, err := s.editNodemap(svc, nm, host, nil)
+		if err != nil {
+			return nil, err
+		}
+		if !found {
 			return nil, fmt.Errorf("host %q has no association: %w", host, model.ErrNotFound)
 		}
-		t := &txn{}
-		nm.write(t, s.nodemapsPath(svc))
+		// One plain setData of less than the server took before: it fits.
+		t := s.newTxn()
+		t.limit = juteMaxBuffer
+		writeNodemap(t, s.nodemapsPath(svc), nm, data)
 		return t, nil
 	})
 	return err
+}
+
+// editNodemap returns the nodemap read as z with host's entry set to *p,
+// or removed when p is nil, and whether host had an entry. data is nil when
+// nothing changes. A map in the old line format is always rewritten, as
+// JSON.
+func (s *Store) editNodemap(svc string, z znode, host string, p *string) (data []byte, found bool, err error) {
+	data, found, ok, err := editNodemap(z.data, host, p)
+	if err != nil {
+		return nil, false, fmt.Errorf("%s: %w", s.nodemapsPath(svc), err)
+	}
+	if ok {
+		return data, found, nil
+	}
+	nm, err := parseNodemap(z.data)
+	if err != nil {
+		return nil, false, fmt.Errorf("%s: %w", s.nodemapsPath(svc), err)
+	}
+	_, found = nm.get(host)
+	if p != nil {
+		nm.set(host, *p)
+	} else {
+		nm.remove(host)
+	}
+	return nm.marshal(), found, nil
+}
+
+// writeNodemap adds to t the write of data, guarded by the version read.
+func writeNodemap(t *txn, p string, z znode, data []byte) {
+	if z.ok {
+		t.set(p, data, z.version)
+	} else {
+		t.create(p, data)
+	}
 }
 
 // Assoc is one host's association.
@@ -202,9 +191,9 @@ func (s *Store) Assocs(ctx context.Context, svc string) (Assocs, error) {
 	if err != nil {
 		return nil, fmt.Errorf("associations of %s: %w", svc, err)
 	}
-	as := make(Assocs, 0, len(nm.entries))
-	for _, e := range nm.entries {
-		a := Assoc{Host: e.Key, View: e.Value.(string)}
+	as := make(Assocs, 0, nm.len())
+	for i, h := range nm.hosts {
+		a := Assoc{Host: h, View: nm.paths[i]}
 		if env, ok := envFromView(svc, a.View); ok {
 			a.Env = displayEnv(env)
 		}
@@ -214,15 +203,16 @@ func (s *Store) Assocs(ctx context.Context, svc string) (Assocs, error) {
 	return as, nil
 }
 
-// checkHost refuses host names the legacy nodemaps format could not hold.
+// checkHost refuses host names that the line format of Jones ≤ 0.7 cannot
+// hold, or that would make Jones 1.0 take a JSON nodemap for that format.
 func checkHost(host string) error {
 	switch {
 	case host == "":
 		return fmt.Errorf("empty host name")
 	case !utf8.ValidString(host):
 		return fmt.Errorf("host %q is not valid UTF-8", host)
-	case strings.ContainsAny(host, "\n\r") || strings.Contains(host, legacySep):
-		return fmt.Errorf("host %q contains a newline or %q", host, legacySep)
+	case strings.ContainsAny(host, "\n\r") || strings.Contains(host, oldSep):
+		return fmt.Errorf("host %q contains a newline or %q", host, oldSep)
 	}
 	return nil
 }

@@ -204,12 +204,12 @@ func (c *Client) refresh() (changed bool, err error) {
 		return false, err
 	}
 	if ok {
-		entries, _, err := parseNodemap(data)
+		p, ok, err := lookupNodemap(data, c.host)
 		if err != nil {
 			return false, fmt.Errorf("%s: %w", c.nodemaps, err)
 		}
-		if p, ok := entries.Get(c.host); ok && validPath(p.(string)) {
-			target = c.base + p.(string)
+		if ok && validPath(p) {
+			target = c.base + p
 		}
 	}
 	// A host whose view is missing reads the root's, as Jones clients do

@@ -28,29 +28,31 @@ func (s *Store) Delete(ctx context.Context, svc, env string, force bool) (moved 
 		_, err := s.commit(ctx, what, func() (*txn, error) { return s.planDeleteService(svc, force) })
 		return nil, err
 	}
+	var markers []string
 	_, err = s.commit(ctx, what, func() (*txn, error) {
 		var t *txn
-		t, moved, err = s.planDelete(svc, env, force)
+		t, moved, markers, err = s.planDelete(svc, env, force)
 		return t, err
 	})
 	if err != nil {
 		return nil, err
 	}
-	return moved, nil
+	return moved, s.finish(ctx, svc, what, markers)
 }
 
-func (s *Store) planDelete(svc, env string, force bool) (*txn, []string, error) {
+func (s *Store) planDelete(svc, env string, force bool) (*txn, []string, []string, error) {
 	conf, err := s.get(s.confPath(svc, env))
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	if !conf.ok {
-		return nil, nil, envNotFound(svc, env)
+		return nil, nil, nil, envNotFound(svc, env)
 	}
-	var confs, views []string
+	var confs, views, records []string
 	var view znode
 	var nm *nodemap
-	err = each(4, func(i int) (err error) {
+	var m meta
+	err = each(6, func(i int) (err error) {
 		switch i {
 		case 0:
 			confs, err = s.walk(s.confPath(svc, env))
@@ -58,34 +60,43 @@ func (s *Store) planDelete(svc, env string, force bool) (*txn, []string, error) 
 			views, err = s.walk(s.viewPath(svc, env))
 		case 2:
 			view, err = s.get(s.viewPath(svc, env))
+		case 3:
+			records, err = s.children(s.sourcesPath(svc))
+		case 4:
+			err = s.readMeta(svc, &m)
 		default:
 			nm, err = s.readNodemap(svc)
 		}
 		return err
 	})
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	hosts := nm.hostsIn(svc, env)
 	if !force && (len(confs) > 0 || len(hosts) > 0) {
-		return nil, nil, fmt.Errorf("environment %q %w: %s below it, %s associated (force deletes them and moves the hosts to %q)",
+		return nil, nil, nil, fmt.Errorf("environment %q %w: %s below it, %s associated (force deletes them and moves the hosts to %q)",
 			env, ErrNotEmpty, count(len(confs), "environment"), count(len(hosts), "host"), displayEnv(parentEnv(env)))
 	}
 	// Deleting a znode that gained a child since it was listed fails, so
 	// nothing created meanwhile is left behind; a writer that read the
 	// deleted configs fails its version checks.
-	t := &txn{}
+	t := s.newTxn()
 	removeTree(t, s.viewPath(svc, env), views, view.ok)
 	removeTree(t, s.confPath(svc, env), confs, true)
+	for _, r := range records {
+		if e, ok := unescapeEnv(r); ok && e != "" && within(e, env) {
+			t.remove(s.sourcesPath(svc)+"/"+r, -1)
+		}
+	}
 	if len(hosts) > 0 {
 		for _, h := range hosts {
-			nm.entries.Set(h, jonesView(svc, parentEnv(env)))
+			nm.set(h, jonesView(svc, parentEnv(env)))
 		}
 		nm.write(t, s.nodemapsPath(svc))
 	} else {
 		nm.guard(t, s.nodemapsPath(svc)) // no host was associated meanwhile
 	}
-	return t, hosts, nil
+	return t, hosts, m.markers, nil
 }
 
 // planDeleteService deletes everything under the service znode and the
@@ -114,11 +125,11 @@ func (s *Store) planDeleteService(svc string, force bool) (*txn, error) {
 	if err != nil {
 		return nil, err
 	}
-	if !force && (len(envs) > 0 || len(nm.entries) > 0) {
+	if !force && (len(envs) > 0 || nm.len() > 0) {
 		return nil, fmt.Errorf("service %q %w: %s below its root, %s associated (force deletes them all)",
-			svc, ErrNotEmpty, count(len(envs), "environment"), count(len(nm.entries), "host"))
+			svc, ErrNotEmpty, count(len(envs), "environment"), count(nm.len(), "host"))
 	}
-	t := &txn{}
+	t := s.newTxn()
 	for _, rel := range slices.Backward(all) {
 		version := int32(-1)
 		if rel == "nodemaps" && nm.z.ok {

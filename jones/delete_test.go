@@ -103,17 +103,18 @@ func TestDelete(t *testing.T) {
 	})
 }
 
-// TestLegacyNodemaps reads a nodemaps znode as Jones 1.0 wrote it (lines of
-// "host -> path", see ZNodeMap in disqus/jones) and checks that the next
-// change rewrites it as JSON, keeping every entry.
-func TestLegacyNodemaps(t *testing.T) {
+// TestOldNodemaps reads a nodemaps znode as Jones 0.7 and earlier wrote it
+// (lines of "host -> path": ZNodeMap in github.com/disqus/jones 0.6; Jones
+// 1.0 writes JSON) and checks that the next change rewrites it as JSON, as
+// Jones 1.0 does, keeping every entry.
+func TestOldNodemaps(t *testing.T) {
 	ctx := context.Background()
 	s, conn := mustStore(t)
 	mustCreate(t, s, "svc", "", `{"a": 0}`)
 	mustCreate(t, s, "svc", "p", `{"a": 1}`)
 	mustCreate(t, s, "svc", "p/c", `{"b": 2}`)
-	legacy := "web1 -> /services/svc/views/p\nweb2 -> /services/svc/views/p/c\nold -> /services/svc/views/gone\nbad -> /services/svc/views/../p"
-	if _, err := conn.Set("/kook/services/svc/nodemaps", []byte(legacy), -1); err != nil {
+	old := "web1 -> /services/svc/views/p\nweb2 -> /services/svc/views/p/c\nold -> /services/svc/views/gone\nbad -> /services/svc/views/../p"
+	if _, err := conn.Set("/kook/services/svc/nodemaps", []byte(old), -1); err != nil {
 		t.Fatal(err)
 	}
 	as, err := s.Assocs(ctx, "svc")
@@ -152,30 +153,5 @@ func TestLegacyNodemaps(t *testing.T) {
 	}
 	if _, err := s.Assocs(ctx, "svc"); err == nil || !strings.Contains(err.Error(), "line 1") {
 		t.Errorf("a malformed line: %v, want an error naming line 1", err)
-	}
-}
-
-// TestTooLarge checks that a change whose views do not fit in one
-// transaction fails whole.
-func TestTooLarge(t *testing.T) {
-	ctx := context.Background()
-	s, conn := mustStore(t)
-	mustCreate(t, s, "svc", "", `{}`)
-	for _, env := range []string{"a", "b", "c", "d", "e", "f", "g", "h"} {
-		mustCreate(t, s, "svc", env, `{}`)
-	}
-	big := obj(t, `{"blob": "`+strings.Repeat("x", 150<<10)+`"}`)
-	if _, err := s.Set(ctx, "svc", "a", big); err != nil {
-		t.Fatalf("one 150 KiB config: %v", err)
-	}
-	// Nine views of 150 KiB each do not fit in one request.
-	if _, err := s.Set(ctx, "svc", "", big); !errors.Is(err, model.ErrTooLarge) {
-		t.Fatalf("root change rewriting nine 150 KiB views: %v, want ErrTooLarge", err)
-	}
-	if got := raw(t, conn, "/kook/services/svc/conf"); got != `{}` {
-		t.Errorf("root config = %.40s..., want it unchanged", got)
-	}
-	if got := raw(t, conn, "/kook/services/svc/views/b"); got != `{}` {
-		t.Errorf("view b = %.40s..., want it unchanged", got)
 	}
 }

@@ -1,7 +1,7 @@
 // Package jones keeps hierarchical service configuration in ZooKeeper in the
-// layout of Jones 1.0 (github.com/disqus/jones), so that a Jones client
-// connected with kook's root as its chroot finds configs and views where it
-// looks, and fixes what Jones got wrong.
+// layout of Jones 1.0 (github.com/mwhooker/jones), so that Jones's client,
+// its model and its web app, connected with kook's root as their chroot,
+// find configs and views where they look, and fixes what Jones got wrong.
 //
 // Each service has a tree of environments under the root (default /kook):
 //
@@ -10,6 +10,14 @@
 //	                              each config on the way down (shallow: a
 //	                              key set lower replaces the whole value)
 //	services/<svc>/nodemaps       {"<host>": "/services/<svc>/views/<env>"}
+//	services/<svc>/kook-sources/  kook's record of the config versions each
+//	                              view was computed from, one znode per view
+//	services/<svc>/kook-pending/  markers of view rewrites under way
+//
+// Jones never reads the two kook-* znodes. Znodes without content have
+// empty data, never null, which kazoo returns as None and Jones's /export
+// cannot print. A service is one with a root config, as for Jones, whose
+// model creates the nodemaps of any name it is asked about.
 //
 // Views are materialized on write, so a reader reads one znode. Unlike
 // Jones, a write and the rewrite of every view it affects (its environment's
@@ -18,16 +26,26 @@
 // a writer that loses a race reads again and retries. Creating an
 // environment rewrites its parent's view (same content, new version) so that
 // a concurrent writer above it, which did not see the new child, fails its
-// checks. So a view always equals the inheritance of the current configs. The price is that a change must fit in one ZooKeeper request
-// (about 1 MiB, MaxTxnBytes here): a config at the top of a tree with many
-// large descendants can become impossible to change, and such a change
-// fails with model.ErrTooLarge rather than being half-written.
+// checks. So a view always equals the inheritance of the current configs.
+//
+// A change whose views do not fit in one ZooKeeper request (about 1 MiB,
+// MaxRequestBytes) is written in several (see rewrite.go): the config
+// first, then the views, parents first, each request checking the configs
+// its views were computed from and writing each view's record. Meanwhile a
+// reader may see some views new and some old, but each view is always the
+// inheritance of one consistent set of configs. A writer that stops half
+// way leaves a marker: the next change to the service finishes the
+// rewrite, and [Store.Check] reports it until then ([Store.Repair] fixes
+// it). A change with a view too large for any request fails with
+// model.ErrTooLarge, with nothing written.
 //
 // Deleting an environment that has children or associated hosts needs
 // force; a forced delete moves the associations to the parent in the same
-// multi. Jones 1.0 stored nodemaps as lines "host -> path"; they are read
-// and rewritten as JSON on the next change of the associations (from then
-// on a Jones 1.0 client, which parses the lines, cannot read them).
+// multi. Jones 1.0 writes nodemaps as JSON; Jones 0.7 and earlier
+// (github.com/disqus/jones 0.6) wrote lines "host -> path". Jones 1.0's
+// model still reads those lines, and takes any nodemap holding " -> " for
+// them, so kook refuses names holding it. kook reads both formats and
+// writes JSON, as Jones 1.0 does; Jones 1.0's client reads only JSON.
 //
 // [Client] is the reading side: one host's view, kept current by watches.
 package jones

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"path"
 	"strings"
 
 	"github.com/kook-project/kook/model"
@@ -13,10 +14,17 @@ import (
 // Create creates env in svc with conf as its own config (nil: {}), and its
 // view. Creating the root environment ("" or "/") creates the service. It
 // returns model.ErrExists if env exists and model.ErrNotFound if its parent
-// does not: environments are created one level at a time.
+// does not: environments are created one level at a time. A name holding
+// " -> " is refused: Jones would misread the nodemaps that name it.
 func (s *Store) Create(ctx context.Context, svc, env string, conf model.Map) error {
 	env, err := checkArgs(svc, env)
 	if err != nil {
+		return err
+	}
+	if err := checkNewName("service", svc); err != nil {
+		return err
+	}
+	if err := checkNewName("environment", env); err != nil {
 		return err
 	}
 	if conf == nil {
@@ -30,54 +38,60 @@ func (s *Store) Create(ctx context.Context, svc, env string, conf model.Map) err
 	if env == "" {
 		return s.createService(ctx, svc, data, what)
 	}
+	var markers []string
 	_, err = s.commit(ctx, what, func() (*txn, error) {
 		sn, err := s.load(svc, parentEnv(env), false)
 		if err != nil {
 			return nil, err
 		}
-		old, err := s.get(s.confPath(svc, env))
-		if err != nil {
+		markers = sn.meta.markers
+		// A view or record left behind by another tool is overwritten,
+		// not an error.
+		var old [3]znode
+		paths := [3]string{s.confPath(svc, env), s.viewPath(svc, env), s.recordPath(svc, env)}
+		if err := each(len(paths), func(i int) (err error) { old[i], err = s.get(paths[i]); return err }); err != nil {
 			return nil, err
 		}
-		if old.ok {
+		if old[0].ok {
 			return nil, fmt.Errorf("environment %q: %w", env, model.ErrExists)
 		}
-		// A view left behind by another tool is overwritten, not an error.
-		view, err := s.get(s.viewPath(svc, env))
-		if err != nil {
-			return nil, err
-		}
-		sn.nodes[env] = &envNode{conf: conf, view: view}
+		sn.nodes[env] = &envNode{conf: conf, view: old[1], rec: old[2]}
 		sn.order = append(sn.order, env)
-		t := &txn{}
+		t := s.newTxn()
 		s.checkConfs(t, sn, 0, sn.nchain)
-		t.create(s.confPath(svc, env), data)
-		s.planViews(t, sn, sn.nchain-1, parentEnv(env))
+		t.create(paths[0], data)
+		s.planViews(t, sn, sn.nchain-1, len(sn.order), parentEnv(env))
 		return t, nil
 	})
-	return err
+	if err != nil {
+		return err
+	}
+	return s.finish(ctx, svc, what, markers)
 }
 
 // createService creates the service znode with its root config, root view
-// and an empty nodemap. Pieces already there (a tree another Jones tool
-// started) are kept, except that the root config must not exist yet.
+// and its record, an empty nodemap and kook's own znodes. Pieces already
+// there (a tree another Jones tool started) are kept, except that the root
+// config must not exist yet. Znodes without content get empty data, never
+// null, which Jones's /export cannot print.
 func (s *Store) createService(ctx context.Context, svc string, data []byte, what string) error {
-	if err := s.conn.EnsurePath(s.servicesPath()); err != nil {
+	if err := s.ensurePath(s.servicesPath()); err != nil {
 		return fmt.Errorf("%s: %w", what, err)
 	}
 	_, err := s.commit(ctx, what, func() (*txn, error) {
-		var z [4]znode
-		paths := [4]string{s.svcPath(svc), s.confPath(svc, ""), s.viewPath(svc, ""), s.nodemapsPath(svc)}
+		paths := []string{s.svcPath(svc), s.confPath(svc, ""), s.viewPath(svc, ""), s.nodemapsPath(svc),
+			s.sourcesPath(svc), s.pendingPath(svc), s.recordPath(svc, "")}
+		z := make([]znode, len(paths))
 		if err := each(len(paths), func(i int) (err error) { z[i], err = s.get(paths[i]); return err }); err != nil {
 			return nil, err
 		}
-		top, conf, view, nm := z[0], z[1], z[2], z[3]
+		top, conf, view, nm, sources, pending, rec := z[0], z[1], z[2], z[3], z[4], z[5], z[6]
 		if conf.ok {
 			return nil, fmt.Errorf("service %q: %w", svc, model.ErrExists)
 		}
-		t := &txn{}
+		t := s.newTxn()
 		if !top.ok {
-			t.create(paths[0], nil)
+			t.create(paths[0], []byte{})
 		}
 		t.create(paths[1], data)
 		if view.ok {
@@ -87,6 +101,17 @@ func (s *Store) createService(ctx context.Context, svc string, data []byte, what
 		}
 		if !nm.ok {
 			t.create(paths[3], []byte("{}"))
+		}
+		if !sources.ok {
+			t.create(paths[4], []byte{})
+		}
+		if !pending.ok {
+			t.create(paths[5], []byte{})
+		}
+		if record := []byte(`{"/":0}`); rec.ok {
+			t.set(paths[6], record, rec.version)
+		} else {
+			t.create(paths[6], record)
 		}
 		return t, nil
 	})
@@ -147,7 +172,10 @@ func (s *Store) Unset(ctx context.Context, svc, env string, keys ...string) (int
 
 // update applies fn to a fresh copy of env's config and commits the result
 // with the views of env and all its descendants, checking the versions of
-// every config those views were computed from.
+// every config those views were computed from. When the views do not fit
+// in one request with the config, the config and a marker (and env's own
+// view if it fits with them) are written in one, and the views are
+// rewritten after it (see rewrite.go).
 func (s *Store) update(ctx context.Context, svc, env, verb string, fn func(conf model.Map, version int32) (model.Map, error)) (int32, error) {
 	env, err := checkArgs(svc, env)
 	if err != nil {
@@ -155,30 +183,53 @@ func (s *Store) update(ctx context.Context, svc, env, verb string, fn func(conf 
 	}
 	what := fmt.Sprintf("%s %s %s", verb, svc, displayEnv(env))
 	var version int32
-	setOp := -1
+	var markers []string
+	setOp, markOp := -1, -1
 	res, err := s.commit(ctx, what, func() (*txn, error) {
 		sn, err := s.load(svc, env, true)
 		if err != nil {
 			return nil, err
 		}
+		markers = sn.meta.markers
 		node := sn.nodes[env]
 		conf, err := fn(node.conf.Clone(), node.version)
 		if err != nil {
 			return nil, err
 		}
-		t := &txn{}
-		s.checkConfs(t, sn, 0, sn.nchain-1)
-		version, setOp = node.version, -1
+		version, setOp, markOp = node.version, -1, -1
 		changed := !model.EqualOrdered(conf, node.conf)
+		confData := model.MarshalJSON(conf)
 		if changed {
-			setOp = t.set(s.confPath(svc, env), model.MarshalJSON(conf), node.version)
-			node.conf = conf
-		} else {
-			t.check(s.confPath(svc, env), node.version)
+			node.conf, node.after = conf, node.version+1
 		}
+		head := func(t *txn) {
+			s.checkConfs(t, sn, 0, sn.nchain-1)
+			if changed {
+				setOp = t.set(s.confPath(svc, env), confData, node.version)
+			} else {
+				t.check(s.confPath(svc, env), node.version)
+			}
+		}
+		t := s.newTxn()
+		head(t)
 		s.checkConfs(t, sn, sn.nchain, len(sn.order))
-		if s.planViews(t, sn, sn.nchain-1, "") == 0 && !changed {
-			return nil, nil
+		writes, fits := s.planViews(t, sn, sn.nchain-1, len(sn.order), "")
+		if fits {
+			if writes == 0 && !changed {
+				return nil, nil
+			}
+			return t, nil
+		}
+		if err := s.checkEachFits(sn, what); err != nil {
+			return nil, err
+		}
+		t = s.newTxn()
+		head(t)
+		markOp = s.planMarker(t, sn, env)
+		// env's own view goes with its config if both fit in one request.
+		withView := t.clone()
+		if _, fits := s.planViews(withView, sn, sn.nchain-1, sn.nchain, ""); fits {
+			t = withView
 		}
 		return t, nil
 	})
@@ -188,7 +239,14 @@ func (s *Store) update(ctx context.Context, svc, env, verb string, fn func(conf 
 	if setOp >= 0 && res != nil && res[setOp].Stat != nil {
 		version = res[setOp].Stat.Version
 	}
-	return version, nil
+	if markOp >= 0 && res != nil {
+		marker := path.Base(res[markOp].String)
+		if err := s.rewrite(ctx, svc, env, marker); err != nil {
+			return version, fmt.Errorf("%s: the config is saved (version %d), but views of %s and below may be stale until the next change to %s, or Repair, rewrites them: %w",
+				what, version, displayEnv(env), svc, err)
+		}
+	}
+	return version, s.finish(ctx, svc, what, markers)
 }
 
 // Edit shows env's own config to edit as indented JSON text and saves what

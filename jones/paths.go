@@ -55,6 +55,21 @@ func checkName(name string) error {
 	return nil
 }
 
+// oldSep is the separator of the nodemaps line format of Jones 0.7 and
+// earlier ("host -> path" per line). Jones 1.0 writes JSON but still takes
+// any nodemaps text that contains it for that format, so a name that puts it
+// into a nodemap would make Jones lose the associations on its next write.
+const oldSep = " -> "
+
+// checkNewName refuses a service or environment name that would put oldSep
+// into nodemaps: every association with it is written as a path holding it.
+func checkNewName(kind, name string) error {
+	if strings.Contains(name, oldSep) {
+		return fmt.Errorf("%s %q contains %q, which Jones takes for its pre-1.0 nodemaps line format (it would lose associations on its next write)", kind, name, oldSep)
+	}
+	return nil
+}
+
 // displayEnv is the env as callers see it: "/" for the root.
 func displayEnv(env string) string {
 	if env == "" {
@@ -114,6 +129,33 @@ func (s *Store) confPath(svc, env string) string {
 
 func (s *Store) viewPath(svc, env string) string {
 	return envPath(s.svcPath(svc)+"/views", env)
+}
+
+// kook's own znodes sit beside Jones's under the service, where no Jones
+// code looks (it reads conf, views and nodemaps, and deletes the service
+// recursively): records of what each view was computed from, and markers of
+// view rewrites that span several requests.
+func (s *Store) sourcesPath(svc string) string { return s.svcPath(svc) + "/kook-sources" }
+func (s *Store) pendingPath(svc string) string { return s.svcPath(svc) + "/kook-pending" }
+
+func (s *Store) recordPath(svc, env string) string {
+	return s.sourcesPath(svc) + "/" + escapeEnv(env)
+}
+
+var envEscaper = strings.NewReplacer("%", "%25", "/", "%2F")
+
+// escapeEnv names env in one znode: '%' and '/' are escaped, so the root,
+// whose display name is "/", is "%2F" and "a/b" is "a%2Fb".
+func escapeEnv(env string) string {
+	return envEscaper.Replace(displayEnv(env))
+}
+
+// unescapeEnv inverts escapeEnv; ok is false for a name escapeEnv does not
+// make.
+func unescapeEnv(name string) (env string, ok bool) {
+	r := strings.NewReplacer("%25", "%", "%2F", "/")
+	env, err := cleanEnv(r.Replace(name))
+	return env, err == nil && escapeEnv(env) == name
 }
 
 func jonesService(svc string) string { return "/services/" + svc }

@@ -40,6 +40,8 @@ func cleanRoot(root string) string {
 }
 
 // znode is the result of one Get; ok is false when the znode is missing.
+// go-zookeeper returns nil data for a znode created with null data, and an
+// empty slice for one with empty data.
 type znode struct {
 	data    []byte
 	version int32
@@ -192,16 +194,62 @@ func ParseAssignments(args []string) (model.Map, error) {
 	return m, nil
 }
 
-// Services returns the names of the services under the root, sorted.
+// Services returns the names of the services under the root, sorted. As
+// for Jones, a service is one with a root config: Jones creates the
+// nodemaps znode of any name it is asked about, which leaves strays without
+// one.
 func (s *Store) Services(ctx context.Context) ([]string, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	svcs, err := s.children(s.servicesPath())
+	names, err := s.children(s.servicesPath())
 	if err != nil {
 		return nil, fmt.Errorf("list services: %w", err)
 	}
+	found := make([]bool, len(names))
+	err = each(len(names), func(i int) error {
+		ok, _, err := s.conn.Exists(s.confPath(names[i], ""))
+		found[i] = ok
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list services: %w", err)
+	}
+	svcs := []string{}
+	for i, name := range names {
+		if found[i] {
+			svcs = append(svcs, name)
+		}
+	}
 	return svcs, nil
+}
+
+// ensurePath creates p and its missing ancestors, the chroot included, with
+// empty data. Not null data: kazoo returns None for that, on which Jones's
+// /export fails.
+func (s *Store) ensurePath(p string) error {
+	if ok, _, err := s.conn.Exists(p); err == nil && ok {
+		return nil
+	}
+	full := s.conn.Chroot() + p
+	for i := 1; i <= len(full); i++ {
+		if i < len(full) && full[i] != '/' {
+			continue
+		}
+		_, err := s.conn.Raw().Create(full[:i], []byte{}, 0, s.conn.ACL())
+		if errors.Is(err, zk.ErrNoAuth) {
+			// An ancestor that exists but whose parent refuses us a create.
+			var ok bool
+			ok, _, err = s.conn.Raw().Exists(full[:i])
+			if err == nil && !ok {
+				err = zk.ErrNoAuth
+			}
+		}
+		if err != nil && !errors.Is(err, zk.ErrNodeExists) {
+			return fmt.Errorf("create %s: %w", full[:i], err)
+		}
+	}
+	return nil
 }
 
 // Envs returns svc's environment tree as nested objects: each key is a

@@ -3,32 +3,47 @@ package jones
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
+	"strconv"
 
+	"github.com/go-zookeeper/zk"
 	"github.com/kook-project/kook/model"
 )
 
 // envNode is one environment as read for a change.
 type envNode struct {
 	conf    model.Map
-	version int32 // of the conf znode
+	version int32 // of the conf znode as read
+	after   int32 // of the conf znode once the change commits
+	null    bool  // the conf znode has null data
 	view    znode
+	rec     znode // the record of what view was computed from
 }
 
 // snapshot is what a change to one environment depends on: the chain of
 // configs from the root down to it and, when the change affects them, its
-// descendants' configs, with the views of all of them. The change's multi
-// checks the version of every config and of every view it rewrites, so a
-// change planned from a stale snapshot fails instead of writing stale views.
+// descendants' configs, with the views of all of them and their records.
 //
-// A new child is the one change that alters no config a concurrent writer
-// checks, so creating an environment also rewrites its parent's view: every
-// writer whose views include the new one's checks that view's version.
+// A change that fits in one request checks the version of every config and
+// of every view it rewrites, so a change planned from a stale snapshot
+// fails instead of writing stale views. A new child is the one change that
+// alters no config a concurrent writer checks, so creating an environment
+// also rewrites its parent's view: every writer whose views include the new
+// one's checks that view's version.
 type snapshot struct {
 	svc    string
 	nodes  map[string]*envNode
 	order  []string // the chain root first, then descendants parents first
 	nchain int
+	meta   meta
+}
+
+// meta is the state of kook's own znodes of a service.
+type meta struct {
+	sources bool     // kook-sources exists
+	pending bool     // kook-pending exists
+	markers []string // in kook-pending: rewrites that may not have finished
 }
 
 // load reads env's chain and, with subtree, its descendants. A missing env
@@ -37,7 +52,13 @@ func (s *Store) load(svc, env string, subtree bool) (*snapshot, error) {
 	sn := &snapshot{svc: svc, nodes: map[string]*envNode{}}
 	sn.order = chain(env)
 	sn.nchain = len(sn.order)
-	if err := s.readEnvs(sn, sn.order); err != nil {
+	err := each(2, func(i int) error {
+		if i == 0 {
+			return s.readMeta(svc, &sn.meta)
+		}
+		return s.readEnvs(sn, sn.order)
+	})
+	if err != nil {
 		return nil, err
 	}
 	for _, e := range sn.order {
@@ -83,17 +104,37 @@ func (s *Store) load(svc, env string, subtree bool) (*snapshot, error) {
 	return sn, nil
 }
 
-// readEnvs reads the config and view of each env into sn.nodes. An env
-// whose config is missing gets no node.
+// readMeta reads which of kook's znodes of svc exist, and the markers.
+func (s *Store) readMeta(svc string, m *meta) error {
+	return each(2, func(i int) error {
+		if i == 0 {
+			ok, _, err := s.conn.Exists(s.sourcesPath(svc))
+			m.sources = ok
+			return err
+		}
+		kids, _, err := s.conn.Children(s.pendingPath(svc))
+		if errors.Is(err, zk.ErrNoNode) {
+			return nil
+		}
+		m.pending, m.markers = err == nil, kids
+		return err
+	})
+}
+
+// readEnvs reads the config, view and record of each env into sn.nodes.
+// An env whose config is missing gets no node.
 func (s *Store) readEnvs(sn *snapshot, envs []string) error {
-	confs := make([]znode, len(envs))
-	views := make([]znode, len(envs))
-	err := each(2*len(envs), func(i int) error {
+	const per = 3
+	zs := make([]znode, per*len(envs))
+	err := each(len(zs), func(i int) error {
 		var err error
-		if e := envs[i/2]; i%2 == 0 {
-			confs[i/2], err = s.get(s.confPath(sn.svc, e))
-		} else {
-			views[i/2], err = s.get(s.viewPath(sn.svc, e))
+		switch e := envs[i/per]; i % per {
+		case 0:
+			zs[i], err = s.get(s.confPath(sn.svc, e))
+		case 1:
+			zs[i], err = s.get(s.viewPath(sn.svc, e))
+		default:
+			zs[i], err = s.get(s.recordPath(sn.svc, e))
 		}
 		return err
 	})
@@ -101,14 +142,16 @@ func (s *Store) readEnvs(sn *snapshot, envs []string) error {
 		return err
 	}
 	for i, e := range envs {
-		if !confs[i].ok {
+		c := zs[per*i]
+		if !c.ok {
 			continue
 		}
-		conf, err := decodeObject(s.confPath(sn.svc, e), confs[i].data)
+		conf, err := decodeObject(s.confPath(sn.svc, e), c.data)
 		if err != nil {
 			return err
 		}
-		sn.nodes[e] = &envNode{conf: conf, version: confs[i].version, view: views[i]}
+		sn.nodes[e] = &envNode{conf: conf, version: c.version, after: c.version, null: c.data == nil,
+			view: zs[per*i+1], rec: zs[per*i+2]}
 	}
 	return nil
 }
@@ -120,38 +163,95 @@ func (s *Store) checkConfs(t *txn, sn *snapshot, from, to int) {
 	}
 }
 
-// planViews adds the ops that make the views of sn.order[from:] the
-// inheritance of the configs in sn: a write of each view that differs (or
-// of touch's view in any case), a version check of each that does not, and
-// returns how many writes it added. The views of sn.order[:from], the
-// ancestors, are not this change's to write; they are only created if
-// missing, for the views below need a parent znode.
-func (s *Store) planViews(t *txn, sn *snapshot, from int, touch string) int {
-	views := make(map[string]model.Map, len(sn.order))
-	writes := 0
-	for i, e := range sn.order {
+// eachView calls fn with each env of sn.order[:upto] in order, its view as
+// the configs in sn make it, and the record of the config versions (after
+// the change) it is computed from. fn returns false to stop.
+func (sn *snapshot) eachView(upto int, fn func(i int, env string, data, rec []byte) bool) {
+	views := make(map[string]model.Map, upto)
+	for i, e := range sn.order[:upto] {
 		var v model.Map
 		if e != "" {
 			v = append(v, views[parentEnv(e)]...)
 		}
 		v.Update(sn.nodes[e].conf)
 		views[e] = v
+		if !fn(i, e, model.MarshalJSON(v), sn.record(e)) {
+			return
+		}
+	}
+}
+
+// record renders what env's view is computed from: the version of each
+// config on its chain, {"/": 3, "a": 0, "a/b": 5}. Jones's client never
+// reads it: it sits in its own znode beside the view, not in it.
+func (sn *snapshot) record(env string) []byte {
+	buf := []byte{'{'}
+	for i, e := range chain(env) {
+		if i > 0 {
+			buf = append(buf, ',')
+		}
+		buf = model.AppendString(buf, displayEnv(e))
+		buf = append(buf, ':')
+		buf = strconv.AppendInt(buf, int64(sn.nodes[e].after), 10)
+	}
+	return append(buf, '}')
+}
+
+// planViews adds the ops that make the views of sn.order[from:upto] the
+// inheritance of the configs in sn: a write of each view that differs (or
+// of touch's view in any case), a version check of each that does not, and
+// a write of each record that changes. It returns how many writes it added,
+// and false once t no longer fits in one request (it then stops). The
+// views of sn.order[:from], the ancestors, are not this change's to write;
+// they are only created if missing, for the views below need a parent
+// znode.
+func (s *Store) planViews(t *txn, sn *snapshot, from, upto int, touch string) (writes int, fits bool) {
+	fits = true
+	sn.eachView(upto, func(i int, e string, data, rec []byte) bool {
 		node, p := sn.nodes[e], s.viewPath(sn.svc, e)
-		data := model.MarshalJSON(v)
+		wrote := true
 		switch {
 		case !node.view.ok:
 			t.create(p, data)
 		case i < from:
-			continue
+			return true
 		case e == touch || !bytes.Equal(node.view.data, data):
 			t.set(p, data, node.view.version)
 		default:
 			t.check(p, node.view.version)
-			continue
+			wrote = false
 		}
-		writes++
+		if wrote {
+			writes++
+		}
+		if s.planRecord(t, sn, e, rec) {
+			writes++
+		}
+		fits = t.fits()
+		return fits
+	})
+	return writes, fits
+}
+
+// planRecord adds the write of env's record if it is not rec, and reports
+// whether it did. The record is written with the view, or alone when only
+// the versions changed; the version checks of the configs it names are the
+// caller's.
+func (s *Store) planRecord(t *txn, sn *snapshot, env string, rec []byte) bool {
+	node, p := sn.nodes[env], s.recordPath(sn.svc, env)
+	if node.rec.ok && bytes.Equal(node.rec.data, rec) {
+		return false
 	}
-	return writes
+	if !sn.meta.sources {
+		t.create(s.sourcesPath(sn.svc), []byte{})
+		sn.meta.sources = true
+	}
+	if node.rec.ok {
+		t.set(p, rec, node.rec.version)
+	} else {
+		t.create(p, rec)
+	}
+	return true
 }
 
 // EnvConfig is one environment as `kook config show` prints it.
@@ -224,29 +324,46 @@ func (s *Store) ViewFor(ctx context.Context, svc, host string) (view model.Map, 
 	if err := ctx.Err(); err != nil {
 		return nil, "", err
 	}
-	nm, err := s.readNodemap(svc)
+	// The root view is read with the nodemap, not after it: an unassociated
+	// host needs it, and so does one whose view is missing.
+	rootView := jonesView(svc, "")
+	var nm, top znode
+	err = each(2, func(i int) (err error) {
+		if i == 0 {
+			nm, err = s.get(s.nodemapsPath(svc))
+		} else {
+			top, err = s.get(s.root + rootView)
+		}
+		return err
+	})
 	if err != nil {
 		return nil, "", fmt.Errorf("view for %s: %w", host, err)
 	}
-	paths := []string{jonesView(svc, "")}
-	if p, ok := nm.entries.Get(host); ok && p != paths[0] && validPath(p.(string)) {
-		paths = append([]string{p.(string)}, paths...)
+	p, ok, err := lookupNodemap(nm.data, host)
+	if err != nil {
+		return nil, "", fmt.Errorf("view for %s: %s: %w", host, s.nodemapsPath(svc), err)
 	}
-	for _, p := range paths {
+	if ok && p != rootView && validPath(p) {
 		z, err := s.get(s.root + p)
 		if err != nil {
 			return nil, "", fmt.Errorf("view for %s: %w", host, err)
 		}
-		if !z.ok {
-			continue
+		if z.ok {
+			view, err := decodeObject(s.root+p, z.data)
+			if err != nil {
+				return nil, "", fmt.Errorf("view for %s: %w", host, err)
+			}
+			return view, envName(svc, p), nil
 		}
-		view, err := decodeObject(s.root+p, z.data)
-		if err != nil {
-			return nil, "", fmt.Errorf("view for %s: %w", host, err)
-		}
-		return view, envName(svc, p), nil
 	}
-	return nil, "", fmt.Errorf("view for %s: %w", host, serviceNotFound(svc))
+	if !top.ok {
+		return nil, "", fmt.Errorf("view for %s: %w", host, serviceNotFound(svc))
+	}
+	view, err = decodeObject(s.root+rootView, top.data)
+	if err != nil {
+		return nil, "", fmt.Errorf("view for %s: %w", host, err)
+	}
+	return view, Root, nil
 }
 
 // envName names the env a nodemap path points at, or returns the path itself

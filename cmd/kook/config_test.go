@@ -1,9 +1,12 @@
 package main
 
 import (
+	"context"
+	"strings"
 	"testing"
 
 	"github.com/kook-project/kook/model"
+	"github.com/kook-project/kook/zkstore"
 )
 
 // The example of issue 6, built through `kook config`: each view is the
@@ -68,5 +71,39 @@ func TestIntegration_ConfigSetTypes(t *testing.T) {
 	}
 	if !model.Equal(got, want) {
 		t.Fatalf("config get = %s, want %s", model.MarshalJSON(got), model.MarshalJSON(want))
+	}
+}
+
+// What Jones 1.0's code needs from `kook config` (issue 15): a service is
+// listed only with a root config, as Jones's web app lists them (Jones's
+// model creates the nodemaps of any name it is asked about), and names
+// holding " -> ", which Jones takes for its pre-1.0 nodemaps line format,
+// are refused.
+func TestIntegration_ConfigJonesCompat(t *testing.T) {
+	k := newKook(t)
+	k.ok("config", "create", "real", "/")
+	conn, err := zkstore.Dial(context.Background(), zkstore.Config{Connect: k.zk})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	for _, p := range []string{"/kook/services/stray", "/kook/services/stray/nodemaps"} {
+		if err := conn.Create(p, []byte{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got, want := strings.TrimSpace(k.ok("config", "services")), `["real"]`; got != want {
+		t.Errorf("config services = %s, want %s", got, want)
+	}
+	k.fails(1, `" -> "`, "config", "create", "real", "a -> b")
+	k.fails(1, `" -> "`, "config", "create", "x -> y")
+	k.fails(1, `" -> "`, "config", "assoc", "real", "web -> 1", "/")
+	// The znodes kook made have empty data, not null, which kazoo returns
+	// as None and Jones's /export cannot print.
+	for _, p := range []string{"/kook", "/kook/services", "/kook/services/real"} {
+		data, _, err := conn.Get(p)
+		if err != nil || data == nil {
+			t.Errorf("%s: %q (nil: %v), %v; want empty data", p, data, data == nil, err)
+		}
 	}
 }
