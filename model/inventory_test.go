@@ -106,27 +106,3 @@ func TestDiffAndSummary(t *testing.T) {
 		t.Error("diff of equal inventories is not empty")
 	}
 }
-
-func TestMergeAddsAndRemovesNothing(t *testing.T) {
-	dst := model.New()
-	dst.AddHost("old").Vars = model.Map{{Key: "a", Value: int64(1)}, {Key: "b", Value: int64(2)}}
-	dst.Reconcile()
-	src := model.New()
-	src.AddHost("old").Vars = model.Map{{Key: "b", Value: int64(3)}}
-	src.AddHost("new")
-	src.AddGroup("web").Hosts = []string{"old", "new"}
-	src.Reconcile()
-	model.Merge(dst, src)
-	if err := dst.Validate(); err != nil {
-		t.Fatal(err)
-	}
-	if got := model.MarshalJSON(dst.Host("old").Vars); string(got) != `{"a":1,"b":3}` {
-		t.Errorf("merged vars %s", got)
-	}
-	if got := strings.Join(dst.Group("web").Hosts, ","); got != "old,new" {
-		t.Errorf("web hosts %s", got)
-	}
-	if len(dst.Group("ungrouped").Hosts) != 0 {
-		t.Errorf("ungrouped still holds %v", dst.Group("ungrouped").Hosts)
-	}
-}

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/kook-project/kook/internal/storetest"
+	"github.com/kook-project/kook/internal/invtest"
 	"github.com/kook-project/kook/model"
 )
 
@@ -34,7 +34,7 @@ func TestFormatFloat(t *testing.T) {
 }
 
 func TestJSONRoundTrip(t *testing.T) {
-	vals := storetest.TypedValues()
+	vals := invtest.TypedValues()
 	data := model.MarshalJSON(vals)
 	got, err := model.UnmarshalJSON(data)
 	if err != nil {
@@ -105,7 +105,7 @@ func TestStoredRoundTrip(t *testing.T) {
 		model.Map{{Key: "__ansible_vault", Value: int64(1)}},
 		model.Vault("real ciphertext"),
 		[]model.Value{model.Map{{Key: "__ansible_vault", Value: "in a list"}}, model.Vault("v")},
-		storetest.TypedValues(),
+		invtest.TypedValues(),
 	}
 	for _, v := range tricky {
 		data := model.AppendStored(nil, v)

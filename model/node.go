@@ -39,9 +39,13 @@ type HostNode struct {
 // children by the group nodes' Parents.
 type GroupNode struct {
 	Group
-	// Seq orders the group among all groups: the order in which kook lists
-	// groups to Ansible.
+	// Seq orders the group among all groups: the order in which Ansible
+	// creates them (see package script for how kook lists groups so that it
+	// does).
 	Seq int64
+	// ListLast, on 'ungrouped' only, lists it after the other groups, not
+	// before: its hosts are then created after theirs (see package script).
+	ListLast bool
 	// Parents are the groups this group is a direct child of, 'all' when it
 	// has no other.
 	Parents []Edge
@@ -143,7 +147,7 @@ func EqualGroupNodes(a, b *GroupNode) bool {
 	if a == nil || b == nil {
 		return a == b
 	}
-	return a.Name == b.Name && a.Seq == b.Seq && a.Priority == b.Priority &&
+	return a.Name == b.Name && a.Seq == b.Seq && a.ListLast == b.ListLast && a.Priority == b.Priority &&
 		sameEdges(a.Parents, b.Parents) && EqualOrdered(a.Vars, b.Vars) &&
 		EqualOrdered(a.FileVars, b.FileVars) && a.Source == b.Source &&
 		equalStringMaps(a.VarSources, b.VarSources) && equalStringMaps(a.FileVarSources, b.FileVarSources) &&

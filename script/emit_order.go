@@ -1,5 +1,7 @@
 package script
 
+import "github.com/kook-project/kook/model"
+
 // This file orders the JSON that List writes; see the Order paragraph at
 // the top of emit.go.
 
@@ -20,13 +22,35 @@ package script
 // (reconciliation removes grouped hosts from it again) — unless emitting
 // 'ungrouped' last gives the right order by itself.
 func (e *emitter) plan() (keys []int, ungroupedHosts []string) {
-	groups := e.inv.Groups
+	keys, first := groupKeys(e.inv)
+	if e.ungrouped < 0 {
+		return keys, nil
+	}
+	if first {
+		return e.placeUngrouped(keys[1:], true)
+	}
+	return e.placeUngrouped(keys, false)
+}
+
+// groupKeys returns the order of inv's group keys that makes the script
+// plugin create the groups in inv's order (see plan), 'ungrouped' left out
+// unless it has children: then it comes first, and first is true.
+func groupKeys(inv *model.Inventory) (keys []int, first bool) {
+	groups := inv.Groups
 	n := len(groups)
+	index := make(map[string]int, n)
+	ug := -1
+	for i, g := range groups {
+		index[g.Name] = i
+		if g.Name == "ungrouped" {
+			ug = i
+		}
+	}
 	children := make([][]int, n)
 	parents := make([][]int, n)
 	for i, g := range groups {
 		for _, c := range g.Children {
-			if ci, ok := e.index[c]; ok {
+			if ci, ok := index[c]; ok {
 				children[i] = append(children[i], ci)
 				parents[ci] = append(parents[ci], i)
 			}
@@ -34,7 +58,6 @@ func (e *emitter) plan() (keys []int, ungroupedHosts []string) {
 	}
 	created := make([]bool, n)
 	emitted := make([]bool, n)
-	ug := e.ungrouped
 	for i, g := range groups {
 		created[i] = g.Name == "all" || g.Name == "ungrouped"
 	}
@@ -109,13 +132,27 @@ func (e *emitter) plan() (keys []int, ungroupedHosts []string) {
 			process(p)
 		}
 	}
-	if ug < 0 {
-		return keys, nil
+	return keys, ungroupedFirst
+}
+
+// emissionOrder returns the order of all inv's group keys: groupKeys, with
+// 'ungrouped' first, or last when last says so and it has no children.
+// Inventory order decides it; hosts are not looked at.
+func emissionOrder(inv *model.Inventory, last bool) []int {
+	keys, first := groupKeys(inv)
+	ug := -1
+	for i, g := range inv.Groups {
+		if g.Name == "ungrouped" {
+			ug = i
+		}
 	}
-	if ungroupedFirst {
-		return e.placeUngrouped(keys[1:], true)
+	switch {
+	case ug < 0 || first:
+		return keys
+	case last:
+		return append(keys, ug)
 	}
-	return e.placeUngrouped(keys, false)
+	return append([]int{ug}, keys...)
 }
 
 // placeUngrouped adds 'ungrouped' to keys, first (always, if first) or

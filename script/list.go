@@ -14,50 +14,40 @@ import (
 // one pass over the tables; reading their segments ahead (Snapshot's
 // Prefetch) saves the round trips.
 func WriteList(w io.Writer, tables func(string) model.TableReader) error {
+	groups, err := rankedGroups(tables(TableGroups))
+	if err != nil {
+		return err
+	}
 	bw := bufio.NewWriterSize(w, 256<<10)
 	bw.WriteByte('{')
-	members := tables(TableMembers)
-	n := 0
-	var ferr error
-	var hosts []byte
-	err := tables(TableGroups).Scan(nil, nil, func(k, v []byte) bool {
-		name, vars, children, ok := splitGroupEntry(v)
-		if !ok || len(k) != 8 {
-			ferr = errBadEntry(TableGroups, k)
-			return false
-		}
+	membersTable := tables(TableMembers)
+	var hosts, name []byte
+	for i, g := range groups {
 		hosts = hosts[:0]
-		if err := members.Scan(k, nextKey(k), func(_, h []byte) bool {
+		prefix := membersPrefix(string(g.name))
+		if err := membersTable.Scan(prefix, nextKey(prefix), func(_, h []byte) bool {
 			if len(hosts) > 0 {
 				hosts = append(hosts, ',')
 			}
 			hosts = append(hosts, h...)
 			return true
 		}); err != nil {
-			ferr = err
-			return false
+			return err
 		}
-		if n > 0 {
+		if i > 0 {
 			bw.WriteByte(',')
 		}
-		n++
+		name = model.AppendString(name[:0], string(g.name))
 		bw.Write(name)
 		bw.WriteByte(':')
-		writeGroupObject(bw, hosts, vars, children)
-		return true
-	})
-	if err == nil {
-		err = ferr
+		writeGroupObject(bw, hosts, g.vars, g.children)
 	}
-	if err != nil {
-		return err
-	}
-	if n > 0 {
+	if len(groups) > 0 {
 		bw.WriteByte(',')
 	}
 	bw.WriteString(`"_meta":{"hostvars":{`)
-	n = 0
-	var name []byte
+	n := 0
+	var ferr error
 	err = tables(TableHostvars).Scan(nil, nil, func(k, v []byte) bool {
 		if len(k) < 4 {
 			ferr = errBadEntry(TableHostvars, k)
@@ -116,14 +106,6 @@ func writeGroupObject(w *bufio.Writer, hosts, vars, children []byte) {
 		w.Write(children)
 	}
 	w.WriteByte('}')
-}
-
-// splitGroupEntry returns the raw JSON fields of a groups-table value.
-func splitGroupEntry(v []byte) (name, vars, children []byte, ok bool) {
-	name, rest, ok1 := bytes.Cut(v, []byte{'\t'})
-	vars, rest, ok2 := bytes.Cut(rest, []byte{'\t'})
-	children, _, ok3 := bytes.Cut(rest, []byte{'\t'})
-	return name, vars, children, ok1 && ok2 && ok3 && len(name) > 0
 }
 
 // nextKey returns the least key greater than every key starting with k.

@@ -8,25 +8,24 @@ import (
 )
 
 // How an inventory is kept as nodes. The script plugin creates groups and
-// hosts in the order it meets them in --list's JSON, so the order of a
-// stored inventory is the order of that JSON: groups by Seq, each group's
-// hosts and children by the keys of their edges. Inventory rebuilds what
-// Ansible holds from nodes; Nodes turns an inventory (a parsed source) into
-// nodes whose JSON makes Ansible rebuild that inventory, as nearly as the
-// protocol allows (see emit_order.go).
+// hosts in the order it meets them in --list's JSON. A group's Seq is the
+// order Ansible must create it in; kook lists the groups in the order that
+// makes it do so (emit_order.go works it out from the Seqs and the
+// children). Each group lists its hosts and children by the keys of their
+// edges. Inventory rebuilds what Ansible holds from nodes; Nodes turns an
+// inventory (a parsed source) into nodes whose JSON makes Ansible rebuild
+// that inventory, as nearly as the protocol allows.
 
 // Inventory returns the inventory Ansible builds from the --list JSON of n:
-// groups in the order Ansible creates them ('all' and 'ungrouped' first,
-// then as met as keys or in "children" lists), hosts in the order it first
+// groups in the order Ansible creates them, hosts in the order it first
 // meets them, each group's hosts and children in key order. 'ungrouped'
 // lists only the hosts in no other group.
 func Inventory(n *model.Nodes) *model.Inventory {
-	groups := sortedGroups(n)
 	members, children := edgeLists(n)
 	inv := &model.Inventory{}
 	inv.AddGroup("all")
 	inv.AddGroup("ungrouped")
-	for _, g := range groups {
+	for _, g := range emission(n, children) {
 		inv.AddGroup(g.Name)
 		for _, e := range members[g.Name] {
 			inv.AddHost(e.Name)
@@ -54,6 +53,42 @@ func Inventory(n *model.Nodes) *model.Inventory {
 		}
 		for _, c := range children[g.Name] {
 			g.Children = append(g.Children, c.Name)
+		}
+	}
+	return inv
+}
+
+// emission returns n's groups in the order --list lists them.
+func emission(n *model.Nodes, children map[string][]model.Edge) []*model.GroupNode {
+	seqOrder := sortedGroups(n)
+	last := false
+	if u := n.Groups["ungrouped"]; u != nil {
+		last = u.ListLast
+	}
+	names := make([]string, len(seqOrder))
+	for i, g := range seqOrder {
+		names[i] = g.Name
+	}
+	order := emissionOrder(groupsOnly(names, func(g string) []string { return edgeNamesOf(children[g]) }), last)
+	out := make([]*model.GroupNode, len(order))
+	for i, k := range order {
+		out[i] = seqOrder[k]
+	}
+	return out
+}
+
+// groupsOnly is an inventory of the groups alone, in the order given, each
+// with its children: what emissionOrder needs.
+func groupsOnly(names []string, children func(string) []string) *model.Inventory {
+	inv := &model.Inventory{}
+	for _, name := range names {
+		inv.AddGroup(name)
+	}
+	for _, g := range inv.Groups {
+		for _, c := range children(g.Name) {
+			if inv.Group(c) != nil {
+				g.Children = append(g.Children, c)
+			}
 		}
 	}
 	return inv
@@ -137,15 +172,17 @@ func Nodes(inv *model.Inventory, base *model.Nodes) *model.Nodes {
 		return base.KeyBase + counter*model.KeyStep
 	}
 	keys, padding := newEmitter(inv).plan()
-	order := make([]string, len(keys))
+	order := make([]string, len(inv.Groups))
 	oldSeq := make(map[string]int64, len(base.Groups))
-	for i, k := range keys {
-		order[i] = inv.Groups[k].Name
+	for i, g := range inv.Groups {
+		order[i] = g.Name
 	}
 	for _, g := range base.Groups {
 		oldSeq[g.Name] = g.Seq
 	}
 	seqs := assignKeys(order, oldSeq, newKey)
+	// 'ungrouped' listed last (the plan's other choice is first).
+	last := len(keys) > 1 && inv.Groups[keys[len(keys)-1]].Name == "ungrouped"
 	baseMembers, baseChildren := edgeLists(base)
 	for _, h := range inv.Hosts {
 		node := &model.HostNode{Host: *cloneHost(h)}
@@ -182,7 +219,7 @@ func Nodes(inv *model.Inventory, base *model.Nodes) *model.Nodes {
 	}
 	for _, k := range keys {
 		g := inv.Groups[k]
-		node := &model.GroupNode{Group: *cloneGroup(g), Seq: seqs[g.Name]}
+		node := &model.GroupNode{Group: *cloneGroup(g), Seq: seqs[g.Name], ListLast: g.Name == "ungrouped" && last}
 		if old := base.Groups[g.Name]; old != nil {
 			node.Extra = old.Extra.Clone()
 		}

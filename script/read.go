@@ -15,40 +15,34 @@ import (
 // every host.
 func ReadInventory(tables func(string) model.TableReader) (*model.Inventory, error) {
 	inv := model.New()
-	members := tables(TableMembers)
+	groups, err := rankedGroups(tables(TableGroups))
+	if err != nil {
+		return nil, err
+	}
+	membersTable := tables(TableMembers)
 	var ferr error
-	err := tables(TableGroups).Scan(nil, nil, func(k, v []byte) bool {
-		e, err := decodeGroupEntry(v)
+	for _, raw := range groups {
+		v, _, _ := tables(TableGroups).Get(raw.name)
+		e, err := decodeGroupEntry(raw.name, v)
 		if err != nil {
-			ferr = err
-			return false
+			return nil, err
 		}
 		g := inv.AddGroup(e.Name)
-		if err := members.Scan(k, nextKey(k), func(_, hv []byte) bool {
-			name, err := decodeName(hv)
-			if err != nil {
-				ferr = err
-				return false
-			}
-			inv.AddHost(name)
-			if err := inv.AddHostToGroup(g.Name, name); err != nil {
-				ferr = err
-				return false
-			}
-			return true
-		}); err != nil {
-			ferr = err
-			return false
+		edges, err := members(membersTable, e.Name)
+		if err != nil {
+			return nil, err
 		}
-		if ferr != nil {
-			return false
+		for _, m := range edges {
+			inv.AddHost(m.Name)
+			if err := inv.AddHostToGroup(g.Name, m.Name); err != nil {
+				return nil, err
+			}
 		}
 		if e.Vars != nil {
 			vars, err := model.UnmarshalJSON(e.Vars)
 			m, ok := vars.(model.Map)
 			if err != nil || !ok {
-				ferr = fmt.Errorf("groups entry %q: vars: not a JSON object (%v)", e.Name, err)
-				return false
+				return nil, fmt.Errorf("groups entry %q: vars: not a JSON object (%v)", e.Name, err)
 			}
 			for _, kv := range m {
 				if kv.Key == model.PriorityVar {
@@ -63,17 +57,9 @@ func ReadInventory(tables func(string) model.TableReader) (*model.Inventory, err
 		for _, c := range e.Children {
 			inv.AddGroup(c)
 			if err := inv.AddChild(g.Name, c); err != nil {
-				ferr = err
-				return false
+				return nil, err
 			}
 		}
-		return true
-	})
-	if err == nil {
-		err = ferr
-	}
-	if err != nil {
-		return nil, err
 	}
 	err = tables(TableHostvars).Scan(nil, nil, func(k, v []byte) bool {
 		if len(k) < 4 {

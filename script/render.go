@@ -2,6 +2,7 @@ package script
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"fmt"
 	"slices"
@@ -20,11 +21,18 @@ func (Renderer) Tables(n *model.Nodes) (map[string][]model.KV, error) {
 	inv := Inventory(n)
 	_, children := edgeLists(n)
 	var groups, members, hostvars []model.KV
-	for _, g := range n.Groups {
-		groups = append(groups, model.KV{Key: seqKey(g.Seq), Value: groupValue(g, edgeNamesOf(children[g.Name]))})
+	order := emission(n, children)
+	names := make([]string, len(order))
+	seqs := make(map[string]int64, len(order))
+	for i, g := range order {
+		names[i], seqs[g.Name] = g.Name, g.Seq
+	}
+	ranks := ranksOf(names, seqs)
+	for _, g := range order {
+		groups = append(groups, model.KV{Key: groupKey(g.Name), Value: groupValue(g, ranks[g.Name], edgeNamesOf(children[g.Name]))})
 	}
 	for _, h := range n.Hosts {
-		members = append(members, memberEntries(n.Groups, h)...)
+		members = append(members, memberEntries(h)...)
 	}
 	lines := hostVars(inv, inv.Hosts)
 	for _, h := range inv.Hosts {
@@ -40,6 +48,19 @@ func (Renderer) Tables(n *model.Nodes) (map[string][]model.KV, error) {
 	return out, nil
 }
 
+// ranksOf gives each group, in the order --list lists them, a rank that
+// follows from that order and the groups' Seqs alone: its Seq where the
+// Seqs still increase, else a number between its neighbours'. Listed in
+// the order they were created, the groups' ranks are their Seqs, and a
+// change that leaves a group's place alone leaves its rank alone.
+func ranksOf(emitted []string, seqs map[string]int64) map[string]int64 {
+	next := int64(0)
+	for _, s := range seqs {
+		next = max(next, s)
+	}
+	return assignKeys(emitted, seqs, func() int64 { next += model.KeyStep; return next })
+}
+
 func edgeNamesOf(edges []model.Edge) []string {
 	out := make([]string, len(edges))
 	for i, e := range edges {
@@ -49,32 +70,27 @@ func edgeNamesOf(edges []model.Edge) []string {
 }
 
 // groupValue is a group's groups-table value.
-func groupValue(g *model.GroupNode, children []string) []byte {
+func groupValue(g *model.GroupNode, rank int64, children []string) []byte {
 	var vars []byte
 	if v := emittedGroupVars(&g.Group); len(v) > 0 {
 		vars = model.AppendJSON(nil, v, false)
 	}
-	var fileKeys []string
-	fileKeys = append(fileKeys, g.FileVars.Keys()...)
+	fileKeys := g.FileVars.Keys()
 	if g.Vars.Has(model.PriorityVar) {
 		fileKeys = append(fileKeys, model.PriorityVar)
 	}
-	return encodeGroupEntry(g.Name, vars, children, fileKeys)
+	return encodeGroupEntry(rank, vars, children, g.Seq, fileKeys)
 }
 
 // memberEntries are the members-table entries listing host h.
-func memberEntries(groups map[string]*model.GroupNode, h *model.HostNode) []model.KV {
+func memberEntries(h *model.HostNode) []model.KV {
 	var out []model.KV
 	name := model.AppendString(nil, h.Name)
 	for _, e := range h.Groups {
-		if g := groups[e.Name]; g != nil {
-			out = append(out, model.KV{Key: memberKey(g.Seq, e.Key), Value: name})
-		}
+		out = append(out, model.KV{Key: memberKey(e.Name, e.Key), Value: name})
 	}
 	if h.Slot != 0 && !h.InGroup("ungrouped") {
-		if g := groups["ungrouped"]; g != nil {
-			out = append(out, model.KV{Key: memberKey(g.Seq, h.Slot), Value: name})
-		}
+		out = append(out, model.KV{Key: memberKey("ungrouped", h.Slot), Value: name})
 	}
 	return out
 }
@@ -89,20 +105,15 @@ func memberEntries(groups map[string]*model.GroupNode, h *model.HostNode) []mode
 // always does. Those cost the hosts below the group, on purpose.
 func (Renderer) Update(src model.ViewSource, hosts []model.HostChange, groups []model.GroupChange) (model.TableEdits, error) {
 	u := &updater{src: src, edits: model.TableEdits{}, render: map[string]bool{},
-		before: map[string]*model.GroupNode{}, changedGroups: map[string]*model.GroupChange{}}
+		changedGroups: map[string]*model.GroupChange{}}
 	for i, c := range groups {
-		if c.Before != nil {
-			u.before[c.Before.Name] = c.Before
-		}
 		u.changedGroups[groupName(c)] = &groups[i]
 	}
 	if err := u.groups(groups); err != nil {
 		return nil, err
 	}
 	for _, c := range hosts {
-		if err := u.host(c); err != nil {
-			return nil, err
-		}
+		u.host(c)
 	}
 	if err := u.renderHosts(); err != nil {
 		return nil, err
@@ -114,13 +125,8 @@ type updater struct {
 	src           model.ViewSource
 	edits         model.TableEdits
 	render        map[string]bool               // hosts whose hostvars entry to render again
-	before        map[string]*model.GroupNode   // changed groups as they were
 	changedGroups map[string]*model.GroupChange // by name
-	entries       map[string]*groupEntry        // groups-table entries read, by name
-	children      map[string][]string           // children of the groups whose entry is rewritten
 	fileKeys      map[string]bool               // vars set in some group's file level, once read
-	allGroups     []*groupEntry                 // the whole groups table, once read
-	seqOf         map[string]int64              // seq of the groups read
 }
 
 func groupName(c model.GroupChange) string {
@@ -138,29 +144,14 @@ func (u *updater) del(table string, key []byte) {
 	u.edits[table] = append(u.edits[table], model.KV{Key: key})
 }
 
-// seqBefore returns the seq a group had before the change, 0 if it did
-// not exist.
-func (u *updater) seqBefore(name string) (int64, error) {
-	if g, ok := u.before[name]; ok {
-		return g.Seq, nil
-	}
-	if _, changed := u.changedGroups[name]; changed {
-		return 0, nil // created by this change
-	}
-	g, err := u.src.Group(name)
-	if errors.Is(err, model.ErrNotFound) {
-		return 0, nil
-	}
-	if err != nil {
-		return 0, err
-	}
-	return g.Seq, nil
-}
-
 // groups rewrites the groups-table entries the changed groups alter: their
-// own, and those of every parent they joined or left (its children).
+// own, and those of every parent they joined or left (its children). A
+// change to the groups themselves (a group made or removed, parents, Seq)
+// can change the order --list lists them in: that costs reading the whole
+// groups table, and rewriting the entries whose rank moves.
 func (u *updater) groups(changes []model.GroupChange) error {
 	touched := map[string]bool{}
+	structural := false
 	for _, c := range changes {
 		touched[groupName(c)] = true
 		for _, e := range c.Before.Edges() {
@@ -169,11 +160,23 @@ func (u *updater) groups(changes []model.GroupChange) error {
 		for _, e := range c.After.Edges() {
 			touched[e.Name] = true
 		}
-	}
-	for _, name := range slices.Sorted(mapKeys(touched)) {
-		if err := u.rewriteGroup(name); err != nil {
-			return err
+		if c.Before == nil || c.After == nil || c.Before.Seq != c.After.Seq || c.Before.ListLast != c.After.ListLast ||
+			!sameParents(c.Before, c.After) {
+			structural = true
 		}
+	}
+	var err error
+	if structural {
+		err = u.reorderGroups(touched)
+	} else {
+		for _, name := range slices.Sorted(mapKeys(touched)) {
+			if err = u.rewriteGroup(name, nil); err != nil {
+				break
+			}
+		}
+	}
+	if err != nil {
+		return err
 	}
 	// Hosts whose entries may change.
 	for _, c := range changes {
@@ -199,17 +202,29 @@ func (u *updater) groups(changes []model.GroupChange) error {
 	return nil
 }
 
-// rewriteGroup writes the groups-table entry of name as the change leaves
-// it (or deletes it).
-func (u *updater) rewriteGroup(name string) error {
-	oldSeq, err := u.seqBefore(name)
+func sameParents(a, b *model.GroupNode) bool {
+	if len(a.Parents) != len(b.Parents) {
+		return false
+	}
+	for _, e := range a.Parents {
+		if !slices.Contains(b.Parents, e) {
+			return false
+		}
+	}
+	return true
+}
+
+// rewriteGroup writes name's groups-table entry as the change leaves it,
+// at rank (its present rank when nil), or deletes it.
+func (u *updater) rewriteGroup(name string, rank *int64) error {
+	e, err := groupEntryOf(u.src.Table(TableGroups), name)
 	if err != nil {
 		return err
 	}
 	after, err := u.src.Group(name)
 	if errors.Is(err, model.ErrNotFound) {
-		if oldSeq != 0 {
-			u.del(TableGroups, seqKey(oldSeq))
+		if e != nil {
+			u.del(TableGroups, groupKey(name))
 		}
 		return nil
 	}
@@ -217,33 +232,102 @@ func (u *updater) rewriteGroup(name string) error {
 		return err
 	}
 	var listed []string
-	if oldSeq != 0 {
-		e, err := groupAt(u.src.Table(TableGroups), oldSeq)
+	var r int64
+	if e != nil {
+		listed, r = e.Children, e.Rank
+	}
+	if rank != nil {
+		r = *rank
+	}
+	u.put(TableGroups, groupKey(name), groupValue(after, r, u.childrenAfter(name, listed)))
+	return nil
+}
+
+// reorderGroups works the groups' order out again from every entry with
+// the change laid over them, and rewrites the touched entries and those
+// whose rank moves. It costs the groups, not the hosts.
+func (u *updater) reorderGroups(touched map[string]bool) error {
+	type info struct {
+		seq      int64
+		rank     int64 // 0: new
+		children []string
+	}
+	groups := map[string]*info{}
+	var ferr error
+	err := u.src.Table(TableGroups).Scan(nil, nil, func(k, v []byte) bool {
+		e, err := decodeGroupEntry(k, v)
 		if err != nil {
-			return err
+			ferr = err
+			return false
 		}
-		if e != nil {
-			listed = e.Children
+		groups[e.Name] = &info{seq: e.Seq, rank: e.Rank, children: e.Children}
+		return true
+	})
+	if err == nil {
+		err = ferr
+	}
+	if err != nil {
+		return err
+	}
+	last := false
+	for name, gc := range u.changedGroups {
+		if gc.After == nil {
+			delete(groups, name)
+			continue
 		}
-		if after.Seq != oldSeq {
-			u.del(TableGroups, seqKey(oldSeq))
-			if err := u.moveMembers(oldSeq, after.Seq); err != nil {
+		g := groups[name]
+		if g == nil {
+			g = &info{}
+			groups[name] = g
+		}
+		g.seq = gc.After.Seq
+	}
+	for name := range touched {
+		if g := groups[name]; g != nil {
+			g.children = u.childrenAfter(name, g.children)
+		}
+	}
+	if ug, err := u.src.Group("ungrouped"); err == nil {
+		last = ug.ListLast
+	}
+	names := slices.Collect(mapKeys(groups))
+	slices.SortFunc(names, func(a, b string) int {
+		if c := cmp.Compare(groups[a].seq, groups[b].seq); c != 0 {
+			return c
+		}
+		return cmp.Compare(a, b)
+	})
+	inv := groupsOnly(names, func(g string) []string { return groups[g].children })
+	order := emissionOrder(inv, last)
+	emitted := make([]string, len(order))
+	seqs := make(map[string]int64, len(order))
+	for i, k := range order {
+		emitted[i] = inv.Groups[k].Name
+		seqs[emitted[i]] = groups[emitted[i]].seq
+	}
+	ranks := ranksOf(emitted, seqs)
+	for _, name := range slices.Sorted(mapKeys(u.changedGroups)) {
+		if groups[name] == nil {
+			if err := u.rewriteGroup(name, nil); err != nil {
 				return err
 			}
 		}
 	}
-	kids, err := u.childrenAfter(name, listed)
-	if err != nil {
-		return err
+	for _, name := range emitted {
+		r := ranks[name]
+		if touched[name] || r != groups[name].rank {
+			if err := u.rewriteGroup(name, &r); err != nil {
+				return err
+			}
+		}
 	}
-	u.put(TableGroups, seqKey(after.Seq), groupValue(after, kids))
 	return nil
 }
 
 // childrenAfter lays the change's groups over the children a group had.
 // A child added by a change has a key above every older one: it comes
 // last.
-func (u *updater) childrenAfter(parent string, listed []string) ([]string, error) {
+func (u *updater) childrenAfter(parent string, listed []string) []string {
 	var out []string
 	for _, c := range listed {
 		if gc, ok := u.changedGroups[c]; ok && (gc.After == nil || !gc.After.HasParent(parent)) {
@@ -266,27 +350,14 @@ func (u *updater) childrenAfter(parent string, listed []string) ([]string, error
 	for _, e := range added {
 		out = append(out, e.Name)
 	}
-	return out, nil
-}
-
-// moveMembers moves a group's members entries from one seq to another.
-func (u *updater) moveMembers(from, to int64) error {
-	edges, err := members(u.src.Table(TableMembers), from)
-	if err != nil {
-		return err
-	}
-	for _, e := range edges {
-		u.del(TableMembers, memberKey(from, e.Key))
-		u.put(TableMembers, memberKey(to, e.Key), model.AppendString(nil, e.Name))
-	}
-	return nil
+	return out
 }
 
 // affectsHostsBelow reports whether a change to a group that stays can
 // change the entries of hosts below it.
 func (u *updater) affectsHostsBelow(c model.GroupChange) (bool, error) {
 	a, b := c.Before, c.After
-	if a.Priority != b.Priority || !slices.Equal(a.ParentNames(), b.ParentNames()) ||
+	if a.Priority != b.Priority || !sameParents(a, b) ||
 		!model.EqualOrdered(a.FileVars, b.FileVars) || a.Vars.Has(model.PriorityVar) || b.Vars.Has(model.PriorityVar) {
 		return true, nil
 	}
@@ -328,7 +399,7 @@ func (u *updater) allFileKeys() (map[string]bool, error) {
 	u.fileKeys = map[string]bool{}
 	var ferr error
 	err := u.src.Table(TableGroups).Scan(nil, nil, func(k, v []byte) bool {
-		e, err := decodeGroupEntry(v)
+		e, err := decodeGroupEntry(k, v)
 		if err != nil {
 			ferr = err
 			return false
@@ -350,6 +421,9 @@ func (u *updater) allFileKeys() (map[string]bool, error) {
 				for _, key := range g.FileVars.Keys() {
 					u.fileKeys[key] = true
 				}
+				if g.Vars.Has(model.PriorityVar) {
+					u.fileKeys[model.PriorityVar] = true
+				}
 			}
 		}
 	}
@@ -368,92 +442,51 @@ func (u *updater) renderBelow(group string) error {
 			continue
 		}
 		seen[name] = true
-		g, err := u.src.Group(name)
-		if err != nil {
-			if errors.Is(err, model.ErrNotFound) {
-				continue
-			}
-			return err
-		}
-		seq, err := u.seqBefore(name)
+		edges, err := members(u.src.Table(TableMembers), name)
 		if err != nil {
 			return err
 		}
-		if seq != 0 {
-			edges, err := members(u.src.Table(TableMembers), seq)
-			if err != nil {
-				return err
-			}
-			for _, e := range edges {
-				u.render[e.Name] = true
-			}
-			e, err := groupAt(u.src.Table(TableGroups), seq)
-			if err != nil {
-				return err
-			}
-			if e != nil {
-				queue = append(queue, e.Children...)
-			}
+		for _, e := range edges {
+			u.render[e.Name] = true
 		}
-		// Children gained in this change.
-		for cname, gc := range u.changedGroups {
-			if gc.After != nil && gc.After.HasParent(g.Name) {
-				queue = append(queue, cname)
-			}
+		e, err := groupEntryOf(u.src.Table(TableGroups), name)
+		if err != nil {
+			return err
 		}
+		var listed []string
+		if e != nil {
+			listed = e.Children
+		}
+		queue = append(queue, u.childrenAfter(name, listed)...)
 	}
 	return nil
 }
 
 // host renders what a changed host alters: its membership entries and its
 // hostvars entry.
-func (u *updater) host(c model.HostChange) error {
+func (u *updater) host(c model.HostChange) {
 	name := changeName(c)
-	nameJSON := model.AppendString(nil, name)
-	type edge struct {
-		group string
-		key   int64
-	}
-	edgesOf := func(h *model.HostNode) []edge {
-		if h == nil {
-			return nil
-		}
-		var out []edge
-		for _, e := range h.Groups {
-			out = append(out, edge{e.Name, e.Key})
-		}
-		if h.Slot != 0 && !h.InGroup("ungrouped") {
-			out = append(out, edge{"ungrouped", h.Slot})
+	entries := func(h *model.HostNode) map[string][]byte {
+		out := map[string][]byte{}
+		if h != nil {
+			for _, e := range memberEntries(h) {
+				out[string(e.Key)] = e.Value
+			}
 		}
 		return out
 	}
-	before, after := edgesOf(c.Before), edgesOf(c.After)
-	for _, e := range before {
-		if slices.Contains(after, e) {
-			continue
-		}
-		seq, err := u.seqBefore(e.group)
-		if err != nil {
-			return err
-		}
-		if seq != 0 {
-			u.del(TableMembers, memberKey(seq, e.key))
+	before, after := entries(c.Before), entries(c.After)
+	for k := range before {
+		if _, ok := after[k]; !ok {
+			u.del(TableMembers, []byte(k))
 		}
 	}
-	for _, e := range after {
-		g, err := u.src.Group(e.group)
-		if err != nil {
-			return fmt.Errorf("host %q: group %q: %w", name, e.group, err)
+	for k, v := range after {
+		if _, ok := before[k]; !ok {
+			u.put(TableMembers, []byte(k), v)
 		}
-		if slices.Contains(before, e) {
-			if seq, _ := u.seqBefore(e.group); seq == g.Seq {
-				continue
-			}
-		}
-		u.put(TableMembers, memberKey(g.Seq, e.key), nameJSON)
 	}
 	u.render[name] = true
-	return nil
 }
 
 func changeName(c model.HostChange) string {

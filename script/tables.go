@@ -2,12 +2,14 @@ package script
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"hash/fnv"
 	"slices"
+	"strconv"
 
 	"github.com/kook-project/kook/model"
 )
@@ -15,28 +17,35 @@ import (
 // The views kook-inventory reads are three tables, each sorted by key (see
 // model.Renderer); together they are exactly what --list prints.
 //
-//	groups    seq (8 bytes, big-endian)        -> name TAB vars TAB children TAB meta
-//	members   seq, key (8 bytes each)          -> host name (a JSON string)
-//	hostvars  fnv-1a(name) (4 bytes), name     -> the host's _meta.hostvars object
+//	groups    group name                         -> rank TAB vars TAB children TAB meta
+//	members   group name, 0, key (8 bytes)        -> host name (a JSON string)
+//	hostvars  fnv-1a(name) (4 bytes), host name   -> the host's _meta.hostvars object
 //
-// groups: one entry per group in the order --list lists them (the group's
-// Seq), with the JSON of its "vars" and "children" ("" when it has none)
-// and, for writers, meta: a JSON object {"fv": [...]} naming the vars that
-// can make Ansible's result differ from the emitted group vars (those set
-// in group_vars/ files, and ansible_group_priority). members: each group's
-// hosts in order, the key of each membership edge after the group's seq.
-// hostvars: only hosts whose entry is not empty, grouped by a hash of the
-// name so that a change to one host rewrites one small segment.
+// groups: one entry per group, rank (a decimal number) placing it in the
+// order --list lists the groups, with the JSON of its "vars" and
+// "children" ("" when it has none) and, for writers, meta: a JSON object
+// holding the group's Seq and the vars that can make Ansible's result
+// differ from the emitted group vars (those set in group_vars/ files, and
+// ansible_group_priority). The ranks are worked out from the groups' Seq
+// (the order Ansible must create them in) and children (emit_order.go).
+// members: each group's hosts in order, the key of each membership edge
+// after the group's name. hostvars: only hosts whose entry is not empty,
+// grouped by a hash of the name so that a change to one host rewrites one
+// small segment.
 const (
 	TableGroups   = "groups"
 	TableMembers  = "members"
 	TableHostvars = "hostvars"
 )
 
-func seqKey(seq int64) []byte { return binary.BigEndian.AppendUint64(nil, uint64(seq)) }
+func groupKey(name string) []byte { return []byte(name) }
 
-func memberKey(seq, key int64) []byte {
-	return binary.BigEndian.AppendUint64(seqKey(seq), uint64(key))
+// membersPrefix is the least key of group's members entries; names hold
+// no NUL byte, so no other group's entries start with it.
+func membersPrefix(group string) []byte { return append([]byte(group), 0) }
+
+func memberKey(group string, key int64) []byte {
+	return binary.BigEndian.AppendUint64(membersPrefix(group), uint64(key))
 }
 
 func hostvarsKey(name string) []byte {
@@ -45,21 +54,23 @@ func hostvarsKey(name string) []byte {
 	return append(h.Sum(nil), name...)
 }
 
-// groupEntry is a decoded groups-table value.
+// groupEntry is a decoded groups-table entry.
 type groupEntry struct {
 	Name     string
+	Rank     int64
 	Vars     []byte   // JSON object, nil when none
 	Children []string // in order
+	Seq      int64
 	FileKeys []string // vars that may need pinning (meta "fv")
-	children []byte   // the JSON of Children, as stored
 }
 
 type groupMeta struct {
-	FV []string `json:"fv,omitempty"`
+	Seq int64    `json:"seq"`
+	FV  []string `json:"fv,omitempty"`
 }
 
-func encodeGroupEntry(name string, vars []byte, children []string, fileKeys []string) []byte {
-	buf := model.AppendString(nil, name)
+func encodeGroupEntry(rank int64, vars []byte, children []string, seq int64, fileKeys []string) []byte {
+	buf := strconv.AppendInt(nil, rank, 10)
 	buf = append(buf, '\t')
 	buf = append(buf, vars...)
 	buf = append(buf, '\t')
@@ -67,37 +78,42 @@ func encodeGroupEntry(name string, vars []byte, children []string, fileKeys []st
 		buf = appendStrings(buf, children)
 	}
 	buf = append(buf, '\t')
-	if len(fileKeys) > 0 {
-		meta, _ := json.Marshal(groupMeta{FV: fileKeys})
-		buf = append(buf, meta...)
-	}
-	return buf
+	meta, _ := json.Marshal(groupMeta{Seq: seq, FV: fileKeys})
+	return append(buf, meta...)
 }
 
-func decodeGroupEntry(v []byte) (*groupEntry, error) {
+// splitGroupEntry returns the fields of a groups-table value, undecoded.
+func splitGroupEntry(v []byte) (rank int64, vars, children, meta []byte, err error) {
 	parts := bytes.SplitN(v, []byte{'\t'}, 4)
 	if len(parts) != 4 {
-		return nil, errors.New("groups entry: want 4 tab-separated fields")
+		return 0, nil, nil, nil, errors.New("want 4 tab-separated fields")
 	}
-	e := &groupEntry{children: parts[2]}
-	if err := json.Unmarshal(parts[0], &e.Name); err != nil {
-		return nil, fmt.Errorf("groups entry: name: %w", err)
+	rank, err = strconv.ParseInt(string(parts[0]), 10, 64)
+	if err != nil {
+		return 0, nil, nil, nil, fmt.Errorf("rank: %w", err)
 	}
-	if len(parts[1]) > 0 {
-		e.Vars = parts[1]
+	return rank, parts[1], parts[2], parts[3], nil
+}
+
+func decodeGroupEntry(k, v []byte) (*groupEntry, error) {
+	rank, vars, children, meta, err := splitGroupEntry(v)
+	if err != nil {
+		return nil, fmt.Errorf("groups entry %q: %w", k, err)
 	}
-	if len(parts[2]) > 0 {
-		if err := json.Unmarshal(parts[2], &e.Children); err != nil {
-			return nil, fmt.Errorf("groups entry %q: children: %w", e.Name, err)
+	e := &groupEntry{Name: string(k), Rank: rank}
+	if len(vars) > 0 {
+		e.Vars = vars
+	}
+	if len(children) > 0 {
+		if err := json.Unmarshal(children, &e.Children); err != nil {
+			return nil, fmt.Errorf("groups entry %q: children: %w", k, err)
 		}
 	}
-	if len(parts[3]) > 0 {
-		var m groupMeta
-		if err := json.Unmarshal(parts[3], &m); err != nil {
-			return nil, fmt.Errorf("groups entry %q: meta: %w", e.Name, err)
-		}
-		e.FileKeys = m.FV
+	var m groupMeta
+	if err := json.Unmarshal(meta, &m); err != nil {
+		return nil, fmt.Errorf("groups entry %q: meta: %w", k, err)
 	}
+	e.Seq, e.FileKeys = m.Seq, m.FV
 	return e, nil
 }
 
@@ -113,19 +129,20 @@ func decodeName(v []byte) (string, error) {
 // Members implements model.Renderer: g's hosts as the members table lists
 // them, with their keys.
 func (Renderer) Members(tables func(string) model.TableReader, g *model.GroupNode) ([]model.Edge, error) {
-	return members(tables(TableMembers), g.Seq)
+	return members(tables(TableMembers), g.Name)
 }
 
-func members(t model.TableReader, seq int64) ([]model.Edge, error) {
+func members(t model.TableReader, group string) ([]model.Edge, error) {
 	var out []model.Edge
 	var ferr error
-	err := t.Scan(seqKey(seq), seqKey(seq+1), func(k, v []byte) bool {
+	prefix := membersPrefix(group)
+	err := t.Scan(prefix, nextKey(prefix), func(k, v []byte) bool {
 		name, err := decodeName(v)
-		if err != nil || len(k) != 16 {
-			ferr = fmt.Errorf("members entry %x: bad key or value: %v", k, err)
+		if err != nil || len(k) != len(prefix)+8 {
+			ferr = fmt.Errorf("members entry %q: bad key or value: %v", k, err)
 			return false
 		}
-		out = append(out, model.Edge{Name: name, Key: int64(binary.BigEndian.Uint64(k[8:]))})
+		out = append(out, model.Edge{Name: name, Key: int64(binary.BigEndian.Uint64(k[len(prefix):]))})
 		return true
 	})
 	if err == nil {
@@ -137,20 +154,53 @@ func members(t model.TableReader, seq int64) ([]model.Edge, error) {
 // Children implements model.Renderer: g's child groups as the groups
 // table lists them.
 func (Renderer) Children(tables func(string) model.TableReader, g *model.GroupNode) ([]string, error) {
-	e, err := groupAt(tables(TableGroups), g.Seq)
+	e, err := groupEntryOf(tables(TableGroups), g.Name)
 	if err != nil || e == nil {
 		return nil, err
 	}
 	return e.Children, nil
 }
 
-// groupAt returns the groups-table entry at seq, nil if there is none.
-func groupAt(t model.TableReader, seq int64) (*groupEntry, error) {
-	v, ok, err := t.Get(seqKey(seq))
+// groupEntryOf returns group's groups-table entry, nil if there is none.
+func groupEntryOf(t model.TableReader, group string) (*groupEntry, error) {
+	v, ok, err := t.Get(groupKey(group))
 	if err != nil || !ok {
 		return nil, err
 	}
-	return decodeGroupEntry(v)
+	return decodeGroupEntry(groupKey(group), v)
+}
+
+// rankedGroups returns every groups-table entry, in rank order: the order
+// --list lists them.
+func rankedGroups(t model.TableReader) ([]rawGroup, error) {
+	var out []rawGroup
+	var ferr error
+	err := t.Scan(nil, nil, func(k, v []byte) bool {
+		rank, vars, children, _, err := splitGroupEntry(v)
+		if err != nil {
+			ferr = fmt.Errorf("view table %s: entry %q: %w", TableGroups, k, err)
+			return false
+		}
+		out = append(out, rawGroup{name: k, rank: rank, vars: vars, children: children})
+		return true
+	})
+	if err == nil {
+		err = ferr
+	}
+	slices.SortFunc(out, func(a, b rawGroup) int {
+		if c := cmp.Compare(a.rank, b.rank); c != 0 {
+			return c
+		}
+		return bytes.Compare(a.name, b.name)
+	})
+	return out, err
+}
+
+// rawGroup is a groups-table entry with its JSON fields undecoded.
+type rawGroup struct {
+	name           []byte
+	rank           int64
+	vars, children []byte
 }
 
 // MemTables serves tables held in memory (each sorted by key) as

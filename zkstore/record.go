@@ -44,6 +44,9 @@ func encodeGroup(g *model.GroupNode) []byte {
 	buf = appendField(buf, "seq")
 	buf = strconv.AppendInt(buf, g.Seq, 10)
 	buf = appendEdges(buf, "parents", g.Parents)
+	if g.ListLast {
+		buf = append(appendField(buf, "list_last"), "true"...)
+	}
 	buf = appendField(buf, "priority")
 	buf = strconv.AppendInt(buf, int64(g.Priority), 10)
 	buf = appendVars(buf, "vars", g.Vars)
@@ -189,6 +192,11 @@ func decodeGroup(name string, data []byte) (*model.GroupNode, error) {
 			g.Seq, err = asInt(e.Value)
 		case "parents":
 			g.Parents, err = asEdges(e.Value)
+		case "list_last":
+			var ok bool
+			if g.ListLast, ok = e.Value.(bool); !ok {
+				err = fmt.Errorf("want a boolean, got %s", typeName(e.Value))
+			}
 		case "priority":
 			var p int64
 			p, err = asInt(e.Value)

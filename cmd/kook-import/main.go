@@ -10,11 +10,11 @@ import (
 
 	"github.com/alecthomas/kong"
 
+	"github.com/kook-project/kook"
 	"github.com/kook-project/kook/export"
 	"github.com/kook-project/kook/internal/config"
 	"github.com/kook-project/kook/inventory"
 	"github.com/kook-project/kook/model"
-	"github.com/kook-project/kook/zkstore"
 )
 
 const description = `Import Ansible inventories into ZooKeeper.
@@ -36,6 +36,7 @@ Examples:
 type CLI struct {
 	config.Globals
 	Merge   bool     `help:"Add and update hosts, groups, memberships and vars; remove nothing."`
+	Reason  string   `env:"KOOK_REASON" placeholder:"TEXT" help:"Why: kept in history with the change (kook log)."`
 	DryRun  bool     `help:"Print what would change; write nothing."`
 	Sources []string `arg:"" name:"SOURCE" help:"Inventory file or directory." type:"existingpath"`
 }
@@ -51,18 +52,15 @@ func main() {
 // Run parses the sources, then stores them in one change.
 func (c *CLI) Run(ctx context.Context) error {
 	p := newProgress()
-	// Connecting and reading the stored inventory do not depend on the
-	// sources: do them while the sources parse. A bad source cancels them.
+	// Connecting does not depend on the sources: do it while they parse.
+	// A bad source cancels it.
 	openCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	var store *zkstore.Store
+	var client *kook.Client
 	opened := make(chan error, 1)
 	go func() {
 		var err error
-		store, err = c.OpenStore(openCtx)
-		if err == nil {
-			store.Load(openCtx) // fills the store's cache; Import reports any error
-		}
+		client, err = c.Open(openCtx, "kook-import")
 		opened <- err
 	}()
 	src, err := loadSources(c.Sources)
@@ -70,8 +68,8 @@ func (c *CLI) Run(ctx context.Context) error {
 		cancel()
 	}
 	openErr := <-opened
-	if store != nil {
-		defer store.Close()
+	if client != nil {
+		defer client.Close()
 	}
 	if err != nil {
 		return err
@@ -80,7 +78,13 @@ func (c *CLI) Run(ctx context.Context) error {
 	if openErr != nil {
 		return openErr
 	}
-	res, err := model.Import(ctx, store, src, model.ImportOptions{Merge: c.Merge, DryRun: c.DryRun})
+	opts := kook.EditOptions{DryRun: c.DryRun, Reason: c.Reason}
+	var res kook.Result
+	if c.Merge {
+		res, err = client.Edit(ctx, opts, kook.Merge{Src: src})
+	} else {
+		res, err = client.Replace(ctx, opts, src)
+	}
 	if err != nil {
 		return fmt.Errorf("import into %s%s: %w", c.ZK, c.Root, err)
 	}

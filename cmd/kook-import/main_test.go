@@ -11,7 +11,7 @@ import (
 
 	"github.com/kook-project/kook/export"
 	"github.com/kook-project/kook/internal/config"
-	"github.com/kook-project/kook/internal/storetest"
+	"github.com/kook-project/kook/internal/invtest"
 	"github.com/kook-project/kook/internal/zktest"
 	"github.com/kook-project/kook/inventory"
 	"github.com/kook-project/kook/model"
@@ -62,7 +62,7 @@ func TestIntegration_ImportDryRunMerge(t *testing.T) {
 		t.Fatal(err)
 	}
 	got, gen := load(t, g)
-	storetest.MustEqual(t, got, want)
+	invtest.MustEqual(t, got, want)
 
 	// A broken source fails with file and line, and changes nothing.
 	bad := filepath.Join(t.TempDir(), "bad.ini")
@@ -101,7 +101,7 @@ func TestIntegration_RestoreBackup(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want.Host("web-02.example.com").Vars = storetest.TypedValues()
+	want.Host("web-02.example.com").Vars = invtest.TypedValues()
 	backup := filepath.Join(t.TempDir(), "backup.json")
 	os.WriteFile(backup, export.WriteBackup(want), 0o644)
 	g := globals(t)
@@ -109,7 +109,7 @@ func TestIntegration_RestoreBackup(t *testing.T) {
 		t.Fatal(err)
 	}
 	got, gen := load(t, g)
-	storetest.MustEqual(t, got, want)
+	invtest.MustEqual(t, got, want)
 	if err := (&CLI{Globals: g, Sources: []string{backup}}).Run(ctx); err != nil {
 		t.Fatal(err)
 	}

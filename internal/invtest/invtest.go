@@ -2,6 +2,9 @@ package invtest
 
 import (
 	"fmt"
+	"math"
+	"math/big"
+	"strings"
 	"testing"
 
 	"github.com/kook-project/kook/model"
@@ -101,4 +104,61 @@ func Big(hosts, groups int) *model.Inventory {
 	}
 	inv.Reconcile()
 	return inv
+}
+
+// TypedValues are vars of every type kook must keep exactly.
+func TypedValues() model.Map {
+	big1, _ := new(big.Int).SetString("123456789012345678901234567890", 10)
+	return model.Map{
+		{Key: "int", Value: int64(1500)},
+		{Key: "float", Value: 1500.0},
+		{Key: "small_float", Value: 1.5e-7},
+		{Key: "inf", Value: math.Inf(1)},
+		{Key: "string_octal", Value: "010"},
+		{Key: "string_number", Value: "8080"},
+		{Key: "bool", Value: true},
+		{Key: "null", Value: nil},
+		{Key: "bigint", Value: big1},
+		{Key: "negative", Value: int64(-9223372036854775808)},
+		{Key: "unicode", Value: "naïve ☃ \u0000 \"quoted\"\n"},
+		{Key: "list", Value: []model.Value{int64(1), "two", 3.0, nil, []model.Value{}}},
+		{Key: "map", Value: model.Map{{Key: "z", Value: int64(1)}, {Key: "a", Value: model.Map{{Key: "nested", Value: false}}}}},
+		{Key: "empty_map", Value: model.Map{}},
+		{Key: "vault", Value: model.Vault("$ANSIBLE_VAULT;1.1;AES256\n6162\n")},
+	}
+}
+
+// OddNames are host names Ansible accepts that a naive znode mapping breaks.
+func OddNames() []string {
+	return []string{
+		"db primary", "a/b", "..", ".", "...x", "host:2222", "ünïcödé-☃", "[::1]", "%41", "-", "_",
+		"x" + strings.Repeat("é", 127), // 255 bytes
+	}
+}
+
+// MustEqual fails t with the first difference between two inventories.
+func MustEqual(t testing.TB, got, want *model.Inventory) {
+	t.Helper()
+	if model.EqualInventories(got, want) {
+		return
+	}
+	if len(got.Hosts) != len(want.Hosts) || len(got.Groups) != len(want.Groups) {
+		t.Fatalf("got %d hosts, %d groups; want %d hosts, %d groups", len(got.Hosts), len(got.Groups), len(want.Hosts), len(want.Groups))
+	}
+	for i := range want.Hosts {
+		g, w := got.Hosts[i], want.Hosts[i]
+		if g.Name != w.Name {
+			t.Fatalf("host %d: got %q, want %q", i, g.Name, w.Name)
+		}
+		if !model.EqualOrdered(g.Vars, w.Vars) || !model.EqualOrdered(g.FileVars, w.FileVars) {
+			t.Fatalf("host %q vars: got %v / %v, want %v / %v", w.Name, g.Vars, g.FileVars, w.Vars, w.FileVars)
+		}
+	}
+	for i := range want.Groups {
+		g, w := got.Groups[i], want.Groups[i]
+		if g.Name != w.Name {
+			t.Fatalf("group %d: got %q, want %q", i, g.Name, w.Name)
+		}
+	}
+	t.Fatalf("inventories differ (membership, priority, vars or provenance)")
 }
