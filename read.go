@@ -29,14 +29,17 @@ type Host struct {
 	// Ansible lists them ('ungrouped' for a host in no other group).
 	Groups []string
 	// Vars are the host's effective vars, as Ansible merges the inventory's
-	// levels (before facts, play or extra vars): exactly what
-	// kook-inventory --host prints.
+	// levels (before facts, play or extra vars), Ansible's internal vars
+	// left out: exactly what kook-inventory --host prints, and what
+	// `ansible-inventory --host` prints for the host.
 	Vars Vars
 	// OwnVars are set on the host in the inventory source, FileVars in its
 	// host_vars/ file.
 	OwnVars, FileVars Vars
-	// Source is where the host was first declared, "file:line", if known.
-	Source string
+	// Source is where the host was first declared, "file:line", if known;
+	// VarSources and FileVarSources where each of its own vars was set.
+	Source                     string
+	VarSources, FileVarSources map[string]string
 	// Generation is the inventory generation read.
 	Generation int64
 
@@ -61,8 +64,8 @@ func (c *Client) Host(ctx context.Context, name string) (*Host, error) {
 			return err
 		}
 		inv := model.InventoryOf([]*model.HostNode{h}, groups)
-		out = &Host{Name: name, Vars: precedence.HostVars(inv, name), OwnVars: h.Vars, FileVars: h.FileVars,
-			Source: h.Source, Generation: sn.Generation()}
+		out = &Host{Name: name, Vars: precedence.StripInternal(precedence.HostVars(inv, name)), OwnVars: h.Vars, FileVars: h.FileVars,
+			Source: h.Source, VarSources: h.VarSources, FileVarSources: h.FileVarSources, Generation: sn.Generation()}
 		direct := slices.Clone(h.Groups)
 		slices.SortFunc(direct, func(a, b model.Edge) int {
 			return cmp.Compare(groups[a.Name].Seq, groups[b.Name].Seq)
@@ -190,8 +193,11 @@ type Group struct {
 	// Vars are set in the inventory source, FileVars in group_vars/ files.
 	Vars, FileVars Vars
 	Priority       int
-	Source         string
-	Generation     int64
+	// Depth is the longest chain of parents up to 'all' (0 for 'all').
+	Depth                      int
+	Source                     string
+	VarSources, FileVarSources map[string]string
+	Generation                 int64
 }
 
 // Group returns one group: its node, and its children and hosts from the
@@ -213,7 +219,10 @@ func (c *Client) Group(ctx context.Context, name string) (*Group, error) {
 			return err
 		}
 		out = &Group{Name: name, Children: children, Vars: g.Vars, FileVars: g.FileVars, Priority: g.Priority,
-			Source: g.Source, Generation: sn.Generation()}
+			Source: g.Source, VarSources: g.VarSources, FileVarSources: g.FileVarSources, Generation: sn.Generation()}
+		if out.Depth, err = depth(sn, g); err != nil {
+			return err
+		}
 		parents := make([]*model.GroupNode, 0, len(g.Parents))
 		for _, p := range g.Parents {
 			pg, err := sn.Group(p.Name)
@@ -317,4 +326,34 @@ func explain(inv *model.Inventory, host, name string) ([]Explanation, error) {
 		out = append(out, e)
 	}
 	return out, nil
+}
+
+// depth is the length of the longest chain of parents from g up: what
+// Ansible's Group.depth ends up as. It reads the groups above g.
+func depth(sn *zkstore.Snapshot, g *model.GroupNode) (int, error) {
+	memo := map[string]int{}
+	var walk func(g *model.GroupNode, seen int) (int, error)
+	walk = func(g *model.GroupNode, seen int) (int, error) {
+		if d, ok := memo[g.Name]; ok {
+			return d, nil
+		}
+		if seen > 1000 {
+			return 0, fmt.Errorf("group %q: parents too deep (a cycle?): %w", g.Name, model.ErrCycle)
+		}
+		d := 0
+		for _, p := range g.Parents {
+			pg, err := sn.Group(p.Name)
+			if err != nil {
+				return 0, err
+			}
+			pd, err := walk(pg, seen+1)
+			if err != nil {
+				return 0, err
+			}
+			d = max(d, pd+1)
+		}
+		memo[g.Name] = d
+		return d, nil
+	}
+	return walk(g, 0)
 }

@@ -9,13 +9,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kook-project/kook"
 	"github.com/kook-project/kook/export"
 	"github.com/kook-project/kook/internal/config"
 	"github.com/kook-project/kook/internal/invtest"
 	"github.com/kook-project/kook/internal/zktest"
 	"github.com/kook-project/kook/inventory"
 	"github.com/kook-project/kook/model"
-	"github.com/kook-project/kook/zkstore"
 )
 
 func TestMain(m *testing.M) { zktest.Main(m) }
@@ -26,12 +26,12 @@ func globals(t *testing.T) config.Globals {
 
 func load(t *testing.T, g config.Globals) (*model.Inventory, int64) {
 	t.Helper()
-	s, err := zkstore.Open(context.Background(), zkstore.Config{Connect: g.ZK}, "")
+	c, err := kook.Open(context.Background(), kook.Config{ZK: g.ZK})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer s.Close()
-	inv, gen, err := s.Load(context.Background())
+	defer c.Close()
+	inv, gen, err := c.Inventory(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -52,9 +52,9 @@ func TestIntegration_ImportDryRunMerge(t *testing.T) {
 	if err := (&CLI{Globals: g, DryRun: true, Sources: []string{example}}).Run(ctx); err != nil {
 		t.Fatal(err)
 	}
-	s, _ := zkstore.Open(ctx, zkstore.Config{Connect: g.ZK}, "")
-	defer s.Close()
-	if _, _, err := s.Load(ctx); err == nil {
+	c, _ := kook.Open(ctx, kook.Config{ZK: g.ZK})
+	defer c.Close()
+	if _, _, err := c.Inventory(ctx); err == nil {
 		t.Fatal("a dry run stored an inventory")
 	}
 

@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"github.com/kook-project/kook/model"
-	"github.com/kook-project/kook/zkstore"
+	"github.com/kook-project/kook/zkconn"
 )
 
 // The example of issue 6, built through `kook config`: each view is the
@@ -82,13 +82,13 @@ func TestIntegration_ConfigSetTypes(t *testing.T) {
 func TestIntegration_ConfigJonesCompat(t *testing.T) {
 	k := newKook(t)
 	k.ok("config", "create", "real", "/")
-	conn, err := zkstore.Dial(context.Background(), zkstore.Config{Connect: k.zk})
+	conn, err := zkconn.Dial(context.Background(), zkconn.Config{Connect: k.zk})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer conn.Close()
 	for _, p := range []string{"/kook/services/stray", "/kook/services/stray/nodemaps"} {
-		if err := conn.Create(p, []byte{}); err != nil {
+		if err := conn.Create(context.Background(), p, []byte{}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -101,7 +101,7 @@ func TestIntegration_ConfigJonesCompat(t *testing.T) {
 	// The znodes kook made have empty data, not null, which kazoo returns
 	// as None and Jones's /export cannot print.
 	for _, p := range []string{"/kook", "/kook/services", "/kook/services/real"} {
-		data, _, err := conn.Get(p)
+		data, _, err := conn.Get(context.Background(), p)
 		if err != nil || data == nil {
 			t.Errorf("%s: %q (nil: %v), %v; want empty data", p, data, data == nil, err)
 		}

@@ -170,8 +170,9 @@ func TestIntegration_EditsReachAnsible(t *testing.T) {
 	if inv.Host("h9") == nil || inv.Group("mid").Hosts[len(inv.Group("mid").Hosts)-1] != "h9" {
 		t.Fatal("h9 not stored in mid")
 	}
-	data, _, err := k.store().ReadView(t.Context(), "list")
-	if err != nil || !bytes.Contains(data, []byte(`"h9"`)) {
-		t.Fatalf("list view after the edit: %v\n%s", err, data)
+	var list bytes.Buffer
+	err := k.client().WriteList(t.Context(), &list, "")
+	if err != nil || !bytes.Contains(list.Bytes(), []byte(`"h9"`)) {
+		t.Fatalf("list view after the edit: %v\n%s", err, list.Bytes())
 	}
 }

@@ -49,51 +49,31 @@ var levelNames = map[int]string{
 
 // Run prints the explanation.
 func (c *ExplainCmd) Run(ctx context.Context, g *Globals) error {
-	inv, _, err := g.load(ctx)
+	client, err := g.client(ctx)
 	if err != nil {
 		return err
 	}
-	if inv.Host(c.Host) == nil {
-		return fmt.Errorf("host %q: %w", c.Host, model.ErrNotFound)
-	}
-	m := precedence.NewMerger(inv)
-	effective := m.HostVars(c.Host)
-	keys := effective.SortedKeys()
-	if c.Var != "" {
-		if !effective.Has(c.Var) {
-			return fmt.Errorf("host %q has no var %q in the inventory: %w", c.Host, c.Var, model.ErrNotFound)
-		}
-		keys = []string{c.Var}
-	}
-	depths, err := inv.Depths()
+	defer client.Close()
+	explained, err := client.Explain(ctx, c.Host, c.Var)
 	if err != nil {
 		return err
 	}
-	layers := m.Layers(c.Host)
-	out := make([]model.Value, 0, len(keys))
-	for _, k := range keys {
-		value, _ := effective.Get(k)
+	out := make([]model.Value, 0, len(explained))
+	for _, e := range explained {
 		var sets []model.Value
-		for _, l := range layers {
-			v, ok := l.Vars.Get(k)
-			if !ok {
-				continue
+		for _, l := range e.Layers {
+			where := ""
+			if l.Kind == "group" && l.Name != "all" {
+				where = fmt.Sprintf("depth %d, priority %d", l.Depth, l.Priority)
 			}
-			kind, where := "group", ""
-			if l.Level >= precedence.LevelHost {
-				kind = "host"
-			} else if gr := inv.Group(l.Entity); gr != nil && gr.Name != "all" {
-				where = fmt.Sprintf("depth %d, priority %d", depths[gr.Name], gr.Priority)
-			}
-			layer := model.Map{
+			sets = append(sets, model.Map{
 				{Key: "level", Value: int64(l.Level)}, {Key: "level_name", Value: levelNames[l.Level]},
-				{Key: "kind", Value: kind}, {Key: "name", Value: l.Entity}, {Key: "value", Value: v},
-				{Key: "source", Value: l.Sources[k]}, {Key: "order", Value: where},
-			}
-			sets = append(sets, layer)
+				{Key: "kind", Value: l.Kind}, {Key: "name", Value: l.Name}, {Key: "value", Value: l.Value},
+				{Key: "source", Value: l.Source}, {Key: "order", Value: where},
+			})
 		}
-		entry := model.Map{{Key: "name", Value: k}, {Key: "value", Value: value}, {Key: "layers", Value: sets}}
-		if precedence.IsInternalVar(k) {
+		entry := model.Map{{Key: "name", Value: e.Var}, {Key: "value", Value: e.Value}, {Key: "layers", Value: sets}}
+		if e.Internal {
 			entry.Set("note", "Ansible sets this var itself; the inventory's value never shows")
 		}
 		out = append(out, entry)

@@ -43,7 +43,12 @@ Examples:
 
 // Run writes the export.
 func (c *ExportCmd) Run(ctx context.Context, g *Globals) error {
-	inv, gen, err := g.load(ctx)
+	client, err := g.client(ctx)
+	if err != nil {
+		return err
+	}
+	defer client.Close()
+	inv, gen, err := client.Inventory(ctx)
 	if err != nil {
 		return err
 	}

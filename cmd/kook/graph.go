@@ -32,7 +32,14 @@ Examples:
 
 // Run prints the graph.
 func (c *GraphCmd) Run(ctx context.Context, g *Globals) error {
-	inv, _, err := g.load(ctx)
+	client, err := g.client(ctx)
+	if err != nil {
+		return err
+	}
+	defer client.Close()
+	// What Ansible sees through kook-inventory: the same graph as
+	// 'ansible-inventory -i kook-inventory --graph'.
+	inv, err := client.Ansible(ctx)
 	if err != nil {
 		return err
 	}

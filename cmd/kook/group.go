@@ -2,11 +2,12 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
+	"github.com/kook-project/kook"
 	"github.com/kook-project/kook/model"
-	"github.com/kook-project/kook/pattern"
 )
 
 // GroupCmd is `kook group`.
@@ -31,34 +32,26 @@ type GroupShowCmd struct {
 
 // Help implements kong.HelpProvider.
 func (c *GroupShowCmd) Help() string {
-	return "'all hosts' are the hosts 'ansible GROUP --list-hosts' selects.\n\n" +
+	return "'kook hosts GROUP' lists every host below the group.\n\n" +
 		"Examples:\n  kook group show web\n  kook group show web -o yaml"
 }
 
 // Run prints the group.
 func (c *GroupShowCmd) Run(ctx context.Context, g *Globals) error {
-	inv, _, err := g.load(ctx)
+	client, err := g.client(ctx)
 	if err != nil {
 		return err
 	}
-	gr := inv.Group(c.Name)
-	if gr == nil {
-		return fmt.Errorf("group %q: %w", c.Name, model.ErrNotFound)
-	}
-	parents := inv.Parents()[gr.Name]
-	depths, err := inv.Depths()
-	if err != nil {
-		return err
-	}
-	all, err := pattern.Select(inv, gr.Name)
+	defer client.Close()
+	gr, err := client.Group(ctx, c.Name)
 	if err != nil {
 		return err
 	}
 	if c.Output != "text" {
 		v := model.Map{
-			{Key: "name", Value: gr.Name}, {Key: "parents", Value: names(parents)},
+			{Key: "name", Value: gr.Name}, {Key: "parents", Value: names(gr.Parents)},
 			{Key: "children", Value: names(gr.Children)}, {Key: "hosts", Value: names(gr.Hosts)},
-			{Key: "all_hosts", Value: names(all)}, {Key: "depth", Value: int64(depths[gr.Name])},
+			{Key: "depth", Value: int64(gr.Depth)},
 			{Key: "priority", Value: int64(gr.Priority)}, {Key: "vars", Value: orEmpty(gr.Vars)},
 			{Key: "file_vars", Value: orEmpty(gr.FileVars)}, {Key: "source", Value: gr.Source},
 		}
@@ -69,11 +62,10 @@ func (c *GroupShowCmd) Run(ctx context.Context, g *Globals) error {
 	}
 	w := g.stdout
 	fmt.Fprintf(w, "group %s%s\n", gr.Name, at(gr.Source))
-	fmt.Fprintf(w, "parents: %s\n", joinOrNone(parents))
+	fmt.Fprintf(w, "parents: %s\n", joinOrNone(gr.Parents))
 	fmt.Fprintf(w, "children: %s\n", joinOrNone(gr.Children))
 	fmt.Fprintf(w, "hosts: %s\n", joinOrNone(gr.Hosts))
-	fmt.Fprintf(w, "all hosts: %d\n", len(all))
-	fmt.Fprintf(w, "depth %d, priority %d\n", depths[gr.Name], gr.Priority)
+	fmt.Fprintf(w, "depth %d, priority %d\n", gr.Depth, gr.Priority)
 	printVars(w, "vars (inventory)", gr.Vars, gr.VarSources)
 	printVars(w, "vars (group_vars file)", gr.FileVars, gr.FileVarSources)
 	return nil
@@ -104,9 +96,7 @@ func (c *GroupAddCmd) Validate() (err error) {
 
 // Run adds the group.
 func (c *GroupAddCmd) Run(ctx context.Context, g *Globals) error {
-	return g.edit(ctx, c.DryRun, func(inv *model.Inventory) error {
-		return inv.CreateGroup(c.Name, c.Parents, c.vars)
-	})
+	return g.edit(ctx, c.EditFlags, kook.CreateGroup{Name: c.Name, Parents: c.Parents, Vars: c.vars})
 }
 
 // GroupRmCmd is `kook group rm NAME`.
@@ -125,10 +115,10 @@ func (c *GroupRmCmd) Help() string {
 // Run removes the group and says what it detached.
 func (c *GroupRmCmd) Run(ctx context.Context, g *Globals) error {
 	var d model.Detached
-	err := g.edit(ctx, c.DryRun, func(inv *model.Inventory) (err error) {
-		d, err = inv.DeleteGroup(c.Name, c.Force)
-		return err
-	})
+	err := g.edit(ctx, c.EditFlags, kook.DeleteGroup{Name: c.Name, Force: c.Force, Detached: &d})
+	if errors.Is(err, model.ErrNotEmpty) {
+		return fmt.Errorf("%w (--force detaches them)", err)
+	}
 	if err != nil || d.Empty() {
 		return err
 	}
@@ -177,9 +167,7 @@ func (c *GroupSetCmd) Validate() (err error) {
 
 // Run sets the vars.
 func (c *GroupSetCmd) Run(ctx context.Context, g *Globals) error {
-	return g.edit(ctx, c.DryRun, func(inv *model.Inventory) error {
-		return inv.SetGroupVars(c.Name, level(c.Level), c.vars)
-	})
+	return g.edit(ctx, c.EditFlags, kook.SetGroupVars{Group: c.Name, Level: level(c.Level), Vars: c.vars})
 }
 
 // GroupUnsetCmd is `kook group unset NAME VAR...`.
@@ -197,9 +185,7 @@ func (c *GroupUnsetCmd) Help() string {
 
 // Run removes the vars.
 func (c *GroupUnsetCmd) Run(ctx context.Context, g *Globals) error {
-	return g.edit(ctx, c.DryRun, func(inv *model.Inventory) error {
-		return inv.UnsetGroupVars(c.Name, level(c.Level), c.Keys)
-	})
+	return g.edit(ctx, c.EditFlags, kook.UnsetGroupVars{Group: c.Name, Level: level(c.Level), Keys: c.Keys})
 }
 
 // GroupAddHostCmd is `kook group add-host GROUP HOST...`.
@@ -216,14 +202,11 @@ func (c *GroupAddHostCmd) Help() string {
 
 // Run adds the hosts.
 func (c *GroupAddHostCmd) Run(ctx context.Context, g *Globals) error {
-	return g.edit(ctx, c.DryRun, func(inv *model.Inventory) error {
-		for _, h := range c.Hosts {
-			if err := inv.AddMember(c.Group, h); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	var ops []kook.Op
+	for _, h := range c.Hosts {
+		ops = append(ops, kook.AddMember{Group: c.Group, Host: h})
+	}
+	return g.edit(ctx, c.EditFlags, ops...)
 }
 
 // GroupRmHostCmd is `kook group rm-host GROUP HOST...`.
@@ -240,14 +223,11 @@ func (c *GroupRmHostCmd) Help() string {
 
 // Run removes the hosts from the group.
 func (c *GroupRmHostCmd) Run(ctx context.Context, g *Globals) error {
-	return g.edit(ctx, c.DryRun, func(inv *model.Inventory) error {
-		for _, h := range c.Hosts {
-			if err := inv.RemoveMember(c.Group, h); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	var ops []kook.Op
+	for _, h := range c.Hosts {
+		ops = append(ops, kook.RemoveMember{Group: c.Group, Host: h})
+	}
+	return g.edit(ctx, c.EditFlags, ops...)
 }
 
 // GroupAddChildCmd is `kook group add-child PARENT CHILD...`.
@@ -265,14 +245,11 @@ func (c *GroupAddChildCmd) Help() string {
 
 // Run adds the children.
 func (c *GroupAddChildCmd) Run(ctx context.Context, g *Globals) error {
-	return g.edit(ctx, c.DryRun, func(inv *model.Inventory) error {
-		for _, ch := range c.Children {
-			if err := inv.Attach(c.Parent, ch); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	var ops []kook.Op
+	for _, ch := range c.Children {
+		ops = append(ops, kook.Attach{Parent: c.Parent, Child: ch})
+	}
+	return g.edit(ctx, c.EditFlags, ops...)
 }
 
 // GroupRmChildCmd is `kook group rm-child PARENT CHILD...`.
@@ -289,14 +266,11 @@ func (c *GroupRmChildCmd) Help() string {
 
 // Run removes the children.
 func (c *GroupRmChildCmd) Run(ctx context.Context, g *Globals) error {
-	return g.edit(ctx, c.DryRun, func(inv *model.Inventory) error {
-		for _, ch := range c.Children {
-			if err := inv.Detach(c.Parent, ch); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	var ops []kook.Op
+	for _, ch := range c.Children {
+		ops = append(ops, kook.Detach{Parent: c.Parent, Child: ch})
+	}
+	return g.edit(ctx, c.EditFlags, ops...)
 }
 
 // GroupPriorityCmd is `kook group priority NAME N`.
@@ -313,5 +287,5 @@ func (c *GroupPriorityCmd) Help() string {
 
 // Run sets the priority.
 func (c *GroupPriorityCmd) Run(ctx context.Context, g *Globals) error {
-	return g.edit(ctx, c.DryRun, func(inv *model.Inventory) error { return inv.SetPriority(c.Name, c.Priority) })
+	return g.edit(ctx, c.EditFlags, kook.SetPriority{Group: c.Name, Priority: c.Priority})
 }

@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/kook-project/kook/model"
-	"github.com/kook-project/kook/pattern"
 )
 
 // GroupsCmd is `kook groups`.
@@ -29,28 +28,27 @@ Examples:
 
 // Run prints the groups.
 func (c *GroupsCmd) Run(ctx context.Context, g *Globals) error {
-	inv, _, err := g.load(ctx)
+	client, err := g.client(ctx)
 	if err != nil {
 		return err
 	}
-	selected, err := matchGroups(inv, c.Pattern)
+	defer client.Close()
+	groups, err := client.Groups(ctx, c.Pattern)
 	if err != nil {
 		return err
 	}
 	if c.Output == "names" {
-		for _, name := range selected {
-			if _, err := fmt.Fprintln(g.stdout, name); err != nil {
+		for _, gr := range groups {
+			if _, err := fmt.Fprintln(g.stdout, gr.Name); err != nil {
 				return err
 			}
 		}
 		return nil
 	}
-	parents := inv.Parents()
-	list := make([]model.Value, len(selected))
-	for i, name := range selected {
-		gr := inv.Group(name)
+	list := make([]model.Value, len(groups))
+	for i, gr := range groups {
 		list[i] = model.Map{
-			{Key: "name", Value: name}, {Key: "parents", Value: names(parents[name])},
+			{Key: "name", Value: gr.Name}, {Key: "parents", Value: names(gr.Parents)},
 			{Key: "children", Value: names(gr.Children)}, {Key: "hosts", Value: names(gr.Hosts)},
 			{Key: "priority", Value: int64(gr.Priority)},
 		}
@@ -59,31 +57,4 @@ func (c *GroupsCmd) Run(ctx context.Context, g *Globals) error {
 		return writeYAML(g.stdout, list)
 	}
 	return writeJSON(g.stdout, list)
-}
-
-// matchGroups returns the groups whose names pattern selects, in inventory
-// order: Ansible's pattern matching (pattern.Select) of expr applied to an
-// inventory whose hosts are named after the groups and belong to none.
-func matchGroups(inv *model.Inventory, expr string) ([]string, error) {
-	var out []string
-	if expr == "" {
-		for _, g := range inv.Groups {
-			out = append(out, g.Name)
-		}
-		return out, nil
-	}
-	byName := model.New()
-	for _, g := range inv.Groups {
-		byName.AddHost(g.Name)
-	}
-	matched, err := pattern.Select(byName, expr)
-	if err != nil {
-		return nil, err
-	}
-	for _, name := range matched {
-		if inv.Group(name) != nil {
-			out = append(out, name)
-		}
-	}
-	return out, nil
 }

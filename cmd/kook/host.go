@@ -6,6 +6,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/kook-project/kook"
 	"github.com/kook-project/kook/model"
 	"github.com/kook-project/kook/precedence"
 )
@@ -21,7 +22,8 @@ type HostCmd struct {
 
 // EditFlags are the flags every edit takes.
 type EditFlags struct {
-	DryRun bool `help:"Show what would change; write nothing."`
+	DryRun bool   `help:"Show what would change; write nothing."`
+	Reason string `env:"KOOK_REASON" placeholder:"TEXT" help:"Why: kept in history with the change (kook log)."`
 }
 
 // ValueFlags say how VAR=VALUE arguments are read and where they go.
@@ -47,22 +49,21 @@ func (c *HostShowCmd) Help() string {
 
 // Run prints the host.
 func (c *HostShowCmd) Run(ctx context.Context, g *Globals) error {
-	inv, _, err := g.load(ctx)
+	client, err := g.client(ctx)
 	if err != nil {
 		return err
 	}
-	h := inv.Host(c.Name)
-	if h == nil {
-		return fmt.Errorf("host %q: %w", c.Name, model.ErrNotFound)
+	defer client.Close()
+	h, err := client.Host(ctx, c.Name)
+	if err != nil {
+		return err
 	}
-	m := precedence.NewMerger(inv)
-	direct := inv.HostGroups()[h.Name]
-	effective := precedence.StripInternal(m.HostVars(h.Name))
+	effective := precedence.StripInternal(h.Vars)
 	if c.Output != "text" {
 		v := model.Map{
-			{Key: "name", Value: h.Name}, {Key: "groups", Value: names(direct)},
-			{Key: "group_names", Value: names(groupNames(m, h.Name))},
-			{Key: "vars", Value: orEmpty(h.Vars)}, {Key: "file_vars", Value: orEmpty(h.FileVars)},
+			{Key: "name", Value: h.Name}, {Key: "groups", Value: names(h.Groups)},
+			{Key: "group_names", Value: names(h.GroupNames())},
+			{Key: "vars", Value: orEmpty(h.OwnVars)}, {Key: "file_vars", Value: orEmpty(h.FileVars)},
 			{Key: "effective_vars", Value: effective}, {Key: "source", Value: h.Source},
 		}
 		if c.Output == "yaml" {
@@ -72,9 +73,9 @@ func (c *HostShowCmd) Run(ctx context.Context, g *Globals) error {
 	}
 	w := g.stdout
 	fmt.Fprintf(w, "host %s%s\n", h.Name, at(h.Source))
-	fmt.Fprintf(w, "groups: %s\n", joinOrNone(direct))
-	fmt.Fprintf(w, "group_names: %s\n", joinOrNone(groupNames(m, h.Name)))
-	printVars(w, "vars (inventory)", h.Vars, h.VarSources)
+	fmt.Fprintf(w, "groups: %s\n", joinOrNone(h.Groups))
+	fmt.Fprintf(w, "group_names: %s\n", joinOrNone(h.GroupNames()))
+	printVars(w, "vars (inventory)", h.OwnVars, h.VarSources)
 	printVars(w, "vars (host_vars file)", h.FileVars, h.FileVarSources)
 	printVars(w, "effective vars (run 'kook explain "+h.Name+"' for where each comes from)", sortedMap(effective), nil)
 	return nil
@@ -149,9 +150,7 @@ func (c *HostAddCmd) Validate() (err error) {
 
 // Run adds the host.
 func (c *HostAddCmd) Run(ctx context.Context, g *Globals) error {
-	return g.edit(ctx, c.DryRun, func(inv *model.Inventory) error {
-		return inv.CreateHost(c.Name, c.Groups, c.vars)
-	})
+	return g.edit(ctx, c.EditFlags, kook.CreateHost{Name: c.Name, Groups: c.Groups, Vars: c.vars})
 }
 
 // HostRmCmd is `kook host rm NAME`.
@@ -167,7 +166,7 @@ func (c *HostRmCmd) Help() string {
 
 // Run removes the host.
 func (c *HostRmCmd) Run(ctx context.Context, g *Globals) error {
-	return g.edit(ctx, c.DryRun, func(inv *model.Inventory) error { return inv.DeleteHost(c.Name) })
+	return g.edit(ctx, c.EditFlags, kook.DeleteHost{Name: c.Name})
 }
 
 // HostSetCmd is `kook host set NAME VAR=VALUE...`.
@@ -194,9 +193,7 @@ func (c *HostSetCmd) Validate() (err error) {
 
 // Run sets the vars.
 func (c *HostSetCmd) Run(ctx context.Context, g *Globals) error {
-	return g.edit(ctx, c.DryRun, func(inv *model.Inventory) error {
-		return inv.SetHostVars(c.Name, level(c.Level), c.vars)
-	})
+	return g.edit(ctx, c.EditFlags, kook.SetHostVars{Host: c.Name, Level: level(c.Level), Vars: c.vars})
 }
 
 // HostUnsetCmd is `kook host unset NAME VAR...`.
@@ -214,7 +211,5 @@ func (c *HostUnsetCmd) Help() string {
 
 // Run removes the vars.
 func (c *HostUnsetCmd) Run(ctx context.Context, g *Globals) error {
-	return g.edit(ctx, c.DryRun, func(inv *model.Inventory) error {
-		return inv.UnsetHostVars(c.Name, level(c.Level), c.Keys)
-	})
+	return g.edit(ctx, c.EditFlags, kook.UnsetHostVars{Host: c.Name, Level: level(c.Level), Keys: c.Keys})
 }

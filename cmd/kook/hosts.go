@@ -3,12 +3,10 @@ package main
 import (
 	"context"
 	"fmt"
-	"slices"
 	"strings"
 
+	"github.com/kook-project/kook"
 	"github.com/kook-project/kook/model"
-	"github.com/kook-project/kook/pattern"
-	"github.com/kook-project/kook/precedence"
 )
 
 // HostsCmd is `kook hosts`.
@@ -18,7 +16,7 @@ type HostsCmd struct {
 	Var     []string `short:"v" placeholder:"VAR" help:"Effective vars to print (json, yaml: only these; csv: one column each)."`
 	Output  string   `short:"o" enum:"names,json,yaml,csv" default:"names" help:"Output format: names, json, yaml or csv."`
 
-	filters []filter
+	filters []kook.Filter
 }
 
 // Help implements kong.HelpProvider.
@@ -43,9 +41,9 @@ Examples:
 func (c *HostsCmd) Validate() error {
 	c.filters = nil
 	for _, w := range c.Where {
-		f, err := parseFilter(w, false)
+		f, err := kook.ParseFilter(w, func(text string) (model.Value, error) { return parseValue(text, false) })
 		if err != nil {
-			return err
+			return usageError{fmt.Errorf("--where: %w", err)}
 		}
 		c.filters = append(c.filters, f)
 	}
@@ -54,57 +52,23 @@ func (c *HostsCmd) Validate() error {
 
 // Run prints the selected hosts.
 func (c *HostsCmd) Run(ctx context.Context, g *Globals) error {
-	inv, _, err := g.load(ctx)
+	client, err := g.client(ctx)
 	if err != nil {
 		return err
 	}
-	selected, err := pattern.Select(inv, c.Pattern)
+	defer client.Close()
+	rows, err := client.Query(ctx, c.Pattern, c.filters...)
 	if err != nil {
 		return err
-	}
-	m := precedence.NewMerger(inv)
-	var rows []hostRow
-	for _, name := range selected {
-		r := hostRow{name: name, vars: model.Map{}}
-		if inv.Host(name) != nil { // else Ansible's implicit localhost
-			r.vars = precedence.StripInternal(m.HostVars(name))
-			r.groups = groupNames(m, name)
-		}
-		if c.matches(r.vars) {
-			rows = append(rows, r)
-		}
 	}
 	return c.print(g, rows)
 }
 
-type hostRow struct {
-	name   string
-	groups []string
-	vars   model.Map
-}
-
-func (c *HostsCmd) matches(vars model.Map) bool {
-	for _, f := range c.filters {
-		if !f.match(vars) {
-			return false
-		}
-	}
-	return true
-}
-
-// groupNames is Ansible's group_names: every group of the host, through
-// children too, but 'all', sorted.
-func groupNames(m *precedence.Merger, host string) []string {
-	groups := slices.Clone(m.Groups(host))
-	slices.Sort(groups)
-	return groups
-}
-
-func (c *HostsCmd) print(g *Globals, rows []hostRow) error {
+func (c *HostsCmd) print(g *Globals, rows []kook.HostVars) error {
 	switch c.Output {
 	case "names":
 		for _, r := range rows {
-			if _, err := fmt.Fprintln(g.stdout, r.name); err != nil {
+			if _, err := fmt.Fprintln(g.stdout, r.Name); err != nil {
 				return err
 			}
 		}
@@ -113,9 +77,9 @@ func (c *HostsCmd) print(g *Globals, rows []hostRow) error {
 		header := append([]string{"name", "groups"}, c.Var...)
 		table := make([][]model.Value, len(rows))
 		for i, r := range rows {
-			row := []model.Value{r.name, strings.Join(r.groups, " ")}
+			row := []model.Value{r.Name, strings.Join(r.GroupNames, " ")}
 			for _, k := range c.Var {
-				v, ok := r.vars.Get(k)
+				v, ok := r.Vars.Get(k)
 				if !ok {
 					v = absent{}
 				}
@@ -127,16 +91,16 @@ func (c *HostsCmd) print(g *Globals, rows []hostRow) error {
 	}
 	list := make([]model.Value, len(rows))
 	for i, r := range rows {
-		vars := r.vars
+		vars := r.Vars
 		if len(c.Var) > 0 {
 			vars = model.Map{}
 			for _, k := range c.Var {
-				if v, ok := r.vars.Get(k); ok {
+				if v, ok := r.Vars.Get(k); ok {
 					vars.Set(k, v)
 				}
 			}
 		}
-		list[i] = model.Map{{Key: "name", Value: r.name}, {Key: "groups", Value: names(r.groups)}, {Key: "vars", Value: vars}}
+		list[i] = model.Map{{Key: "name", Value: r.Name}, {Key: "groups", Value: names(r.GroupNames)}, {Key: "vars", Value: vars}}
 	}
 	if c.Output == "yaml" {
 		return writeYAML(g.stdout, list)

@@ -32,7 +32,9 @@ type CLI struct {
 	Graph      GraphCmd      `cmd:"" help:"Print the group tree as 'ansible-inventory --graph' does."`
 	Export     ExportCmd     `cmd:"" help:"Write the inventory as INI or YAML files, or as a full-fidelity JSON backup."`
 	Status     StatusCmd     `cmd:"" help:"Show the stored generation and counts."`
-	Rebuild    RebuildCmd    `cmd:"" help:"Rewrite the materialized views from the per-entity znodes after hand edits."`
+	Check      CheckCmd      `cmd:"" help:"Verify what is stored: head, views, nodes, orphans."`
+	Repair     RepairCmd     `cmd:"" help:"Mend what check finds: half-done changes, stale or damaged views, broken nodes, orphans."`
+	Rebuild    RepairCmd     `cmd:"" hidden:"" help:"Same as repair (the name kook used before)."`
 	Config     ConfigCmd     `cmd:"" help:"Jones-style service configuration."`
 	Completion CompletionCmd `cmd:"" help:"Print a shell completion script."`
 }

@@ -12,11 +12,11 @@ import (
 
 	"github.com/alecthomas/kong"
 
+	"github.com/kook-project/kook"
 	"github.com/kook-project/kook/internal/corpus"
 	"github.com/kook-project/kook/internal/zktest"
 	"github.com/kook-project/kook/inventory"
 	"github.com/kook-project/kook/model"
-	"github.com/kook-project/kook/zkstore"
 )
 
 func TestMain(m *testing.M) {
@@ -74,14 +74,14 @@ func (k *kookT) fails(code int, msg string, args ...string) {
 	}
 }
 
-func (k *kookT) store() *zkstore.Store {
+func (k *kookT) client() *kook.Client {
 	k.t.Helper()
-	s, err := zkstore.Open(context.Background(), zkstore.Config{Connect: k.zk}, "")
+	c, err := kook.Open(context.Background(), kook.Config{ZK: k.zk})
 	if err != nil {
 		k.t.Fatal(err)
 	}
-	k.t.Cleanup(s.Close)
-	return s
+	k.t.Cleanup(c.Close)
+	return c
 }
 
 // importSource stores what inventory.Load reads from sources, as
@@ -92,7 +92,7 @@ func (k *kookT) importSource(sources ...string) *model.Inventory {
 	if err != nil {
 		k.t.Fatal(err)
 	}
-	if _, err := model.Import(context.Background(), k.store(), inv, model.ImportOptions{}); err != nil {
+	if _, err := k.client().Replace(context.Background(), kook.EditOptions{}, inv); err != nil {
 		k.t.Fatal(err)
 	}
 	return inv
@@ -101,7 +101,7 @@ func (k *kookT) importSource(sources ...string) *model.Inventory {
 // load returns the stored inventory and generation.
 func (k *kookT) load() (*model.Inventory, int64) {
 	k.t.Helper()
-	inv, gen, err := k.store().Load(context.Background())
+	inv, gen, err := k.client().Inventory(context.Background())
 	if err != nil {
 		k.t.Fatal(err)
 	}

@@ -7,10 +7,10 @@ import (
 	"io"
 	"strings"
 
+	"github.com/kook-project/kook"
 	"github.com/kook-project/kook/internal/config"
 	"github.com/kook-project/kook/jones"
 	"github.com/kook-project/kook/model"
-	"github.com/kook-project/kook/zkstore"
 )
 
 // Globals are the settings every command gets: where ZooKeeper is, and
@@ -20,23 +20,9 @@ type Globals struct {
 	stdout, stderr io.Writer
 }
 
-// store opens the inventory store; the caller closes it.
-func (g *Globals) store(ctx context.Context) (*zkstore.Store, error) {
-	return g.OpenStore(ctx)
-}
-
-// load returns the stored inventory.
-func (g *Globals) load(ctx context.Context) (*model.Inventory, int64, error) {
-	s, err := g.store(ctx)
-	if err != nil {
-		return nil, 0, err
-	}
-	defer s.Close()
-	inv, gen, err := s.Load(ctx)
-	if errors.Is(err, model.ErrNotFound) {
-		return nil, 0, fmt.Errorf("%w (import one with kook-import)", err)
-	}
-	return inv, gen, err
+// client opens the kook client; the caller closes it.
+func (g *Globals) client(ctx context.Context) (*kook.Client, error) {
+	return g.Open(ctx, "kook")
 }
 
 // dialJones opens the Jones config store under the same root.
@@ -48,15 +34,15 @@ func (g *Globals) dialJones(ctx context.Context) (*jones.Store, func(), error) {
 	return jones.NewStore(conn, g.Root), conn.Close, nil
 }
 
-// edit applies fn as one atomic change, or shows it with dryRun, and prints
-// the changes and what became of them.
-func (g *Globals) edit(ctx context.Context, dryRun bool, fn func(*model.Inventory) error) error {
-	s, err := g.store(ctx)
+// edit applies ops as one atomic change, or shows it with --dry-run, and
+// prints the changes and what became of them.
+func (g *Globals) edit(ctx context.Context, f EditFlags, ops ...kook.Op) error {
+	c, err := g.client(ctx)
 	if err != nil {
 		return err
 	}
-	defer s.Close()
-	res, err := model.Edit(ctx, s, dryRun, fn)
+	defer c.Close()
+	res, err := c.Edit(ctx, kook.EditOptions{DryRun: f.DryRun, Reason: f.Reason}, ops...)
 	if err != nil {
 		return err
 	}
@@ -64,7 +50,7 @@ func (g *Globals) edit(ctx context.Context, dryRun bool, fn func(*model.Inventor
 		return err
 	}
 	switch {
-	case dryRun:
+	case f.DryRun:
 		_, err = fmt.Fprintf(g.stdout, "dry run: %s (nothing written)\n", model.Summary(res.Changes))
 	case !res.Written:
 		_, err = fmt.Fprintf(g.stdout, "no changes (generation %d)\n", res.Generation)
@@ -96,51 +82,115 @@ type StatusCmd struct {
 
 // Help implements kong.HelpProvider.
 func (c *StatusCmd) Help() string {
-	return "Example:\n  kook status -o json"
+	return "Reads one znode, whatever the size of the inventory.\n\nExample:\n  kook status -o json"
 }
 
 // Run prints the generation and the counts of hosts and groups.
 func (c *StatusCmd) Run(ctx context.Context, g *Globals) error {
-	inv, gen, err := g.load(ctx)
+	client, err := g.client(ctx)
+	if err != nil {
+		return err
+	}
+	defer client.Close()
+	st, err := client.Status(ctx)
 	if err != nil {
 		return err
 	}
 	if c.Output == "json" {
 		return writeJSON(g.stdout, model.Map{
-			{Key: "zk", Value: g.ZK}, {Key: "root", Value: g.Root}, {Key: "generation", Value: gen},
-			{Key: "hosts", Value: int64(len(inv.Hosts))}, {Key: "groups", Value: int64(len(inv.Groups))},
+			{Key: "zk", Value: g.ZK}, {Key: "root", Value: g.Root}, {Key: "generation", Value: st.Generation},
+			{Key: "hosts", Value: st.Hosts}, {Key: "groups", Value: st.Groups}, {Key: "history_start", Value: st.HistoryStart},
 		})
 	}
-	_, err = fmt.Fprintf(g.stdout, "%s%s: generation %d, %d hosts, %d groups\n", g.ZK, g.Root, gen, len(inv.Hosts), len(inv.Groups))
+	if st.Generation == 0 {
+		_, err = fmt.Fprintf(g.stdout, "%s%s: no inventory stored (import one with kook-import)\n", g.ZK, g.Root)
+		return err
+	}
+	_, err = fmt.Fprintf(g.stdout, "%s%s: generation %d (%s), %d hosts, %d groups\n", g.ZK, g.Root,
+		st.Generation, st.Time.Format("2006-01-02 15:04:05 MST"), st.Hosts, st.Groups)
 	return err
 }
 
-// RebuildCmd is `kook rebuild`.
-type RebuildCmd struct{}
+// CheckCmd is `kook check`.
+type CheckCmd struct{}
 
 // Help implements kong.HelpProvider.
-func (c *RebuildCmd) Help() string {
+func (c *CheckCmd) Help() string {
 	return strings.TrimSpace(`
-The per-entity znodes (<root>/inventory/trees/<tree>/hosts/<name>, .../groups/<name>)
-are the source of truth; kook-inventory reads views rendered from them at each write.
-After editing those znodes by hand (zkCli.sh), run rebuild to render the views again.
-It fails, writing nothing, if the edited entities do not form a valid inventory.
+Verifies what kook stores under its root: head, the views and every segment
+they are made of, that the views are what the per-host and per-group znodes
+render (a znode edited by hand shows here until 'kook repair'), nodes that
+break the inventory's rules, a big change left half applied, and orphan
+segments. Prints one line per problem and exits 1 when there is any. It reads
+the whole inventory.
 
 Example:
-  kook --zk zk1:2181/ops rebuild`)
+  kook check && echo healthy`)
 }
 
-// Run rewrites the views and prints the new generation.
-func (c *RebuildCmd) Run(ctx context.Context, g *Globals) error {
-	s, err := g.store(ctx)
+// errProblems makes check exit 1 after printing its problems.
+var errProblems = errors.New("problems found (kook repair mends what it can)")
+
+// Run prints the problems.
+func (c *CheckCmd) Run(ctx context.Context, g *Globals) error {
+	client, err := g.client(ctx)
 	if err != nil {
 		return err
 	}
-	defer s.Close()
-	gen, err := s.Rebuild(ctx)
+	defer client.Close()
+	problems, err := client.Check(ctx)
 	if err != nil {
 		return err
 	}
-	_, err = fmt.Fprintf(g.stdout, "views rebuilt (generation %d)\n", gen)
-	return err
+	for _, p := range problems {
+		line := p.String()
+		if p.Repair != "" {
+			line += " (repair: " + p.Repair + ")"
+		}
+		fmt.Fprintln(g.stdout, line)
+	}
+	if len(problems) > 0 {
+		return fmt.Errorf("%d %w", len(problems), errProblems)
+	}
+	fmt.Fprintln(g.stdout, "ok")
+	return nil
+}
+
+// RepairCmd is `kook repair`.
+type RepairCmd struct {
+	Reason string `env:"KOOK_REASON" placeholder:"TEXT" help:"Why: kept in history with the change (kook log)."`
+}
+
+// Help implements kong.HelpProvider.
+func (c *RepairCmd) Help() string {
+	return strings.TrimSpace(`
+Mends what 'kook check' finds and can mend, and says what it did: finishes or
+undoes a big change left half done, rebuilds head and the views from the
+per-host and per-group znodes (after hand edits, or when they are missing or
+damaged), mends nodes that break the inventory's rules (a membership of a
+group that does not exist, a host in no group, a group below none), and
+deletes orphan segments. A rebuild is a new generation, in history.
+
+Example:
+  kook repair --reason "after hand edits"`)
+}
+
+// Run repairs and prints what it did.
+func (c *RepairCmd) Run(ctx context.Context, g *Globals) error {
+	client, err := g.client(ctx)
+	if err != nil {
+		return err
+	}
+	defer client.Close()
+	did, err := client.Repair(ctx, kook.EditOptions{Reason: c.Reason})
+	for _, d := range did {
+		fmt.Fprintln(g.stdout, d)
+	}
+	if err != nil {
+		return err
+	}
+	if len(did) == 0 {
+		fmt.Fprintln(g.stdout, "nothing to repair")
+	}
+	return nil
 }

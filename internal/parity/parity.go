@@ -125,7 +125,7 @@ func Check(t *testing.T, source, script string) {
 		t.Fatalf("Ansible rejects the script: %v", r)
 	}
 	want, gotList := exp.List, parseJSON(t, got.List)
-	if named := hostsNamedLikeGroups(exp.Dump); len(named) > 0 {
+	if named := HostsNamedLikeGroups(exp.Dump); len(named) > 0 {
 		t.Logf("not comparing the vars of hosts named like groups %q: a script cannot give them vars", named)
 		want, gotList = withoutHostVars(want, named), withoutHostVars(gotList, named)
 	}
@@ -143,10 +143,10 @@ func Check(t *testing.T, source, script string) {
 	}
 }
 
-// hostsNamedLikeGroups returns the hosts of inv that share a group's name.
+// HostsNamedLikeGroups returns the hosts of inv that share a group's name.
 // Ansible sets vars by name, groups first, so a script inventory cannot set
 // vars on such a host (script.List leaves them out).
-func hostsNamedLikeGroups(inv *model.Inventory) []string {
+func HostsNamedLikeGroups(inv *model.Inventory) []string {
 	var out []string
 	for _, h := range inv.Hosts {
 		if inv.Group(h.Name) != nil {

@@ -6,13 +6,17 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/kook-project/kook"
 	"github.com/kook-project/kook/internal/ansibletest"
 	"github.com/kook-project/kook/internal/corpus"
 	"github.com/kook-project/kook/internal/parity"
 	"github.com/kook-project/kook/internal/zktest"
+	"github.com/kook-project/kook/model"
+	"github.com/kook-project/kook/precedence"
 )
 
 func TestMain(m *testing.M) {
@@ -91,11 +95,64 @@ func TestIntegration_PipelineParity(t *testing.T) {
 				t.Fatal(err)
 			}
 			parity.Check(t, src.Path, script)
+			checkFrontDoor(t, zkConnect, exp, filepath.Join(bin, "kook-inventory"), env)
 
 			again := run(t, env, filepath.Join(bin, "kook-import"), src.Path)
 			if again.exit != 0 || !strings.Contains(again.stdout, "no changes") {
 				t.Errorf("second import of the same source: exit %d, %q", again.exit, again.stdout)
 			}
 		})
+	}
+}
+
+// checkFrontDoor checks the Go front door (package kook) and
+// kook-inventory --host against Ansible's view of the source: each host's
+// effective vars are `ansible-inventory --list`'s hostvars, its
+// GroupNames are the groups Ansible puts it in (ancestors included, 'all'
+// left out, sorted: Ansible's group_names), and Hosts("all") lists what
+// `ansible all --list-hosts` lists.
+func checkFrontDoor(t *testing.T, zkConnect string, exp *parity.Expected, inventoryBin string, env []string) {
+	t.Helper()
+	ctx := t.Context()
+	c, err := kook.Open(ctx, kook.Config{ZK: zkConnect})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	m := precedence.NewMerger(exp.Dump)
+	named := parity.HostsNamedLikeGroups(exp.Dump)
+	for i, h := range exp.Dump.Hosts {
+		if slices.Contains(named, h.Name) {
+			continue // the script protocol cannot give it vars of its own
+		}
+		got, err := c.Host(ctx, h.Name)
+		if err != nil {
+			t.Fatalf("Host(%q): %v", h.Name, err)
+		}
+		// Compared as JSON, as Ansible reads it: a dict holding only
+		// __ansible_vault reads as a vaulted value either way.
+		asJSON, _ := model.UnmarshalJSON(model.MarshalJSON(got.Vars))
+		if want := exp.HostVars(h.Name); !model.Equal(asJSON, want) {
+			t.Errorf("Host(%q).Vars = %s, want Ansible's %s", h.Name, model.MarshalJSON(got.Vars), model.MarshalJSON(want))
+		}
+		if want := slices.Sorted(slices.Values(m.Groups(h.Name))); !slices.Equal(got.GroupNames(), want) {
+			t.Errorf("Host(%q).GroupNames() = %q, want %q", h.Name, got.GroupNames(), want)
+		}
+		if i < 5 { // kook-inventory --host prints the same, as a process
+			r := run(t, env, inventoryBin, "--host", h.Name)
+			v, err := model.UnmarshalJSON([]byte(r.stdout))
+			if r.exit != 0 || r.stderr != "" || err != nil || !model.Equal(v, asJSON) {
+				t.Errorf("kook-inventory --host %s: exit %d, stderr %q, %s; want %s", h.Name, r.exit, r.stderr, r.stdout, model.MarshalJSON(got.Vars))
+			}
+		}
+	}
+	if exp.AllHosts != nil {
+		got, err := c.Hosts(ctx, "all")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(got, exp.AllHosts) {
+			t.Errorf("Hosts(all) = %q, want %q", got, exp.AllHosts)
+		}
 	}
 }
