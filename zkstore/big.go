@@ -245,7 +245,7 @@ func (s *Store) finishBig(ctx context.Context, prep *head, st *zk.Stat, p *commi
 		}
 		return fmt.Errorf("begin applying generation %d: %w", p.gen, err)
 	}
-	if err := s.applyNodes(ctx, p.commit); err != nil {
+	if err := s.applyNodes(ctx, p.commit, p.versions); err != nil {
 		return fmt.Errorf("generation %d is half applied and will be finished by the next kook command (or kook repair): %w", p.gen, err)
 	}
 	// Step 5.
@@ -300,11 +300,13 @@ func (s *Store) writeTxnInBatches(ctx context.Context, txn *zkconn.Txn) error {
 }
 
 // applyNodes makes every node of c what c says it becomes, in batches.
-// Each op is checked against the version found when the batch is built:
-// a node changed meanwhile (by hand) is read again and set anyway, since
+// With versions (znode path -> version read when the change was made, -1
+// for a node that did not exist), each op is checked against it; without
+// (finishing another writer's change), each batch reads its nodes first.
+// A node changed meanwhile (by hand) is read again and set anyway, since
 // the change touches it. It can be run again after a failure: nodes
 // already as c leaves them are skipped.
-func (s *Store) applyNodes(ctx context.Context, c *model.Commit) error {
+func (s *Store) applyNodes(ctx context.Context, c *model.Commit, versions map[string]int32) error {
 	type op struct {
 		path  string
 		after []byte // nil: delete
@@ -329,6 +331,25 @@ func (s *Store) applyNodes(ctx context.Context, c *model.Commit) error {
 			o.after = encodeGroup(g.After)
 		}
 		ops = append(ops, o)
+	}
+	if versions != nil {
+		txn := &zkconn.Txn{}
+		for _, o := range ops {
+			v, known := versions[o.path]
+			switch {
+			case !known:
+				txn.Set(o.path, o.after, -1) // cannot happen: the change read every node it writes
+			case o.after == nil && v >= 0:
+				txn.Delete(o.path, v)
+			case o.after == nil:
+			case v < 0:
+				txn.Create(o.path, o.after)
+			default:
+				txn.Set(o.path, o.after, v)
+			}
+		}
+		batches := txn.Split(zkconn.BatchRequest)
+		return parallel(ctx, len(batches), 4, func(i int) error { return s.commitNodes(ctx, batches[i]) })
 	}
 	// Read the current version of each node, a batch at a time, and make
 	// the batch's ops from it.
@@ -478,7 +499,7 @@ func (s *Store) recoverLocked(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("finish big change %s by %s: %w", a.ID, a.By, err)
 	}
-	if err := s.applyNodes(ctx, c); err != nil {
+	if err := s.applyNodes(ctx, c, nil); err != nil {
 		return fmt.Errorf("finish big change %s by %s: %w", a.ID, a.By, err)
 	}
 	final := &head{Format: format, Generation: a.Generation, Index: a.Index, Hosts: a.Hosts, Groups: a.Groups,

@@ -168,6 +168,13 @@ func (s *Store) attempt(ctx context.Context, t *tx, opts model.UpdateOptions, fn
 	return res, nil
 }
 
+func groupChangeName(gc model.GroupChange) string {
+	if gc.After != nil {
+		return gc.After.Name
+	}
+	return gc.Before.Name
+}
+
 // staleOr returns errRetry when err is a segment the attempt read that a
 // newer generation replaced (head moved), else err.
 func (s *Store) staleOr(ctx context.Context, t *tx, err error) error {
@@ -199,6 +206,9 @@ type commitPlan struct {
 	nodes  *zkconn.Txn // the node ops
 	commit *model.Commit
 	big    bool // the nodes do not fit in one multi
+	// versions are the znode versions the change read of the nodes it
+	// writes (-1: absent), for a big change's batches.
+	versions map[string]int32
 }
 
 // plan renders the new segments, index, head and node ops of a change.
@@ -253,6 +263,17 @@ func (s *Store) plan(ctx context.Context, t *tx, c *model.Commit, edits model.Ta
 	h.Index = p.segs.addIndex(idx)
 	p.head = h
 	p.big = p.nodes.Size() > zkconn.MaxRequest/2
+	if p.big {
+		p.versions = map[string]int32{}
+		for _, hc := range c.Hosts {
+			name := changeName(hc.Before, hc.After)
+			p.versions[s.hostPath(name)] = t.host(name).version
+		}
+		for _, gc := range c.Groups {
+			name := groupChangeName(gc)
+			p.versions[s.groupPath(name)] = t.group(name).version
+		}
+	}
 	return p, nil
 }
 

@@ -143,7 +143,7 @@ func maybeGzip(data []byte) []byte {
 	if len(data) <= 16<<10 {
 		return data
 	}
-	return gzipBytes(data)
+	return gzipFast(data)
 }
 
 func maybeGunzip(data []byte) ([]byte, error) {

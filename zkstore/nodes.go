@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/go-zookeeper/zk"
@@ -16,30 +17,54 @@ import (
 // LoadNodes reads every node of the generation sn holds. It costs the
 // whole inventory, on purpose: export, check and imports need all of it.
 func (sn *Snapshot) LoadNodes() (*model.Nodes, error) {
+	n, _, err := sn.loadNodes()
+	return n, err
+}
+
+// loadNodes is LoadNodes, with the version of every node's znode.
+func (sn *Snapshot) loadNodes() (*model.Nodes, map[string]int32, error) {
 	n := &model.Nodes{Hosts: map[string]*model.HostNode{}, Groups: map[string]*model.GroupNode{}, KeyBase: sn.head.Generation << 32}
+	versions := map[string]int32{}
+	var mu sync.Mutex
 	hosts, err := sn.s.childNames(sn.ctx, sn.s.hostsDir())
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	groups, err := sn.s.childNames(sn.ctx, sn.s.groupsDir())
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	hs := make([]*model.HostNode, len(hosts))
 	if err := parallel(sn.ctx, len(hosts), 64, func(i int) error {
-		var err error
-		hs[i], err = sn.Host(hosts[i])
-		return err
+		data, st, err := sn.readNode(sn.s.hostPath(hosts[i]))
+		if err != nil {
+			return err
+		}
+		if hs[i], err = decodeHost(hosts[i], data); err != nil {
+			return fmt.Errorf("host record %s: %w", sn.s.hostPath(hosts[i]), err)
+		}
+		mu.Lock()
+		versions[sn.s.hostPath(hosts[i])] = st.Version
+		mu.Unlock()
+		return nil
 	}); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	gs := make([]*model.GroupNode, len(groups))
 	if err := parallel(sn.ctx, len(groups), 64, func(i int) error {
-		var err error
-		gs[i], err = sn.Group(groups[i])
-		return err
+		data, st, err := sn.readNode(sn.s.groupPath(groups[i]))
+		if err != nil {
+			return err
+		}
+		if gs[i], err = decodeGroup(groups[i], data); err != nil {
+			return fmt.Errorf("group record %s: %w", sn.s.groupPath(groups[i]), err)
+		}
+		mu.Lock()
+		versions[sn.s.groupPath(groups[i])] = st.Version
+		mu.Unlock()
+		return nil
 	}); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	for _, h := range hs {
 		n.Hosts[h.Name] = h
@@ -47,7 +72,7 @@ func (sn *Snapshot) LoadNodes() (*model.Nodes, error) {
 	for _, g := range gs {
 		n.Groups[g.Name] = g
 	}
-	return n, nil
+	return n, versions, nil
 }
 
 // childNames lists the decoded names of a node directory.
@@ -139,11 +164,12 @@ func (s *Store) planReplace(ctx context.Context, h *head, gen int64, writer stri
 	res := model.Result{Generation: gen - 1}
 	base := model.NewNodes(0)
 	var baseIdx *index
+	versions := map[string]int32{}
 	if h != nil && h.Generation > 0 {
 		// The lock and head.applying keep the nodes still: read them all.
 		sn := &Snapshot{s: s, ctx: ctx, head: h, nodes: true, tables: map[string]*tableReader{}}
 		var err error
-		if base, err = sn.LoadNodes(); err != nil {
+		if base, versions, err = sn.loadNodes(); err != nil {
 			return res, nil, nil, err
 		}
 		// A damaged index only means its segments are left for repair's
@@ -177,7 +203,17 @@ func (s *Store) planReplace(ctx context.Context, h *head, gen int64, writer stri
 		c.Tool = s.opts.Tool
 	}
 	s.who(c)
-	p := &commitPlan{gen: gen, writer: writer, commit: c, nodes: &zkconn.Txn{}, big: true}
+	p := &commitPlan{gen: gen, writer: writer, commit: c, nodes: &zkconn.Txn{}, big: true, versions: versions}
+	for _, hc := range hosts {
+		if hc.Before == nil {
+			versions[s.hostPath(hc.After.Name)] = -1
+		}
+	}
+	for _, gc := range groups {
+		if gc.Before == nil {
+			versions[s.groupPath(gc.After.Name)] = -1
+		}
+	}
 	p.segs = newSegmentWriter(writer)
 	idx := &index{Tables: map[string][]segRef{}}
 	for _, name := range slices.Sorted(mapKeys(tables)) {

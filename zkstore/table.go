@@ -194,19 +194,31 @@ func entriesSize(entries []model.KV) int {
 	return n
 }
 
-var gzipPool = sync.Pool{New: func() any {
-	w, _ := gzip.NewWriterLevel(io.Discard, gzip.DefaultCompression)
-	return w
-}}
+// Segments are read far more often than written: they are compressed
+// hard. Change records are written once and seldom read: fast.
+var (
+	gzipPool = sync.Pool{New: func() any {
+		w, _ := gzip.NewWriterLevel(io.Discard, gzip.DefaultCompression)
+		return w
+	}}
+	gzipFastPool = sync.Pool{New: func() any {
+		w, _ := gzip.NewWriterLevel(io.Discard, gzip.BestSpeed)
+		return w
+	}}
+)
 
-func gzipBytes(raw []byte) []byte {
+func gzipBytes(raw []byte) []byte { return gzipWith(&gzipPool, raw) }
+
+func gzipFast(raw []byte) []byte { return gzipWith(&gzipFastPool, raw) }
+
+func gzipWith(pool *sync.Pool, raw []byte) []byte {
 	var out bytes.Buffer
 	out.Grow(len(raw)/4 + 64)
-	zw := gzipPool.Get().(*gzip.Writer)
+	zw := pool.Get().(*gzip.Writer)
 	zw.Reset(&out)
 	zw.Write(raw)
 	zw.Close()
-	gzipPool.Put(zw)
+	pool.Put(zw)
 	return out.Bytes()
 }
 
