@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/go-zookeeper/zk"
@@ -23,6 +24,10 @@ type Snapshot struct {
 	stat *zk.Stat
 	idx  *index
 
+	idxOnce sync.Once
+	idxErr  error
+
+	mu     sync.Mutex
 	tables map[string]*tableReader
 	// nodes is true when the snapshot may read nodes: no big change was
 	// being applied when it was taken.
@@ -81,18 +86,24 @@ func (s *Store) snapshot(ctx context.Context, nodes bool) (*Snapshot, error) {
 	if h.Generation == 0 {
 		return nil, fmt.Errorf("no inventory stored at %s yet: %w", s.root, model.ErrNotFound)
 	}
-	idx, err := s.readIndex(ctx, h.Index)
-	if err != nil {
+	return &Snapshot{s: s, ctx: ctx, head: h, stat: st, tables: map[string]*tableReader{}, nodes: nodes}, nil
+}
+
+// index reads the snapshot's index once, when a table is first needed:
+// a reader of nodes alone (kook-inventory --host) never reads it.
+func (sn *Snapshot) index() (*index, error) {
+	sn.idxOnce.Do(func() {
+		sn.idx, sn.idxErr = sn.s.readIndex(sn.ctx, sn.head.Index)
 		var gone *goneError
-		if errors.As(err, &gone) {
-			if moved, merr := s.headMoved(ctx, st); merr == nil && !moved {
-				return nil, fmt.Errorf("generation %d: %s: the views are damaged (kook repair rebuilds them)", h.Generation, gone)
+		if errors.As(sn.idxErr, &gone) {
+			if moved, merr := sn.s.headMoved(sn.ctx, sn.stat); merr == nil && !moved {
+				sn.idxErr = fmt.Errorf("generation %d: %s: the views are damaged (kook repair rebuilds them)", sn.head.Generation, gone)
+			} else {
+				sn.idxErr = errStale
 			}
-			return nil, errStale
 		}
-		return nil, err
-	}
-	return &Snapshot{s: s, ctx: ctx, head: h, stat: st, idx: idx, tables: map[string]*tableReader{}, nodes: nodes}, nil
+	})
+	return sn.idx, sn.idxErr
 }
 
 // Generation is the snapshot's generation.
@@ -107,14 +118,19 @@ func (sn *Snapshot) Time() time.Time { return time.UnixMilli(sn.head.Time) }
 // HistoryStart is the oldest generation whose change record is kept.
 func (sn *Snapshot) HistoryStart() int64 { return sn.head.HistoryStart }
 
-// Table returns one view table of the generation.
+// Table returns one view table of the generation. If the index cannot be
+// read, the table's reads fail with why.
 func (sn *Snapshot) Table(name string) model.TableReader { return sn.table(name) }
 
 func (sn *Snapshot) table(name string) *tableReader {
+	sn.mu.Lock()
+	defer sn.mu.Unlock()
 	if t, ok := sn.tables[name]; ok {
 		return t
 	}
-	t := sn.s.newTableReader(sn.ctx, sn.idx, name)
+	idx, err := sn.index()
+	t := sn.s.newTableReader(sn.ctx, idx, name)
+	t.err = err
 	sn.tables[name] = t
 	return t
 }
@@ -132,6 +148,9 @@ func (sn *Snapshot) Prefetch(names ...string) error {
 	var all []seg
 	for _, n := range names {
 		t := sn.table(n)
+		if t.err != nil {
+			return t.err
+		}
 		for i := range t.refs {
 			all = append(all, seg{t, i})
 		}

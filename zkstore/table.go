@@ -330,6 +330,7 @@ type tableReader struct {
 
 	mu    sync.Mutex
 	cache map[string][]model.KV
+	err   error // the index could not be read: every read fails with it
 }
 
 var _ model.TableReader = (*tableReader)(nil)
@@ -356,6 +357,9 @@ func (t *tableReader) find(key []byte) int {
 
 func (t *tableReader) segment(i int) ([]model.KV, error) {
 	ref := t.refs[i]
+	if t.err != nil {
+		return nil, t.err
+	}
 	t.mu.Lock()
 	e, ok := t.cache[ref.ID]
 	t.mu.Unlock()
@@ -382,6 +386,9 @@ func (t *tableReader) prefetch(from, to int) error {
 
 // Get implements model.TableReader.
 func (t *tableReader) Get(key []byte) ([]byte, bool, error) {
+	if t.err != nil {
+		return nil, false, t.err
+	}
 	i := t.find(key)
 	if i < 0 {
 		return nil, false, nil
@@ -399,6 +406,9 @@ func (t *tableReader) Get(key []byte) ([]byte, bool, error) {
 
 // Scan implements model.TableReader.
 func (t *tableReader) Scan(from, to []byte, fn func(key, value []byte) bool) error {
+	if t.err != nil {
+		return t.err
+	}
 	start := max(t.find(from), 0)
 	end := len(t.refs)
 	if to != nil {

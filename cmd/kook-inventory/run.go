@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"os"
-	"runtime"
 	"runtime/debug"
 )
 
@@ -23,10 +22,6 @@ func init() { gcPercent = debug.SetGCPercent(-1) }
 func (c *CLI) Run(ctx context.Context) error {
 	if c.Limit != "" || c.FromEntities {
 		debug.SetGCPercent(gcPercent)
-	} else {
-		// The fast path mostly waits on ZooKeeper and gunzips in order:
-		// a second processor only has the runtime wake threads.
-		runtime.GOMAXPROCS(1)
 	}
 	client, err := c.Open(ctx, "kook-inventory")
 	if err != nil {
