@@ -12,7 +12,6 @@ import (
 	"github.com/go-zookeeper/zk"
 
 	"github.com/kook-project/kook/model"
-	"github.com/kook-project/kook/zkconn"
 )
 
 // Problem is one thing Check found wrong with what is stored.
@@ -534,7 +533,7 @@ func (s *Store) rebuildViews(ctx context.Context, opts model.UpdateOptions) (mod
 		s.deleteSegments(context.WithoutCancel(ctx), w.made)
 		return model.Result{}, err
 	}
-	txn := &zkconn.Txn{}
+	txn := s.conn.NewTxn()
 	if version < 0 {
 		txn.Create(s.headPath(), nh.marshal())
 	} else {

@@ -10,7 +10,6 @@ import (
 	"github.com/go-zookeeper/zk"
 
 	"github.com/kook-project/kook/model"
-	"github.com/kook-project/kook/zkconn"
 )
 
 // LoadNodes reads every node of the generation sn holds. It costs the
@@ -177,7 +176,7 @@ func (s *Store) planReplace(ctx context.Context, h *head, gen int64, writer stri
 		c.Tool = s.opts.Tool
 	}
 	s.who(c)
-	p := &commitPlan{gen: gen, writer: writer, commit: c, nodes: &zkconn.Txn{}, big: true}
+	p := &commitPlan{gen: gen, writer: writer, commit: c, nodes: s.conn.NewTxn(), big: true}
 	p.segs = newSegmentWriter(writer)
 	idx := &index{Tables: map[string][]segRef{}}
 	for _, name := range slices.Sorted(mapKeys(tables)) {
