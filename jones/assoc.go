@@ -8,11 +8,12 @@ import (
 	"unicode/utf8"
 
 	"github.com/kook-project/kook/model"
+	"github.com/kook-project/kook/zkconn"
 )
 
-func (s *Store) readNodemap(svc string) (*nodemap, error) {
+func (s *Store) readNodemap(ctx context.Context, svc string) (*nodemap, error) {
 	p := s.nodemapsPath(svc)
-	z, err := s.get(p)
+	z, err := s.get(ctx, p)
 	if err != nil {
 		return nil, err
 	}
@@ -26,13 +27,13 @@ func (s *Store) readNodemap(svc string) (*nodemap, error) {
 
 // write adds to t the write of the map as JSON, guarded by the version
 // read.
-func (nm *nodemap) write(t *txn, p string) { writeNodemap(t, p, nm.z, nm.marshal()) }
+func (nm *nodemap) write(t *zkconn.Txn, p string) { writeNodemap(t, p, nm.z, nm.marshal()) }
 
 // guard adds a check that the nodemap is still as read, so that a change
 // that relies on who is (not) associated fails if that changes.
-func (nm *nodemap) guard(t *txn, p string) {
+func (nm *nodemap) guard(t *zkconn.Txn, p string) {
 	if nm.z.ok {
-		t.check(p, nm.z.version)
+		t.Check(p, nm.z.version)
 	}
 }
 
@@ -64,13 +65,13 @@ func (s *Store) Assoc(ctx context.Context, svc, host, env string) error {
 	if err := checkNewName("environment", env); err != nil {
 		return err
 	}
-	_, err = s.commit(ctx, fmt.Sprintf("associate %s with %s %s", host, svc, displayEnv(env)), func() (*txn, error) {
+	_, err = s.commit(ctx, fmt.Sprintf("associate %s with %s %s", host, svc, displayEnv(env)), func() (*zkconn.Txn, error) {
 		var conf, nm znode
 		err := each(2, func(i int) (err error) {
 			if i == 0 {
-				conf, err = s.get(s.confPath(svc, env))
+				conf, err = s.get(ctx, s.confPath(svc, env))
 			} else {
-				nm, err = s.get(s.nodemapsPath(svc))
+				nm, err = s.get(ctx, s.nodemapsPath(svc))
 			}
 			return err
 		})
@@ -85,8 +86,8 @@ func (s *Store) Assoc(ctx context.Context, svc, host, env string) error {
 		if err != nil || data == nil {
 			return nil, err
 		}
-		t := s.newTxn()
-		t.check(s.confPath(svc, env), conf.version) // env is not being deleted
+		t := s.conn.NewTxn()
+		t.Check(s.confPath(svc, env), conf.version) // env is not being deleted
 		writeNodemap(t, s.nodemapsPath(svc), nm, data)
 		return t, nil
 	})
@@ -99,8 +100,8 @@ func (s *Store) Unassoc(ctx context.Context, svc, host string) error {
 	if err := checkService(svc); err != nil {
 		return err
 	}
-	_, err := s.commit(ctx, fmt.Sprintf("unassociate %s from %s", host, svc), func() (*txn, error) {
-		nm, err := s.get(s.nodemapsPath(svc))
+	_, err := s.commit(ctx, fmt.Sprintf("unassociate %s from %s", host, svc), func() (*zkconn.Txn, error) {
+		nm, err := s.get(ctx, s.nodemapsPath(svc))
 		if err != nil {
 			return nil, err
 		}
@@ -111,9 +112,8 @@ func (s *Store) Unassoc(ctx context.Context, svc, host string) error {
 		if !found {
 			return nil, fmt.Errorf("host %q has no association: %w", host, model.ErrNotFound)
 		}
-		// One plain setData of less than the server took before: it fits.
-		t := s.newTxn()
-		t.limit = juteMaxBuffer
+		// One setData of less than the server took before: it fits.
+		t := s.conn.NewTxn()
 		writeNodemap(t, s.nodemapsPath(svc), nm, data)
 		return t, nil
 	})
@@ -146,11 +146,12 @@ func (s *Store) editNodemap(svc string, z znode, host string, p *string) (data [
 }
 
 // writeNodemap adds to t the write of data, guarded by the version read.
-func writeNodemap(t *txn, p string, z znode, data []byte) {
+// A map that shrinks can always be written back (zkconn.Txn.SetSmaller).
+func writeNodemap(t *zkconn.Txn, p string, z znode, data []byte) {
 	if z.ok {
-		t.set(p, data, z.version)
+		t.SetSmaller(p, data, z.version, len(z.data))
 	} else {
-		t.create(p, data)
+		t.Create(p, data)
 	}
 }
 
@@ -187,7 +188,7 @@ func (s *Store) Assocs(ctx context.Context, svc string) (Assocs, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	nm, err := s.readNodemap(svc)
+	nm, err := s.readNodemap(ctx, svc)
 	if err != nil {
 		return nil, fmt.Errorf("associations of %s: %w", svc, err)
 	}

@@ -14,7 +14,7 @@ import (
 
 	"github.com/kook-project/kook/jones"
 	"github.com/kook-project/kook/model"
-	"github.com/kook-project/kook/zkstore"
+	"github.com/kook-project/kook/zkconn"
 )
 
 // Sizes of issue 15's measurements: 1,000 environments (20 under the root,
@@ -50,15 +50,15 @@ func BenchmarkScale(b *testing.B) {
 		addr = startBenchServer(b)
 	}
 	chroot := "/bench-scale"
-	dialB := func() *zkstore.Conn {
-		conn, err := zkstore.Dial(ctx, zkstore.Config{Connect: addr + chroot, ConnectTimeout: 5 * time.Second})
+	dialB := func() *zkconn.Conn {
+		conn, err := zkconn.Dial(ctx, zkconn.Config{Connect: addr + chroot, ConnectTimeout: 5 * time.Second})
 		if err != nil {
 			b.Fatal(err)
 		}
 		return conn
 	}
 	setup := dialB()
-	if err := setup.DeleteAll("/"); err != nil {
+	if err := setup.DeleteAll(ctx, "/"); err != nil {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() {
@@ -66,7 +66,7 @@ func BenchmarkScale(b *testing.B) {
 			setup.Close()
 			return
 		}
-		if err := setup.DeleteAll("/"); err != nil {
+		if err := setup.DeleteAll(ctx, "/"); err != nil {
 			b.Error(err)
 		}
 		setup.Close()
@@ -161,7 +161,7 @@ func benchConfig(size, seed int) model.Map {
 
 // buildBenchTree creates the environments through the store and writes the
 // nodemap in one request (10,000 Assoc calls would take minutes).
-func buildBenchTree(b *testing.B, s *jones.Store, conn *zkstore.Conn) {
+func buildBenchTree(b *testing.B, s *jones.Store, conn *zkconn.Conn) {
 	ctx := context.Background()
 	mustCreate(b, s, "svc", "/", `{"a": 0}`)
 	for t := range benchTop {
@@ -179,7 +179,7 @@ func buildBenchTree(b *testing.B, s *jones.Store, conn *zkstore.Conn) {
 		nm = fmt.Appendf(nm, "%q:%q", benchHost(i), "/services/svc/views/"+benchEnv(i))
 	}
 	nm = append(nm, '}')
-	if _, err := conn.Set(root+"/services/svc/nodemaps", nm, -1); err != nil {
+	if _, err := conn.Set(ctx, root+"/services/svc/nodemaps", nm, -1); err != nil {
 		b.Fatal(err)
 	}
 	b.Logf("nodemaps: %d bytes", len(nm))

@@ -7,7 +7,9 @@ import (
 	"fmt"
 
 	"github.com/go-zookeeper/zk"
+
 	"github.com/kook-project/kook/model"
+	"github.com/kook-project/kook/zkconn"
 )
 
 // Problem is something wrong in a service's znodes that Check found.
@@ -66,7 +68,7 @@ func (s *Store) Repair(ctx context.Context, svc string) ([]Problem, error) {
 		return nil, fmt.Errorf("repair %s: %w", svc, err)
 	}
 	for _, m := range c.markers {
-		if err := s.dropMarker(svc, m); err != nil {
+		if err := s.dropMarker(ctx, svc, m); err != nil {
 			return nil, fmt.Errorf("repair %s: %w", svc, err)
 		}
 	}
@@ -95,26 +97,21 @@ func (s *Store) survey(ctx context.Context, svc string) (*survey, error) {
 	// data; kook's parents come first.
 	parents := []string{top, s.servicesPath(), s.svcPath(svc)}
 	zs := make([]znode, len(parents))
-	if err := each(len(parents), func(i int) (err error) { zs[i], err = s.get(parents[i]); return err }); err != nil {
+	if err := each(len(parents), func(i int) (err error) { zs[i], err = s.get(ctx, parents[i]); return err }); err != nil {
 		return nil, err
 	}
 	for i, z := range zs {
 		if z.ok && z.data == nil {
 			p, version := parents[i], z.version
 			c.add(p, "", true, "null data: Jones's /export fails on it")
-			c.fixes = append(c.fixes, func(context.Context) error { return s.setIfAt(p, []byte{}, version) })
+			c.fixes = append(c.fixes, func(ctx context.Context) error { return s.setIfAt(ctx, p, []byte{}, version) })
 		}
 	}
 	var sn *snapshot
-	var err error
-	for range maxAttempts {
-		if sn, err = s.load(svc, "", true); !errors.Is(err, errRetry) {
-			break
-		}
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-	}
+	err := s.again(ctx, func() (err error) {
+		sn, err = s.load(ctx, svc, "", true)
+		return err
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -124,10 +121,10 @@ func (s *Store) survey(ctx context.Context, svc string) (*survey, error) {
 		c.add(s.pendingPath(svc)+"/"+m, displayEnv(env), true, "%s", markerText(m))
 	}
 	s.surveyViews(c, sn)
-	if err := s.surveyRecords(c, sn); err != nil {
+	if err := s.surveyRecords(ctx, c, sn); err != nil {
 		return nil, err
 	}
-	if err := s.surveyNodemap(c, svc); err != nil {
+	if err := s.surveyNodemap(ctx, c, svc); err != nil {
 		return nil, err
 	}
 	return c, nil
@@ -142,7 +139,7 @@ func (s *Store) surveyViews(c *survey, sn *snapshot) {
 		if node.null {
 			p, version := s.confPath(sn.svc, e), node.version
 			c.add(p, env, true, "null data: Jones's client and /export fail on it (kook reads it as {})")
-			c.fixes = append(c.fixes, func(context.Context) error { return s.setIfAt(p, []byte("{}"), version) })
+			c.fixes = append(c.fixes, func(ctx context.Context) error { return s.setIfAt(ctx, p, []byte("{}"), version) })
 		}
 		vp := s.viewPath(sn.svc, e)
 		switch {
@@ -169,8 +166,8 @@ func (s *Store) surveyViews(c *survey, sn *snapshot) {
 }
 
 // surveyRecords reports records of environments that do not exist.
-func (s *Store) surveyRecords(c *survey, sn *snapshot) error {
-	names, err := s.children(s.sourcesPath(sn.svc))
+func (s *Store) surveyRecords(ctx context.Context, c *survey, sn *snapshot) error {
+	names, err := s.children(ctx, s.sourcesPath(sn.svc))
 	if err != nil {
 		return err
 	}
@@ -182,16 +179,16 @@ func (s *Store) surveyRecords(c *survey, sn *snapshot) error {
 			c.add(p, "", false, "not a record kook writes")
 		case sn.nodes[env] == nil:
 			c.add(p, displayEnv(env), true, "a record of an environment that does not exist")
-			c.fixes = append(c.fixes, func(context.Context) error { return s.removeIfThere(p) })
+			c.fixes = append(c.fixes, func(ctx context.Context) error { return s.removeIfThere(ctx, p) })
 		}
 	}
 	return nil
 }
 
 // surveyNodemap reports a nodemap Jones's code cannot read as kook does.
-func (s *Store) surveyNodemap(c *survey, svc string) error {
+func (s *Store) surveyNodemap(ctx context.Context, c *survey, svc string) error {
 	p := s.nodemapsPath(svc)
-	z, err := s.get(p)
+	z, err := s.get(ctx, p)
 	if err != nil {
 		return err
 	}
@@ -218,12 +215,12 @@ func (s *Store) surveyNodemap(c *survey, svc string) error {
 
 // rewriteNodemap writes the nodemap back as JSON, creating it if missing.
 func (s *Store) rewriteNodemap(ctx context.Context, svc string) error {
-	_, err := s.commit(ctx, "rewrite nodemaps of "+svc, func() (*txn, error) {
-		nm, err := s.readNodemap(svc)
+	_, err := s.commit(ctx, "rewrite nodemaps of "+svc, func() (*zkconn.Txn, error) {
+		nm, err := s.readNodemap(ctx, svc)
 		if err != nil {
 			return nil, err
 		}
-		t := s.newTxn()
+		t := s.conn.NewTxn()
 		nm.write(t, s.nodemapsPath(svc))
 		return t, nil
 	})
@@ -231,10 +228,12 @@ func (s *Store) rewriteNodemap(ctx context.Context, svc string) error {
 }
 
 // setIfAt writes data to p unless p changed since it was read at version.
-func (s *Store) setIfAt(p string, data []byte, version int32) error {
-	_, err := s.conn.Set(p, data, version)
+// After a lost reply the set is tried again, and fails the version check
+// if it was applied: that is success too.
+func (s *Store) setIfAt(ctx context.Context, p string, data []byte, version int32) error {
+	err := s.retry(ctx, func() error { _, err := s.conn.Set(ctx, p, data, version); return err })
 	if errors.Is(err, zk.ErrBadVersion) || errors.Is(err, zk.ErrNoNode) {
-		return nil // someone else wrote it meanwhile
+		return nil // someone else wrote it meanwhile, or this one did
 	}
 	if err != nil {
 		return fmt.Errorf("write %s: %w", p, err)
@@ -242,8 +241,8 @@ func (s *Store) setIfAt(p string, data []byte, version int32) error {
 	return nil
 }
 
-func (s *Store) removeIfThere(p string) error {
-	err := s.conn.Delete(p, -1)
+func (s *Store) removeIfThere(ctx context.Context, p string) error {
+	err := s.retry(ctx, func() error { return s.conn.Delete(ctx, p, -1) })
 	if err != nil && !errors.Is(err, zk.ErrNoNode) {
 		return fmt.Errorf("delete %s: %w", p, err)
 	}

@@ -9,8 +9,9 @@ import (
 	"time"
 
 	"github.com/go-zookeeper/zk"
+
 	"github.com/kook-project/kook/model"
-	"github.com/kook-project/kook/zkstore"
+	"github.com/kook-project/kook/zkconn"
 )
 
 // Client keeps one host's view of one service current, as a Jones client
@@ -23,14 +24,15 @@ import (
 // a watch, so the watch on a view the host left stays registered in the
 // library until that view next changes; the Client keeps it and reuses it
 // if the host comes back, so re-associating back and forth never adds more
-// than one outstanding watch per view.
+// than one outstanding watch per view. (With a chroot, zkconn relays each
+// outstanding watch's event through a goroutine of its own.)
 type Client struct {
-	zc       *zk.Conn
+	conn     *zkconn.Conn
 	svc      string
 	host     string
-	nodemaps string // absolute paths: chroot, root and Jones layout
+	nodemaps string // paths relative to the chroot: root and Jones layout
 	rootView string
-	base     string // chroot and root: nodemap entries are relative to it
+	base     string // the root: nodemap entries are relative to it
 
 	mu      sync.Mutex
 	config  model.Map
@@ -41,25 +43,28 @@ type Client struct {
 	arms    map[string]int             // watches set per path, for tests
 	active  []string                   // paths whose watches the loop waits on
 
-	stop     chan struct{}
-	done     chan struct{}
-	stopOnce sync.Once
+	stop context.CancelFunc // ends the goroutine
+	done chan struct{}
 }
 
 // NewClient reads host's view of svc under root (as NewStore takes it) and
 // keeps it current until Close. host "" means this machine's FQDN, as Jones
 // clients default to. It returns model.ErrNotFound when svc has no root
 // view.
-func NewClient(ctx context.Context, conn *zkstore.Conn, root, svc, host string) (*Client, error) {
+func NewClient(ctx context.Context, conn *zkconn.Conn, root, svc, host string) (*Client, error) {
+	return newClient(ctx, conn, cleanRoot(root), svc, host)
+}
+
+// newClient is NewClient with the root as the store keeps it.
+func newClient(ctx context.Context, conn *zkconn.Conn, base, svc, host string) (*Client, error) {
 	if err := checkService(svc); err != nil {
 		return nil, err
 	}
 	if host == "" {
 		host = FQDN()
 	}
-	base := conn.Chroot() + cleanRoot(root)
 	c := &Client{
-		zc:       conn.Raw(),
+		conn:     conn,
 		svc:      svc,
 		host:     host,
 		base:     base,
@@ -67,16 +72,14 @@ func NewClient(ctx context.Context, conn *zkstore.Conn, root, svc, host string) 
 		rootView: base + jonesView(svc, ""),
 		watches:  map[string]<-chan zk.Event{},
 		arms:     map[string]int{},
-		stop:     make(chan struct{}),
 		done:     make(chan struct{}),
 	}
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	if _, err := c.refresh(); err != nil {
+	if _, err := c.refresh(ctx); err != nil {
 		return nil, fmt.Errorf("config client for %s on %s: %w", svc, host, err)
 	}
-	go c.loop()
+	loop, stop := context.WithCancel(context.Background())
+	c.stop = stop
+	go c.loop(loop)
 	return c, nil
 }
 
@@ -127,20 +130,17 @@ func (c *Client) OnChange(fn func(model.Map)) {
 
 // Close stops watching. It does not close the connection.
 func (c *Client) Close() {
-	c.stopOnce.Do(func() { close(c.stop) })
+	c.stop()
 	<-c.done
 }
 
-// retry bounds the wait between attempts to read after an error.
-const (
-	minRetry = 50 * time.Millisecond
-	maxRetry = 2 * time.Second
-)
-
-func (c *Client) loop() {
+// loop refreshes when a watch fires, and after an error as zkconn's
+// backoff says (or sooner, when a watch set before the error fires), until
+// ctx ends.
+func (c *Client) loop(ctx context.Context) {
 	defer close(c.done)
 	var retry <-chan time.Time
-	wait := minRetry
+	attempt := 0
 	for {
 		c.mu.Lock()
 		var chs [3]<-chan zk.Event // at most: nodemaps, target view, root view
@@ -151,7 +151,7 @@ func (c *Client) loop() {
 		c.mu.Unlock()
 		fired := -1
 		select {
-		case <-c.stop:
+		case <-ctx.Done():
 			return
 		case <-chs[0]:
 			fired = 0
@@ -166,12 +166,12 @@ func (c *Client) loop() {
 			delete(c.watches, active[fired]) // a watch fires once
 			c.mu.Unlock()
 		}
-		changed, err := c.refresh()
+		changed, err := c.refresh(ctx)
 		if err != nil {
-			retry = time.After(wait)
-			wait = min(2*wait, maxRetry)
+			retry = time.After(zkconn.BackoffDelay(attempt))
+			attempt++
 		} else {
-			retry, wait = nil, minRetry
+			retry, attempt = nil, 0
 		}
 		if changed {
 			c.notify()
@@ -191,7 +191,7 @@ func (c *Client) notify() {
 
 // refresh re-reads the nodemap and the view it leads to, making sure each is
 // watched, and reports whether the view or its environment changed.
-func (c *Client) refresh() (changed bool, err error) {
+func (c *Client) refresh(ctx context.Context) (changed bool, err error) {
 	defer func() {
 		c.mu.Lock()
 		c.err = err
@@ -199,7 +199,7 @@ func (c *Client) refresh() (changed bool, err error) {
 	}()
 	active := []string{c.nodemaps}
 	target := c.rootView
-	data, ok, err := c.read(c.nodemaps)
+	data, ok, err := c.read(ctx, c.nodemaps)
 	if err != nil {
 		return false, err
 	}
@@ -217,7 +217,7 @@ func (c *Client) refresh() (changed bool, err error) {
 	var view string
 	for _, p := range []string{target, c.rootView} {
 		active = append(active, p)
-		data, ok, err = c.read(p)
+		data, ok, err = c.read(ctx, p)
 		if err != nil {
 			return false, err
 		}
@@ -252,20 +252,20 @@ func (c *Client) refresh() (changed bool, err error) {
 // p outstanding: the one set earlier if it has not fired yet, else a new
 // one. A data watch on an existing znode and an existence watch on a
 // missing one both fire on p's next change.
-func (c *Client) read(p string) (data []byte, ok bool, err error) {
+func (c *Client) read(ctx context.Context, p string) (data []byte, ok bool, err error) {
 	if c.pending(p) {
-		data, _, err = c.zc.Get(p)
+		data, _, err = c.conn.Get(ctx, p)
 		if errors.Is(err, zk.ErrNoNode) {
 			return nil, false, nil // the pending watch has fired meanwhile
 		}
 		return data, err == nil, err
 	}
-	data, _, ch, err := c.zc.GetW(p)
+	data, _, ch, err := c.conn.GetW(ctx, p)
 	if errors.Is(err, zk.ErrNoNode) {
 		var exists bool
-		exists, _, ch, err = c.zc.ExistsW(p)
+		exists, _, ch, err = c.conn.ExistsW(ctx, p)
 		if err == nil && exists { // created between the two calls
-			data, _, err = c.zc.Get(p)
+			data, _, err = c.conn.Get(ctx, p)
 			ok = err == nil
 		}
 	} else {
@@ -338,7 +338,7 @@ func (c *Client) outstanding(p string) (held, armed int) {
 // are coalesced: fn always gets the latest view. host "" means this
 // machine's FQDN.
 func (s *Store) Watch(ctx context.Context, svc, host string, fn func(env string, view model.Map) error) error {
-	c, err := NewClient(ctx, s.conn, s.root, svc, host)
+	c, err := newClient(ctx, s.conn, s.root, svc, host)
 	if err != nil {
 		return err
 	}

@@ -11,12 +11,12 @@ import (
 	"github.com/kook-project/kook/internal/zktest"
 	"github.com/kook-project/kook/jones"
 	"github.com/kook-project/kook/model"
-	"github.com/kook-project/kook/zkstore"
+	"github.com/kook-project/kook/zkconn"
 )
 
 // clientTree builds root {"a":0,"b":0} with children p {"a":1} and q
 // {"b":2}, and p/c {"c":3}.
-func clientTree(t *testing.T) (*jones.Store, *zkstore.Conn) {
+func clientTree(t *testing.T) (*jones.Store, *zkconn.Conn) {
 	t.Helper()
 	s, conn := mustStore(t)
 	mustCreate(t, s, "svc", "/", `{"a": 0, "b": 0}`)
@@ -27,7 +27,7 @@ func clientTree(t *testing.T) (*jones.Store, *zkstore.Conn) {
 }
 
 // newClient starts a client whose changes arrive on the returned channel.
-func newClient(t *testing.T, conn *zkstore.Conn, host string) (*jones.Client, <-chan model.Map) {
+func newClient(t *testing.T, conn *zkconn.Conn, host string) (*jones.Client, <-chan model.Map) {
 	t.Helper()
 	c, err := jones.NewClient(context.Background(), conn, root, "svc", host)
 	if err != nil {
@@ -40,7 +40,7 @@ func newClient(t *testing.T, conn *zkstore.Conn, host string) (*jones.Client, <-
 }
 
 // Expected views below are python3's d = {}; d.update(c) down the chain.
-func TestClientFollowsChanges(t *testing.T) {
+func TestIntegration_ClientFollowsChanges(t *testing.T) {
 	ctx := context.Background()
 	s, conn := clientTree(t)
 	if err := s.Assoc(ctx, "svc", "web1", "p/c"); err != nil {
@@ -97,7 +97,7 @@ func TestClientFollowsChanges(t *testing.T) {
 		waitChange(t, changes, `{"a":1,"b":5,"c":6}`)
 		// Jones's delete_config removed a view behind its clients' backs;
 		// the client falls back to the root's view.
-		if err := conn.Delete("/kook/services/svc/views/p/c", -1); err != nil {
+		if err := conn.Delete(ctx, "/kook/services/svc/views/p/c", -1); err != nil {
 			t.Fatal(err)
 		}
 		waitChange(t, changes, `{"a":0,"b":5}`)
@@ -124,9 +124,11 @@ func TestClientFollowsChanges(t *testing.T) {
 	}
 }
 
-// TestClientReassociationLeaksNothing moves a host back and forth and checks
-// that neither goroutines nor outstanding watches accumulate.
-func TestClientReassociationLeaksNothing(t *testing.T) {
+// TestIntegration_ClientReassociationLeaksNothing moves a host back and forth and checks
+// that neither goroutines nor outstanding watches accumulate. zkconn relays
+// the events of each outstanding watch through a goroutine, as long as the
+// watch is registered (after Close too): those are counted as watches.
+func TestIntegration_ClientReassociationLeaksNothing(t *testing.T) {
 	ctx := context.Background()
 	s, _ := clientTree(t)
 	conn := dial(t)
@@ -134,7 +136,8 @@ func TestClientReassociationLeaksNothing(t *testing.T) {
 	settle := func() int {
 		time.Sleep(50 * time.Millisecond)
 		runtime.GC()
-		return runtime.NumGoroutine()
+		held, _ := jones.Outstanding(c, "")
+		return runtime.NumGoroutine() - held
 	}
 	before := settle()
 	for i := range 30 {
@@ -152,9 +155,9 @@ func TestClientReassociationLeaksNothing(t *testing.T) {
 	}
 	// nodemaps, p's view, q's view and the root's: one watch per path at
 	// most, and the views, which did not change, were each watched once.
-	chroot := conn.Chroot() + root + "/services/svc/views/"
+	views := root + "/services/svc/views/"
 	for _, env := range []string{"p", "q"} {
-		held, armed := jones.Outstanding(c, chroot+env)
+		held, armed := jones.Outstanding(c, views+env)
 		if held > 4 || armed != 1 {
 			t.Errorf("%d watches held; %d set on %s's view, want 1", held, armed, env)
 		}
@@ -165,14 +168,14 @@ func TestClientReassociationLeaksNothing(t *testing.T) {
 	}
 }
 
-func TestClientMissingService(t *testing.T) {
+func TestIntegration_ClientMissingService(t *testing.T) {
 	_, err := jones.NewClient(context.Background(), dial(t), root, "nosvc", "h")
 	if !errors.Is(err, model.ErrNotFound) {
 		t.Fatalf("NewClient of a missing service: %v, want ErrNotFound", err)
 	}
 }
 
-func TestWatch(t *testing.T) {
+func TestIntegration_Watch(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	s, _ := clientTree(t)
@@ -202,10 +205,10 @@ func TestWatch(t *testing.T) {
 	}
 }
 
-// TestClientSessionExpiry expires the client's session: go-zookeeper drops
+// TestIntegration_ClientSessionExpiry expires the client's session: go-zookeeper drops
 // every watch (EventNotWatching) and opens a new session, and the client
 // must re-read and watch again.
-func TestClientSessionExpiry(t *testing.T) {
+func TestIntegration_ClientSessionExpiry(t *testing.T) {
 	ctx := context.Background()
 	s, _ := clientTree(t)
 	if err := s.Assoc(ctx, "svc", "web1", "p"); err != nil {
@@ -218,15 +221,15 @@ func TestClientSessionExpiry(t *testing.T) {
 		{`{"a": 11}`, `{"a":11,"b":1}`},
 	} {
 		start := time.Now()
-		id := conn.Raw().SessionID()
-		zktest.ExpireSession(t, conn.Raw())
+		id := conn.SessionID()
+		zktest.ExpireConn(t, conn)
 		// The change lands while the client has no session or watches.
 		if _, err := s.Set(ctx, "svc", "p", obj(t, tt.set)); err != nil {
 			t.Fatal(err)
 		}
 		waitChange(t, changes, tt.want)
 		t.Logf("expiry %d: change seen after %v", i+1, time.Since(start))
-		if conn.Raw().SessionID() == id {
+		if conn.SessionID() == id {
 			t.Fatalf("expiry %d: the session was not replaced", i+1)
 		}
 		// And the new watches work.

@@ -9,26 +9,26 @@ import (
 
 	"github.com/kook-project/kook/jones"
 	"github.com/kook-project/kook/model"
-	"github.com/kook-project/kook/zkstore"
+	"github.com/kook-project/kook/zkconn"
 )
 
 // The tests in this file check what Jones 1.0's own code
 // (github.com/mwhooker/jones: client.py, jones.py, zkutil.py, web.py) needs
 // from the znodes kook writes.
 
-// TestEmptyData checks that the znodes kook creates without content have
+// TestIntegration_EmptyData checks that the znodes kook creates without content have
 // empty data, not null: kazoo returns None for null data, and Jones's
 // /export (zkutil.export_tree: `if len(data)`) fails on it. go-zookeeper
 // tells them apart: nil for null, an empty slice for empty.
-func TestEmptyData(t *testing.T) {
+func TestIntegration_EmptyData(t *testing.T) {
 	ctx := context.Background()
 	s, conn := mustStore(t)
 	mustCreate(t, s, "svc", "/", `{}`)
 	mustCreate(t, s, "svc", "a", `{}`)
 
 	// The chroot the test connected with was created by kook too.
-	for _, p := range []string{conn.Chroot(), conn.Chroot() + "/kook", conn.Chroot() + "/kook/services", conn.Chroot() + "/kook/services/svc"} {
-		data, _, err := conn.Raw().Get(p)
+	for _, p := range []string{"/", "/kook", "/kook/services", "/kook/services/svc"} {
+		data, _, err := conn.Get(ctx, p)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -49,7 +49,7 @@ func TestEmptyData(t *testing.T) {
 	// A tree an older kook made: null data, which Check reports and
 	// Repair replaces.
 	for _, p := range []string{"/kook", "/kook/services/svc"} {
-		if _, err := conn.Set(p, nil, -1); err != nil {
+		if _, err := conn.Set(ctx, p, nil, -1); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -72,14 +72,15 @@ func TestEmptyData(t *testing.T) {
 
 // walkZnodes calls fn with every znode at and under p, as Jones's
 // zkutil.walk visits them.
-func walkZnodes(t *testing.T, conn *zkstore.Conn, p string, fn func(p string, data []byte)) {
+func walkZnodes(t *testing.T, conn *zkconn.Conn, p string, fn func(p string, data []byte)) {
 	t.Helper()
-	data, _, err := conn.Get(p)
+	ctx := context.Background()
+	data, _, err := conn.Get(ctx, p)
 	if err != nil {
 		t.Fatalf("%s: %v", p, err)
 	}
 	fn(p, data)
-	kids, _, err := conn.Children(p)
+	kids, _, err := conn.Children(ctx, p)
 	if err != nil {
 		t.Fatalf("%s: %v", p, err)
 	}
@@ -97,12 +98,12 @@ func problemPaths(ps []jones.Problem) []string {
 	return paths
 }
 
-// TestArrowNames checks that names Jones's nodemaps parser would misread
+// TestIntegration_ArrowNames checks that names Jones's nodemaps parser would misread
 // are refused. Jones 1.0's ZNodeMap._get takes any nodemaps data holding
 // " -> " for the line format of Jones 0.7 and earlier; a JSON map naming
 // such an environment is then misparsed, and Jones's next write of the map
 // loses its associations.
-func TestArrowNames(t *testing.T) {
+func TestIntegration_ArrowNames(t *testing.T) {
 	ctx := context.Background()
 	s, conn := mustStore(t)
 	if err := s.Create(ctx, "a -> b", "/", nil); err == nil || !strings.Contains(err.Error(), `" -> "`) {
@@ -124,7 +125,7 @@ func TestArrowNames(t *testing.T) {
 	// An environment another tool created with such a name cannot be
 	// associated with.
 	for _, p := range []string{"/kook/services/svc/conf/q -> r", "/kook/services/svc/views/q -> r"} {
-		if err := conn.Create(p, []byte("{}")); err != nil {
+		if err := conn.Create(ctx, p, []byte("{}")); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -136,7 +137,7 @@ func TestArrowNames(t *testing.T) {
 	}
 	// A nodemap that holds one anyway (written by another tool) is a
 	// problem Check reports and Repair leaves to a person.
-	if _, err := conn.Set("/kook/services/svc/nodemaps", []byte(`{"h": "/services/svc/views/q -> r"}`), -1); err != nil {
+	if _, err := conn.Set(ctx, "/kook/services/svc/nodemaps", []byte(`{"h": "/services/svc/views/q -> r"}`), -1); err != nil {
 		t.Fatal(err)
 	}
 	problems, err := s.Check(ctx, "svc")
@@ -154,16 +155,16 @@ func TestArrowNames(t *testing.T) {
 	}
 }
 
-// TestServicesFollowJones checks that a service is listed only when it has
+// TestIntegration_ServicesFollowJones checks that a service is listed only when it has
 // a root config, as Jones's web app lists them (Jones(child).exists()):
 // Jones's model creates the nodemaps znode of any name it is asked about.
-func TestServicesFollowJones(t *testing.T) {
+func TestIntegration_ServicesFollowJones(t *testing.T) {
 	ctx := context.Background()
 	s, conn := mustStore(t)
 	mustCreate(t, s, "real", "/", `{}`)
 	// What kazoo's ensure_path leaves when Jones is asked about "stray".
 	for _, p := range []string{"/kook/services/stray", "/kook/services/stray/nodemaps"} {
-		if err := conn.Create(p, []byte{}); err != nil {
+		if err := conn.Create(ctx, p, []byte{}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -182,16 +183,16 @@ func TestServicesFollowJones(t *testing.T) {
 	}
 }
 
-// TestOldNodemapCheck checks that a nodemap in the line format of Jones 0.7
+// TestIntegration_OldNodemapCheck checks that a nodemap in the line format of Jones 0.7
 // and earlier, which Jones 1.0's client cannot read (it only json.loads
 // it), or a missing one, which makes that client raise, is a problem that
 // Repair fixes by writing JSON.
-func TestOldNodemapCheck(t *testing.T) {
+func TestIntegration_OldNodemapCheck(t *testing.T) {
 	ctx := context.Background()
 	s, conn := mustStore(t)
 	mustCreate(t, s, "svc", "/", `{}`)
 	mustCreate(t, s, "svc", "p", `{}`)
-	if _, err := conn.Set("/kook/services/svc/nodemaps", []byte("web1 -> /services/svc/views/p"), -1); err != nil {
+	if _, err := conn.Set(ctx, "/kook/services/svc/nodemaps", []byte("web1 -> /services/svc/views/p"), -1); err != nil {
 		t.Fatal(err)
 	}
 	problems, err := s.Check(ctx, "svc")
@@ -204,7 +205,7 @@ func TestOldNodemapCheck(t *testing.T) {
 	if got, want := raw(t, conn, "/kook/services/svc/nodemaps"), `{"web1":"/services/svc/views/p"}`; got != want {
 		t.Errorf("nodemaps = %s, want %s", got, want)
 	}
-	if err := conn.Delete("/kook/services/svc/nodemaps", -1); err != nil {
+	if err := conn.Delete(ctx, "/kook/services/svc/nodemaps", -1); err != nil {
 		t.Fatal(err)
 	}
 	if problems, err := s.Check(ctx, "svc"); err != nil || len(problems) != 1 {
@@ -218,10 +219,10 @@ func TestOldNodemapCheck(t *testing.T) {
 	}
 }
 
-// TestViewRecords checks that every view kook writes comes with a record of
+// TestIntegration_ViewRecords checks that every view kook writes comes with a record of
 // the config versions it was computed from, in a znode of its own: Jones's
 // client json.loads a view whole, so the record cannot be inside it.
-func TestViewRecords(t *testing.T) {
+func TestIntegration_ViewRecords(t *testing.T) {
 	ctx := context.Background()
 	s, conn := mustStore(t)
 	mustCreate(t, s, "svc", "/", `{"a": 1}`)
@@ -247,7 +248,7 @@ func TestViewRecords(t *testing.T) {
 	// Jones's web app changes a config and rewrites the views itself,
 	// without records: Check tells, and the next kook write or Repair
 	// brings the records up to date.
-	if _, err := conn.Set("/kook/services/svc/conf/p", []byte(`{"b": 5}`), -1); err != nil {
+	if _, err := conn.Set(ctx, "/kook/services/svc/conf/p", []byte(`{"b": 5}`), -1); err != nil {
 		t.Fatal(err)
 	}
 	problems, err := s.Check(ctx, "svc")
@@ -260,10 +261,10 @@ func TestViewRecords(t *testing.T) {
 	}; !slices.Equal(got, want) {
 		t.Errorf("Check found %q, want %q: %v", got, want, problems)
 	}
-	if _, err := conn.Set("/kook/services/svc/views/p", []byte(`{"b": 5, "a": 4}`), -1); err != nil {
+	if _, err := conn.Set(ctx, "/kook/services/svc/views/p", []byte(`{"b": 5, "a": 4}`), -1); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := conn.Set("/kook/services/svc/views/p/c%d", []byte(`{"c": 3, "b": 5, "a": 4}`), -1); err != nil {
+	if _, err := conn.Set(ctx, "/kook/services/svc/views/p/c%d", []byte(`{"c": 3, "b": 5, "a": 4}`), -1); err != nil {
 		t.Fatal(err)
 	}
 	problems, err = s.Check(ctx, "svc")
@@ -285,7 +286,7 @@ func TestViewRecords(t *testing.T) {
 	// Records of environments that are gone (Jones deletes a config and
 	// its view, nothing else) are reported and deleted by Repair.
 	for _, p := range []string{"/kook/services/svc/views/p/c%d", "/kook/services/svc/conf/p/c%d"} {
-		if err := conn.Delete(p, -1); err != nil {
+		if err := conn.Delete(ctx, p, -1); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -306,8 +307,8 @@ func TestViewRecords(t *testing.T) {
 	}
 }
 
-// TestCheckMissingService checks Check's error for a missing service.
-func TestCheckMissingService(t *testing.T) {
+// TestIntegration_CheckMissingService checks Check's error for a missing service.
+func TestIntegration_CheckMissingService(t *testing.T) {
 	s, _ := mustStore(t)
 	if _, err := s.Check(context.Background(), "nope"); !errors.Is(err, model.ErrNotFound) {
 		t.Errorf("Check(nope) = %v, want ErrNotFound", err)

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"slices"
+
+	"github.com/kook-project/kook/zkconn"
 )
 
 // Delete deletes env with its config and view. Without force it refuses,
@@ -25,13 +27,13 @@ func (s *Store) Delete(ctx context.Context, svc, env string, force bool) (moved 
 	}
 	what := fmt.Sprintf("delete %s %s", svc, displayEnv(env))
 	if env == "" {
-		_, err := s.commit(ctx, what, func() (*txn, error) { return s.planDeleteService(svc, force) })
+		_, err := s.commit(ctx, what, func() (*zkconn.Txn, error) { return s.planDeleteService(ctx, svc, force) })
 		return nil, err
 	}
 	var markers []string
-	_, err = s.commit(ctx, what, func() (*txn, error) {
-		var t *txn
-		t, moved, markers, err = s.planDelete(svc, env, force)
+	_, err = s.commit(ctx, what, func() (*zkconn.Txn, error) {
+		var t *zkconn.Txn
+		t, moved, markers, err = s.planDelete(ctx, svc, env, force)
 		return t, err
 	})
 	if err != nil {
@@ -40,8 +42,8 @@ func (s *Store) Delete(ctx context.Context, svc, env string, force bool) (moved 
 	return moved, s.finish(ctx, svc, what, markers)
 }
 
-func (s *Store) planDelete(svc, env string, force bool) (*txn, []string, []string, error) {
-	conf, err := s.get(s.confPath(svc, env))
+func (s *Store) planDelete(ctx context.Context, svc, env string, force bool) (*zkconn.Txn, []string, []string, error) {
+	conf, err := s.get(ctx, s.confPath(svc, env))
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -55,17 +57,17 @@ func (s *Store) planDelete(svc, env string, force bool) (*txn, []string, []strin
 	err = each(6, func(i int) (err error) {
 		switch i {
 		case 0:
-			confs, err = s.walk(s.confPath(svc, env))
+			confs, err = s.walk(ctx, s.confPath(svc, env))
 		case 1:
-			views, err = s.walk(s.viewPath(svc, env))
+			views, err = s.walk(ctx, s.viewPath(svc, env))
 		case 2:
-			view, err = s.get(s.viewPath(svc, env))
+			view, err = s.get(ctx, s.viewPath(svc, env))
 		case 3:
-			records, err = s.children(s.sourcesPath(svc))
+			records, err = s.children(ctx, s.sourcesPath(svc))
 		case 4:
-			err = s.readMeta(svc, &m)
+			err = s.readMeta(ctx, svc, &m)
 		default:
-			nm, err = s.readNodemap(svc)
+			nm, err = s.readNodemap(ctx, svc)
 		}
 		return err
 	})
@@ -80,12 +82,12 @@ func (s *Store) planDelete(svc, env string, force bool) (*txn, []string, []strin
 	// Deleting a znode that gained a child since it was listed fails, so
 	// nothing created meanwhile is left behind; a writer that read the
 	// deleted configs fails its version checks.
-	t := s.newTxn()
+	t := s.conn.NewTxn()
 	removeTree(t, s.viewPath(svc, env), views, view.ok)
 	removeTree(t, s.confPath(svc, env), confs, true)
 	for _, r := range records {
 		if e, ok := unescapeEnv(r); ok && e != "" && within(e, env) {
-			t.remove(s.sourcesPath(svc)+"/"+r, -1)
+			t.Delete(s.sourcesPath(svc)+"/"+r, -1)
 		}
 	}
 	if len(hosts) > 0 {
@@ -101,8 +103,8 @@ func (s *Store) planDelete(svc, env string, force bool) (*txn, []string, []strin
 
 // planDeleteService deletes everything under the service znode and the
 // znode itself, whose version guards against concurrent shape changes.
-func (s *Store) planDeleteService(svc string, force bool) (*txn, error) {
-	top, err := s.get(s.svcPath(svc))
+func (s *Store) planDeleteService(ctx context.Context, svc string, force bool) (*zkconn.Txn, error) {
+	top, err := s.get(ctx, s.svcPath(svc))
 	if err != nil {
 		return nil, err
 	}
@@ -114,11 +116,11 @@ func (s *Store) planDeleteService(svc string, force bool) (*txn, error) {
 	err = each(3, func(i int) (err error) {
 		switch i {
 		case 0:
-			all, err = s.walk(s.svcPath(svc))
+			all, err = s.walk(ctx, s.svcPath(svc))
 		case 1:
-			envs, err = s.walk(s.confPath(svc, ""))
+			envs, err = s.walk(ctx, s.confPath(svc, ""))
 		default:
-			nm, err = s.readNodemap(svc)
+			nm, err = s.readNodemap(ctx, svc)
 		}
 		return err
 	})
@@ -129,27 +131,27 @@ func (s *Store) planDeleteService(svc string, force bool) (*txn, error) {
 		return nil, fmt.Errorf("service %q %w: %s below its root, %s associated (force deletes them all)",
 			svc, ErrNotEmpty, count(len(envs), "environment"), count(nm.len(), "host"))
 	}
-	t := s.newTxn()
+	t := s.conn.NewTxn()
 	for _, rel := range slices.Backward(all) {
 		version := int32(-1)
 		if rel == "nodemaps" && nm.z.ok {
 			version = nm.z.version // no host was associated meanwhile
 		}
-		t.remove(envPath(s.svcPath(svc), rel), version)
+		t.Delete(envPath(s.svcPath(svc), rel), version)
 	}
-	t.remove(s.svcPath(svc), top.version)
+	t.Delete(s.svcPath(svc), top.version)
 	return t, nil
 }
 
 // removeTree adds deletes of base's descendants (rel, parents first, as
 // walk lists them) children first, then of base itself if it exists. A
 // view znode can be missing where another tool left the tree incomplete.
-func removeTree(t *txn, base string, rel []string, exists bool) {
+func removeTree(t *zkconn.Txn, base string, rel []string, exists bool) {
 	for _, r := range slices.Backward(rel) {
-		t.remove(envPath(base, r), -1)
+		t.Delete(envPath(base, r), -1)
 	}
 	if exists {
-		t.remove(base, -1)
+		t.Delete(base, -1)
 	}
 }
 

@@ -11,7 +11,7 @@ import (
 	"github.com/kook-project/kook/model"
 )
 
-func TestDelete(t *testing.T) {
+func TestIntegration_Delete(t *testing.T) {
 	ctx := context.Background()
 	s, conn := mustStore(t)
 	mustCreate(t, s, "svc", "", `{"a": 0}`)
@@ -103,18 +103,18 @@ func TestDelete(t *testing.T) {
 	})
 }
 
-// TestOldNodemaps reads a nodemaps znode as Jones 0.7 and earlier wrote it
+// TestIntegration_OldNodemaps reads a nodemaps znode as Jones 0.7 and earlier wrote it
 // (lines of "host -> path": ZNodeMap in github.com/disqus/jones 0.6; Jones
 // 1.0 writes JSON) and checks that the next change rewrites it as JSON, as
 // Jones 1.0 does, keeping every entry.
-func TestOldNodemaps(t *testing.T) {
+func TestIntegration_OldNodemaps(t *testing.T) {
 	ctx := context.Background()
 	s, conn := mustStore(t)
 	mustCreate(t, s, "svc", "", `{"a": 0}`)
 	mustCreate(t, s, "svc", "p", `{"a": 1}`)
 	mustCreate(t, s, "svc", "p/c", `{"b": 2}`)
 	old := "web1 -> /services/svc/views/p\nweb2 -> /services/svc/views/p/c\nold -> /services/svc/views/gone\nbad -> /services/svc/views/../p"
-	if _, err := conn.Set("/kook/services/svc/nodemaps", []byte(old), -1); err != nil {
+	if _, err := conn.Set(ctx, "/kook/services/svc/nodemaps", []byte(old), -1); err != nil {
 		t.Fatal(err)
 	}
 	as, err := s.Assocs(ctx, "svc")
@@ -148,7 +148,7 @@ func TestOldNodemaps(t *testing.T) {
 		t.Errorf("nodemaps = %s, want %s", got, want)
 	}
 
-	if _, err := conn.Set("/kook/services/svc/nodemaps", []byte("web1 /services/svc/views/p"), -1); err != nil {
+	if _, err := conn.Set(ctx, "/kook/services/svc/nodemaps", []byte("web1 /services/svc/views/p"), -1); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.Assocs(ctx, "svc"); err == nil || !strings.Contains(err.Error(), "line 1") {

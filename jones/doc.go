@@ -28,8 +28,15 @@
 // a concurrent writer above it, which did not see the new child, fails its
 // checks. So a view always equals the inheritance of the current configs.
 //
+// Writes go through zkconn: one transaction builder, which knows each
+// request's exact size, and one backoff; a writer retries until its context
+// ends. A write whose reply is lost (the connection dropped after the server
+// applied it, or not) is read back: the configs, views and nodemaps it set
+// at their version + 1 with its data mean it was applied, and it reports
+// success; otherwise it plans again from fresh reads.
+//
 // A change whose views do not fit in one ZooKeeper request (about 1 MiB,
-// MaxRequestBytes) is written in several (see rewrite.go): the config
+// zkconn.MaxRequestBytes) is written in several (see rewrite.go): the config
 // first, then the views, parents first, each request checking the configs
 // its views were computed from and writing each view's record. Meanwhile a
 // reader may see some views new and some old, but each view is always the

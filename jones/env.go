@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/kook-project/kook/model"
+	"github.com/kook-project/kook/zkconn"
 )
 
 // Create creates env in svc with conf as its own config (nil: {}), and its
@@ -39,8 +40,8 @@ func (s *Store) Create(ctx context.Context, svc, env string, conf model.Map) err
 		return s.createService(ctx, svc, data, what)
 	}
 	var markers []string
-	_, err = s.commit(ctx, what, func() (*txn, error) {
-		sn, err := s.load(svc, parentEnv(env), false)
+	_, err = s.commit(ctx, what, func() (*zkconn.Txn, error) {
+		sn, err := s.load(ctx, svc, parentEnv(env), false)
 		if err != nil {
 			return nil, err
 		}
@@ -49,7 +50,7 @@ func (s *Store) Create(ctx context.Context, svc, env string, conf model.Map) err
 		// not an error.
 		var old [3]znode
 		paths := [3]string{s.confPath(svc, env), s.viewPath(svc, env), s.recordPath(svc, env)}
-		if err := each(len(paths), func(i int) (err error) { old[i], err = s.get(paths[i]); return err }); err != nil {
+		if err := each(len(paths), func(i int) (err error) { old[i], err = s.get(ctx, paths[i]); return err }); err != nil {
 			return nil, err
 		}
 		if old[0].ok {
@@ -57,9 +58,9 @@ func (s *Store) Create(ctx context.Context, svc, env string, conf model.Map) err
 		}
 		sn.nodes[env] = &envNode{conf: conf, view: old[1], rec: old[2]}
 		sn.order = append(sn.order, env)
-		t := s.newTxn()
+		t := s.conn.NewTxn()
 		s.checkConfs(t, sn, 0, sn.nchain)
-		t.create(paths[0], data)
+		t.Create(paths[0], data)
 		s.planViews(t, sn, sn.nchain-1, len(sn.order), parentEnv(env))
 		return t, nil
 	})
@@ -75,43 +76,43 @@ func (s *Store) Create(ctx context.Context, svc, env string, conf model.Map) err
 // config must not exist yet. Znodes without content get empty data, never
 // null, which Jones's /export cannot print.
 func (s *Store) createService(ctx context.Context, svc string, data []byte, what string) error {
-	if err := s.ensurePath(s.servicesPath()); err != nil {
+	if err := s.ensurePath(ctx, s.servicesPath()); err != nil {
 		return fmt.Errorf("%s: %w", what, err)
 	}
-	_, err := s.commit(ctx, what, func() (*txn, error) {
+	_, err := s.commit(ctx, what, func() (*zkconn.Txn, error) {
 		paths := []string{s.svcPath(svc), s.confPath(svc, ""), s.viewPath(svc, ""), s.nodemapsPath(svc),
 			s.sourcesPath(svc), s.pendingPath(svc), s.recordPath(svc, "")}
 		z := make([]znode, len(paths))
-		if err := each(len(paths), func(i int) (err error) { z[i], err = s.get(paths[i]); return err }); err != nil {
+		if err := each(len(paths), func(i int) (err error) { z[i], err = s.get(ctx, paths[i]); return err }); err != nil {
 			return nil, err
 		}
 		top, conf, view, nm, sources, pending, rec := z[0], z[1], z[2], z[3], z[4], z[5], z[6]
 		if conf.ok {
 			return nil, fmt.Errorf("service %q: %w", svc, model.ErrExists)
 		}
-		t := s.newTxn()
+		t := s.conn.NewTxn()
 		if !top.ok {
-			t.create(paths[0], []byte{})
+			t.Create(paths[0], []byte{})
 		}
-		t.create(paths[1], data)
+		t.Create(paths[1], data)
 		if view.ok {
-			t.set(paths[2], data, view.version)
+			t.Set(paths[2], data, view.version)
 		} else {
-			t.create(paths[2], data)
+			t.Create(paths[2], data)
 		}
 		if !nm.ok {
-			t.create(paths[3], []byte("{}"))
+			t.Create(paths[3], []byte("{}"))
 		}
 		if !sources.ok {
-			t.create(paths[4], []byte{})
+			t.Create(paths[4], []byte{})
 		}
 		if !pending.ok {
-			t.create(paths[5], []byte{})
+			t.Create(paths[5], []byte{})
 		}
 		if record := []byte(`{"/":0}`); rec.ok {
-			t.set(paths[6], record, rec.version)
+			t.Set(paths[6], record, rec.version)
 		} else {
-			t.create(paths[6], record)
+			t.Create(paths[6], record)
 		}
 		return t, nil
 	})
@@ -185,8 +186,8 @@ func (s *Store) update(ctx context.Context, svc, env, verb string, fn func(conf 
 	var version int32
 	var markers []string
 	setOp, markOp := -1, -1
-	res, err := s.commit(ctx, what, func() (*txn, error) {
-		sn, err := s.load(svc, env, true)
+	res, err := s.commit(ctx, what, func() (*zkconn.Txn, error) {
+		sn, err := s.load(ctx, svc, env, true)
 		if err != nil {
 			return nil, err
 		}
@@ -202,15 +203,16 @@ func (s *Store) update(ctx context.Context, svc, env, verb string, fn func(conf 
 		if changed {
 			node.conf, node.after = conf, node.version+1
 		}
-		head := func(t *txn) {
+		head := func(t *zkconn.Txn) {
 			s.checkConfs(t, sn, 0, sn.nchain-1)
 			if changed {
-				setOp = t.set(s.confPath(svc, env), confData, node.version)
+				setOp = t.Len()
+				t.Set(s.confPath(svc, env), confData, node.version)
 			} else {
-				t.check(s.confPath(svc, env), node.version)
+				t.Check(s.confPath(svc, env), node.version)
 			}
 		}
-		t := s.newTxn()
+		t := s.conn.NewTxn()
 		head(t)
 		s.checkConfs(t, sn, sn.nchain, len(sn.order))
 		writes, fits := s.planViews(t, sn, sn.nchain-1, len(sn.order), "")
@@ -223,11 +225,11 @@ func (s *Store) update(ctx context.Context, svc, env, verb string, fn func(conf 
 		if err := s.checkEachFits(sn, what); err != nil {
 			return nil, err
 		}
-		t = s.newTxn()
+		t = s.conn.NewTxn()
 		head(t)
 		markOp = s.planMarker(t, sn, env)
 		// env's own view goes with its config if both fit in one request.
-		withView := t.clone()
+		withView := t.Clone()
 		if _, fits := s.planViews(withView, sn, sn.nchain-1, sn.nchain, ""); fits {
 			t = withView
 		}
@@ -240,13 +242,29 @@ func (s *Store) update(ctx context.Context, svc, env, verb string, fn func(conf 
 		version = res[setOp].Stat.Version
 	}
 	if markOp >= 0 && res != nil {
-		marker := path.Base(res[markOp].String)
-		if err := s.rewrite(ctx, svc, env, marker); err != nil {
+		err := s.rewriteMarked(ctx, svc, env, res[markOp].String, &markers)
+		if err != nil {
 			return version, fmt.Errorf("%s: the config is saved (version %d), but views of %s and below may be stale until the next change to %s, or Repair, rewrites them: %w",
 				what, version, displayEnv(env), svc, err)
 		}
 	}
 	return version, s.finish(ctx, svc, what, markers)
+}
+
+// rewriteMarked rewrites the views below env after a change that left the
+// marker made ("" when the change's reply was lost and it was read back:
+// which marker is its own is unknown then, so every marker now pending is
+// added to markers, for finish to complete).
+func (s *Store) rewriteMarked(ctx context.Context, svc, env, made string, markers *[]string) error {
+	if made != "" {
+		return s.rewrite(ctx, svc, env, path.Base(made))
+	}
+	var m meta
+	if err := s.retry(ctx, func() error { return s.readMeta(ctx, svc, &m) }); err != nil {
+		return err
+	}
+	*markers = m.markers
+	return nil
 }
 
 // Edit shows env's own config to edit as indented JSON text and saves what

@@ -10,7 +10,7 @@ import (
 	"github.com/kook-project/kook/internal/zktest"
 	"github.com/kook-project/kook/jones"
 	"github.com/kook-project/kook/model"
-	"github.com/kook-project/kook/zkstore"
+	"github.com/kook-project/kook/zkconn"
 )
 
 // zkAddr is the address of the ZooKeeper server the tests share.
@@ -28,15 +28,22 @@ var unsafeChars = regexp.MustCompile(`[^A-Za-z0-9_-]+`)
 // dial opens a session chrooted to a path of the test's own on the shared
 // server, /test-<name>, and deletes that path when the test ends. Sessions
 // a test opens share it.
-func dial(t testing.TB) *zkstore.Conn {
+func dial(t testing.TB) *zkconn.Conn {
 	t.Helper()
+	return dialAt(t, zkAddr(t))
+}
+
+// dialAt is dial through addr, a proxy to the shared server.
+func dialAt(t testing.TB, addr string) *zkconn.Conn {
+	t.Helper()
+	ctx := context.Background()
 	chroot := "/test-" + strings.Trim(unsafeChars.ReplaceAllString(t.Name(), "-"), "-")
-	conn, err := zkstore.Dial(context.Background(), zkstore.Config{Connect: zkAddr(t) + chroot, ConnectTimeout: 5 * time.Second})
+	conn, err := zkconn.Dial(ctx, zkconn.Config{Connect: addr + chroot, ConnectTimeout: 5 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		if err := conn.DeleteAll("/"); err != nil {
+		if err := conn.DeleteAll(ctx, "/"); err != nil {
 			t.Errorf("clean up %s: %v", chroot, err)
 		}
 		conn.Close()
@@ -45,7 +52,7 @@ func dial(t testing.TB) *zkstore.Conn {
 }
 
 // mustStore returns a Store on a fresh chroot.
-func mustStore(t testing.TB) (*jones.Store, *zkstore.Conn) {
+func mustStore(t testing.TB) (*jones.Store, *zkconn.Conn) {
 	t.Helper()
 	conn := dial(t)
 	return jones.NewStore(conn, root), conn
@@ -69,18 +76,18 @@ func mustCreate(t testing.TB, s *jones.Store, svc, env, conf string) {
 }
 
 // raw returns a znode's bytes, relative to the chroot.
-func raw(t testing.TB, conn *zkstore.Conn, p string) string {
+func raw(t testing.TB, conn *zkconn.Conn, p string) string {
 	t.Helper()
-	data, _, err := conn.Get(p)
+	data, _, err := conn.Get(context.Background(), p)
 	if err != nil {
 		t.Fatalf("get %s: %v", p, err)
 	}
 	return string(data)
 }
 
-func exists(t testing.TB, conn *zkstore.Conn, p string) bool {
+func exists(t testing.TB, conn *zkconn.Conn, p string) bool {
 	t.Helper()
-	ok, _, err := conn.Exists(p)
+	ok, _, err := conn.Exists(context.Background(), p)
 	if err != nil {
 		t.Fatalf("exists %s: %v", p, err)
 	}

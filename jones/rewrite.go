@@ -5,12 +5,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"strings"
-	"time"
 
-	"github.com/go-zookeeper/zk"
 	"github.com/kook-project/kook/model"
+	"github.com/kook-project/kook/zkconn"
 )
 
 // A change whose views do not fit in one request with it (a large config
@@ -32,13 +30,13 @@ import (
 // the next change to the service, Check and Repair find it, and the next
 // change or Repair finishes the rewrite.
 
-// batchBytes is the size rewrite aims at for each request; a view larger
-// than that goes alone. ZooKeeper 3.8 keeps its last 500 write requests in
-// memory (zookeeper.commitLogCount cannot be set lower), at about three
-// times their size: measured with 1,000 views of 64 KiB, requests of 1 MiB
-// made a 512 MiB server run out of heap on the third root change, requests
-// of 128 KiB passed ten (and held at most ~200 MB), for 8% more time.
-const batchBytes = 128 << 10
+// Each request of a rewrite aims at zkconn.BatchRequest bytes; a view
+// larger than that goes alone. ZooKeeper 3.8 keeps its last 500 write
+// requests in memory (zookeeper.commitLogCount cannot be set lower), at
+// about three times their size: measured with 1,000 views of 64 KiB,
+// requests of 1 MiB made a 512 MiB server run out of heap on the third
+// root change, requests of 128 KiB passed ten (and held at most ~200 MB),
+// for 8% more time.
 
 // markerSeq is the length of the counter ZooKeeper appends to a sequential
 // znode's name.
@@ -47,12 +45,14 @@ const markerSeq = 10
 // planMarker adds the creation of a marker for a rewrite of env's subtree
 // and returns the op's index; the response names the marker. Markers are
 // sequential so that writers never share one.
-func (s *Store) planMarker(t *txn, sn *snapshot, env string) int {
+func (s *Store) planMarker(t *zkconn.Txn, sn *snapshot, env string) int {
 	if !sn.meta.pending {
-		t.create(s.pendingPath(sn.svc), []byte{})
+		t.Create(s.pendingPath(sn.svc), []byte{})
 		sn.meta.pending = true
 	}
-	return t.createSeq(s.pendingPath(sn.svc)+"/"+escapeEnv(env)+"#", []byte{})
+	i := t.Len()
+	t.CreateSequential(s.pendingPath(sn.svc)+"/"+escapeEnv(env)+"#", []byte{})
+	return i
 }
 
 // markerEnv returns the environment a marker names.
@@ -69,16 +69,16 @@ func markerEnv(name string) (env string, ok bool) {
 func (s *Store) checkEachFits(sn *snapshot, what string) error {
 	var err error
 	sn.eachView(len(sn.order), func(i int, e string, data, rec []byte) bool {
-		t := s.newTxn()
+		t := s.conn.NewTxn()
 		for _, c := range chain(e) {
-			t.check(s.confPath(sn.svc, c), 0)
+			t.Check(s.confPath(sn.svc, c), 0)
 		}
-		t.create(s.sourcesPath(sn.svc), nil)
-		t.create(s.viewPath(sn.svc, e), data)
-		t.create(s.recordPath(sn.svc, e), rec)
-		if !t.fits() {
+		t.Create(s.sourcesPath(sn.svc), nil)
+		t.Create(s.viewPath(sn.svc, e), data)
+		t.Create(s.recordPath(sn.svc, e), rec)
+		if !t.Fits() {
 			err = fmt.Errorf("%s: the view of %s would take %d bytes, too many for one request of at most %d: %w",
-				what, displayEnv(e), len(data), t.limit, model.ErrTooLarge)
+				what, displayEnv(e), len(data), t.Limit(), model.ErrTooLarge)
 			return false
 		}
 		return true
@@ -89,38 +89,24 @@ func (s *Store) checkEachFits(sn *snapshot, what string) error {
 // rewrite brings the views of env and its descendants, and their records,
 // up to date with the configs as they are, in as many requests as they
 // need, then deletes marker ("" for none). An env that no longer exists
-// needs nothing.
+// needs nothing. A request whose reply is lost needs nothing special:
+// the next pass plans from fresh reads and writes only what it finds
+// stale.
 func (s *Store) rewrite(ctx context.Context, svc, env, marker string) error {
-	backoff := 2 * time.Millisecond
-	for attempt := 1; ; attempt++ {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		sn, err := s.load(svc, env, true)
+	err := s.again(ctx, func() error {
+		sn, err := s.load(ctx, svc, env, true)
 		if errors.Is(err, model.ErrNotFound) {
-			return s.dropMarker(svc, marker)
+			return nil
 		}
 		if err == nil {
 			err = s.sendViews(ctx, sn)
 		}
-		if err == nil {
-			return s.dropMarker(svc, marker)
-		}
-		if !isConflict(err) || ctx.Err() != nil {
-			return fmt.Errorf("rewrite views of %s %s: %w", svc, displayEnv(env), err)
-		}
-		if attempt == maxAttempts {
-			return fmt.Errorf("rewrite views of %s %s: other writers kept changing the service (%d attempts, last: %v): %w",
-				svc, displayEnv(env), attempt, err, model.ErrConflict)
-		}
-		d := backoff/2 + rand.N(backoff)
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(d):
-		}
-		backoff = min(2*backoff, 100*time.Millisecond)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("rewrite views of %s %s: %w", svc, displayEnv(env), err)
 	}
+	return s.dropMarker(ctx, svc, marker)
 }
 
 // sendViews writes every view of sn whose content or record is not what
@@ -128,14 +114,12 @@ func (s *Store) rewrite(ctx context.Context, svc, env, marker string) error {
 // views are only created if missing. The first multi that fails ends it,
 // and so does ctx.
 func (s *Store) sendViews(ctx context.Context, sn *snapshot) error {
-	t := s.newTxn()
+	t := s.conn.NewTxn()
 	checked := map[string]bool{}
 	var err error
 	flush := func() {
-		if err = ctx.Err(); err == nil && len(t.ops) > 0 {
-			_, err = s.conn.Multi(t.ops...)
-		}
-		t = s.newTxn()
+		_, err = s.conn.Commit(ctx, t)
+		t = s.conn.NewTxn()
 		clear(checked)
 	}
 	sn.eachView(len(sn.order), func(i int, e string, data, rec []byte) bool {
@@ -146,29 +130,20 @@ func (s *Store) sendViews(ctx context.Context, sn *snapshot) error {
 		if !writeView && !writeRec {
 			return true
 		}
-		n := s.itemSize(t, sn, e, data, rec, writeView, checked)
-		if t.size+n > batchBytes && len(t.ops) > 0 {
+		sources := sn.meta.sources
+		item := s.planItem(sn, e, data, rec, writeView, checked)
+		if t.SizeWith(item) > zkconn.BatchRequest && t.Len() > 0 {
 			if flush(); err != nil {
 				return false
 			}
-			n = s.itemSize(t, sn, e, data, rec, writeView, checked)
+			sn.meta.sources = sources
+			item = s.planItem(sn, e, data, rec, writeView, checked)
 		}
-		if t.size+n > t.limit {
+		if !item.Fits() {
 			err = fmt.Errorf("the view of %s takes %d bytes, too many for one request: %w", displayEnv(e), len(data), model.ErrTooLarge)
 			return false
 		}
-		for _, c := range chain(e) {
-			if !checked[c] {
-				t.check(s.confPath(sn.svc, c), sn.nodes[c].version)
-				checked[c] = true
-			}
-		}
-		if p := s.viewPath(sn.svc, e); writeView && node.view.ok {
-			t.set(p, data, node.view.version)
-		} else if writeView {
-			t.create(p, data)
-		}
-		s.planRecord(t, sn, e, rec)
+		t.Append(item)
 		return true
 	})
 	if err == nil {
@@ -177,35 +152,34 @@ func (s *Store) sendViews(ctx context.Context, sn *snapshot) error {
 	return err
 }
 
-// itemSize is how many bytes the writes of one view add to t.
-func (s *Store) itemSize(t *txn, sn *snapshot, e string, data, rec []byte, writeView bool, checked map[string]bool) int {
-	n := 0
-	for _, c := range chain(e) {
+// planItem returns the writes of env's view (with writeView) and record,
+// preceded by checks of the configs it is computed from that checked does
+// not list yet, and adds those to checked.
+func (s *Store) planItem(sn *snapshot, env string, data, rec []byte, writeView bool, checked map[string]bool) *zkconn.Txn {
+	t := s.conn.NewTxn()
+	for _, c := range chain(env) {
 		if !checked[c] {
-			n += multiHeader + t.checkSize(s.confPath(sn.svc, c))
+			t.Check(s.confPath(sn.svc, c), sn.nodes[c].version)
+			checked[c] = true
 		}
 	}
-	if writeView {
-		n += multiHeader + t.createSize(s.viewPath(sn.svc, e), data)
+	node, p := sn.nodes[env], s.viewPath(sn.svc, env)
+	if writeView && node.view.ok {
+		t.Set(p, data, node.view.version)
+	} else if writeView {
+		t.Create(p, data)
 	}
-	n += multiHeader + t.createSize(s.recordPath(sn.svc, e), rec)
-	if !sn.meta.sources {
-		n += multiHeader + t.createSize(s.sourcesPath(sn.svc), nil)
-	}
-	return n
+	s.planRecord(t, sn, env, rec)
+	return t
 }
 
 // dropMarker deletes a marker; one already gone was finished by another
 // writer.
-func (s *Store) dropMarker(svc, marker string) error {
+func (s *Store) dropMarker(ctx context.Context, svc, marker string) error {
 	if marker == "" {
 		return nil
 	}
-	err := s.conn.Delete(s.pendingPath(svc)+"/"+marker, -1)
-	if err != nil && !errors.Is(err, zk.ErrNoNode) {
-		return fmt.Errorf("delete marker %s: %w", marker, err)
-	}
-	return nil
+	return s.removeIfThere(ctx, s.pendingPath(svc)+"/"+marker)
 }
 
 // finish completes the rewrites whose markers a change found: their writers

@@ -11,13 +11,14 @@ import (
 
 	"github.com/kook-project/kook/jones"
 	"github.com/kook-project/kook/model"
+	"github.com/kook-project/kook/zkconn"
 )
 
-// TestNodemapAtZnodeLimit checks that associations can fill nodemaps up to
+// TestIntegration_NodemapAtZnodeLimit checks that associations can fill nodemaps up to
 // what one ZooKeeper request holds, that an association that would not fit
 // is refused without writing, and that the map can always shrink, even
 // when another client filled it to the server's own limit.
-func TestNodemapAtZnodeLimit(t *testing.T) {
+func TestIntegration_NodemapAtZnodeLimit(t *testing.T) {
 	ctx := context.Background()
 	s, conn := mustStore(t)
 	mustCreate(t, s, "svc", "/", `{"k": 0}`)
@@ -54,14 +55,14 @@ func TestNodemapAtZnodeLimit(t *testing.T) {
 	confLen, nmLen := len(conn.Chroot()+"/kook/services/svc/conf/p"), len(conn.Chroot()+nmPath)
 	overhead := 8 + 9 + (9 + 4 + confLen + 4) + (9 + 4 + nmLen + 4 + 4)
 	entry := len(`,"new00.example.com":"/services/svc/views/p"`)
-	if _, err := conn.Set(nmPath, fill(jones.MaxRequestBytes-overhead-entry), -1); err != nil {
+	if _, err := conn.Set(ctx, nmPath, fill(zkconn.MaxRequestBytes-overhead-entry), -1); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.Assoc(ctx, "svc", "new00.example.com", "p"); err != nil {
 		t.Fatalf("assoc making a request of exactly MaxRequestBytes: %v", err)
 	}
 	before := raw(t, conn, nmPath)
-	if got, want := len(before), jones.MaxRequestBytes-overhead; got != want {
+	if got, want := len(before), zkconn.MaxRequestBytes-overhead; got != want {
 		t.Errorf("nodemaps holds %d bytes, want %d", got, want)
 	}
 	if err := s.Assoc(ctx, "svc", "new01.example.com", "p"); !errors.Is(err, model.ErrTooLarge) {
@@ -84,7 +85,7 @@ func TestNodemapAtZnodeLimit(t *testing.T) {
 	// server takes (measured: 0xfffff bytes of request, 20 of them not
 	// data): kook still shrinks it, and refuses to grow it.
 	full := fill(0xfffff - 20 - len(conn.Chroot()+nmPath))
-	if _, err := conn.Set(nmPath, full, -1); err != nil {
+	if _, err := conn.Set(ctx, nmPath, full, -1); err != nil {
 		t.Fatalf("fill nodemaps to the server's limit: %v", err)
 	}
 	if err := s.Assoc(ctx, "svc", "one.more.example.com", "p"); !errors.Is(err, model.ErrTooLarge) {
@@ -102,10 +103,10 @@ func TestNodemapAtZnodeLimit(t *testing.T) {
 	}
 }
 
-// TestBigRootConfig changes a 64 KiB config at the root of a tree whose
+// TestIntegration_BigRootConfig changes a 64 KiB config at the root of a tree whose
 // views do not fit in one request, and checks that every view and record
 // ends up right, in several requests, with no marker left behind.
-func TestBigRootConfig(t *testing.T) {
+func TestIntegration_BigRootConfig(t *testing.T) {
 	ctx := context.Background()
 	s, conn := mustStore(t)
 	envs := bigTree(t, s, 5, 5) // 30 environments: about 2 MB of views
@@ -117,7 +118,7 @@ func TestBigRootConfig(t *testing.T) {
 	if problems, err := s.Check(ctx, "svc"); err != nil || len(problems) != 0 {
 		t.Fatalf("Check = %v, %v", problems, err)
 	}
-	_, st, err := conn.Children("/kook/services/svc/kook-pending")
+	_, st, err := conn.Children(ctx, "/kook/services/svc/kook-pending")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -164,10 +165,10 @@ func bigConfig(size, seed int) model.Map {
 	return m
 }
 
-// TestTooLarge checks that a change with a view too large for any request
+// TestIntegration_TooLarge checks that a change with a view too large for any request
 // is refused whole, and that one whose views only need several requests is
 // made.
-func TestTooLarge(t *testing.T) {
+func TestIntegration_TooLarge(t *testing.T) {
 	ctx := context.Background()
 	s, conn := mustStore(t)
 	mustCreate(t, s, "svc", "", `{}`)
@@ -195,18 +196,18 @@ func TestTooLarge(t *testing.T) {
 	checkAllViews(t, conn)
 }
 
-// TestInterruptedRewrite leaves the tree as a writer that stopped after
+// TestIntegration_InterruptedRewrite leaves the tree as a writer that stopped after
 // saving a root config, before rewriting the views below: the config
 // changed, its marker is there, the views are stale. Check reports it, and
 // the next change anywhere in the service finishes the rewrite.
-func TestInterruptedRewrite(t *testing.T) {
+func TestIntegration_InterruptedRewrite(t *testing.T) {
 	ctx := context.Background()
 	s, conn := mustStore(t)
 	envs := bigTree(t, s, 3, 3)
-	if _, err := conn.Set("/kook/services/svc/conf", model.MarshalJSON(bigConfig(100<<10, 7)), -1); err != nil {
+	if _, err := conn.Set(ctx, "/kook/services/svc/conf", model.MarshalJSON(bigConfig(100<<10, 7)), -1); err != nil {
 		t.Fatal(err)
 	}
-	if err := conn.Create("/kook/services/svc/kook-pending/%2F#0000000042", []byte{}); err != nil {
+	if err := conn.Create(ctx, "/kook/services/svc/kook-pending/%2F#0000000042", []byte{}); err != nil {
 		t.Fatal(err)
 	}
 	problems, err := s.Check(ctx, "svc")
@@ -241,7 +242,7 @@ func TestInterruptedRewrite(t *testing.T) {
 	// Interrupted for real: the context ends while the views are being
 	// written. Whatever was done, the config is saved and Repair finishes.
 	cctx, cancel := context.WithCancel(ctx)
-	_, _, events, err := conn.ChildrenW("/kook/services/svc/kook-pending")
+	_, _, events, err := conn.ChildrenW(ctx, "/kook/services/svc/kook-pending")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -258,11 +259,11 @@ func TestInterruptedRewrite(t *testing.T) {
 	checkAllViews(t, conn)
 }
 
-// TestConcurrentBigWrites has writers change large configs at every depth
+// TestIntegration_ConcurrentBigWrites has writers change large configs at every depth
 // while another creates and deletes a leaf; the changes need several
 // requests each. At the end every view is the inheritance of the configs
 // and its record names their versions.
-func TestConcurrentBigWrites(t *testing.T) {
+func TestIntegration_ConcurrentBigWrites(t *testing.T) {
 	ctx := context.Background()
 	s, conn := mustStore(t)
 	envs := append([]string{"/"}, bigTree(t, s, 2, 3)...)
@@ -311,7 +312,7 @@ func TestConcurrentBigWrites(t *testing.T) {
 	if problems, err := s.Check(ctx, "svc"); err != nil || len(problems) != 0 {
 		t.Errorf("Check = %v, %v", problems, err)
 	}
-	_, st, err := conn.Children("/kook/services/svc/kook-pending")
+	_, st, err := conn.Children(ctx, "/kook/services/svc/kook-pending")
 	if err != nil || st.Cversion < 2 || st.NumChildren != 0 {
 		t.Errorf("kook-pending: %+v, %v; want markers made, none left", st, err)
 	}

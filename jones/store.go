@@ -9,7 +9,9 @@ import (
 	"sync"
 
 	"github.com/go-zookeeper/zk"
+
 	"github.com/kook-project/kook/model"
+	"github.com/kook-project/kook/zkconn"
 	"github.com/kook-project/kook/zkstore"
 )
 
@@ -21,17 +23,23 @@ var ErrNotEmpty = errors.New("is not empty")
 // It is safe for concurrent use; writers on other connections are expected
 // and handled by retrying.
 type Store struct {
-	conn *zkstore.Conn
+	conn *zkconn.Conn
 	root string // "" (the chroot itself) or "/kook"
 }
 
-// NewStore returns a Store for the Jones tree under root ("/kook"; "" or "/"
-// is the top of conn's chroot). Nothing is read until a method is called.
-func NewStore(conn *zkstore.Conn, root string) *Store {
+// NewStore returns a Store for the Jones tree under root, as zkstore takes
+// it: "" means zkstore.DefaultRoot (/kook), "/" the top of conn's chroot.
+// Nothing is read until a method is called.
+func NewStore(conn *zkconn.Conn, root string) *Store {
 	return &Store{conn: conn, root: cleanRoot(root)}
 }
 
+// cleanRoot applies zkstore's rule for roots and returns the prefix of the
+// store's paths: "" for the top of the chroot.
 func cleanRoot(root string) string {
+	if root == "" {
+		root = zkstore.DefaultRoot
+	}
 	root = strings.TrimRight(root, "/")
 	if root != "" && !strings.HasPrefix(root, "/") {
 		root = "/" + root
@@ -48,8 +56,8 @@ type znode struct {
 	ok      bool
 }
 
-func (s *Store) get(p string) (znode, error) {
-	data, st, err := s.conn.Get(p)
+func (s *Store) get(ctx context.Context, p string) (znode, error) {
+	data, st, err := s.conn.Get(ctx, p)
 	if errors.Is(err, zk.ErrNoNode) {
 		return znode{}, nil
 	}
@@ -60,8 +68,8 @@ func (s *Store) get(p string) (znode, error) {
 }
 
 // children lists p's children sorted; a missing p has none.
-func (s *Store) children(p string) ([]string, error) {
-	kids, _, err := s.conn.Children(p)
+func (s *Store) children(ctx context.Context, p string) ([]string, error) {
+	kids, _, err := s.conn.Children(ctx, p)
 	if errors.Is(err, zk.ErrNoNode) {
 		return nil, nil
 	}
@@ -97,14 +105,14 @@ func each(n int, fn func(i int) error) error {
 
 // walk returns the paths of p's descendants relative to p ("a", "a/b"),
 // parents before children, siblings sorted. A missing p has none.
-func (s *Store) walk(p string) ([]string, error) {
+func (s *Store) walk(ctx context.Context, p string) ([]string, error) {
 	var all []string
 	level := []string{""}
 	for len(level) > 0 {
 		kids := make([][]string, len(level))
 		err := each(len(level), func(i int) error {
 			var err error
-			kids[i], err = s.children(envPath(p, level[i]))
+			kids[i], err = s.children(ctx, envPath(p, level[i]))
 			return err
 		})
 		if err != nil {
@@ -202,13 +210,13 @@ func (s *Store) Services(ctx context.Context) ([]string, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	names, err := s.children(s.servicesPath())
+	names, err := s.children(ctx, s.servicesPath())
 	if err != nil {
 		return nil, fmt.Errorf("list services: %w", err)
 	}
 	found := make([]bool, len(names))
 	err = each(len(names), func(i int) error {
-		ok, _, err := s.conn.Exists(s.confPath(names[i], ""))
+		ok, _, err := s.conn.Exists(ctx, s.confPath(names[i], ""))
 		found[i] = ok
 		return err
 	})
@@ -227,29 +235,11 @@ func (s *Store) Services(ctx context.Context) ([]string, error) {
 // ensurePath creates p and its missing ancestors, the chroot included, with
 // empty data. Not null data: kazoo returns None for that, on which Jones's
 // /export fails.
-func (s *Store) ensurePath(p string) error {
-	if ok, _, err := s.conn.Exists(p); err == nil && ok {
+func (s *Store) ensurePath(ctx context.Context, p string) error {
+	if ok, _, err := s.conn.Exists(ctx, p); err == nil && ok {
 		return nil
 	}
-	full := s.conn.Chroot() + p
-	for i := 1; i <= len(full); i++ {
-		if i < len(full) && full[i] != '/' {
-			continue
-		}
-		_, err := s.conn.Raw().Create(full[:i], []byte{}, 0, s.conn.ACL())
-		if errors.Is(err, zk.ErrNoAuth) {
-			// An ancestor that exists but whose parent refuses us a create.
-			var ok bool
-			ok, _, err = s.conn.Raw().Exists(full[:i])
-			if err == nil && !ok {
-				err = zk.ErrNoAuth
-			}
-		}
-		if err != nil && !errors.Is(err, zk.ErrNodeExists) {
-			return fmt.Errorf("create %s: %w", full[:i], err)
-		}
-	}
-	return nil
+	return s.conn.EnsurePath(ctx, p)
 }
 
 // Envs returns svc's environment tree as nested objects: each key is a
@@ -264,14 +254,14 @@ func (s *Store) Envs(ctx context.Context, svc string) (model.Map, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	root, err := s.get(s.confPath(svc, ""))
+	root, err := s.get(ctx, s.confPath(svc, ""))
 	if err == nil && !root.ok {
 		err = serviceNotFound(svc)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("list environments: %w", err)
 	}
-	envs, err := s.walk(s.confPath(svc, ""))
+	envs, err := s.walk(ctx, s.confPath(svc, ""))
 	if err != nil {
 		return nil, fmt.Errorf("list environments of %s: %w", svc, err)
 	}

@@ -10,10 +10,10 @@ import (
 	"github.com/kook-project/kook/model"
 )
 
-// TestExample is the example of the issue and Jones's README. Expected bytes
+// TestIntegration_Example is the example of the issue and Jones's README. Expected bytes
 // from python3: d = {}; d.update(c) for each config root first;
 // json.dumps(d, separators=(",", ":")).
-func TestExample(t *testing.T) {
+func TestIntegration_Example(t *testing.T) {
 	ctx := context.Background()
 	s, conn := mustStore(t)
 	mustCreate(t, s, "test", "/", `{"foo": "bar", "fiesasld": "value31"}`)
@@ -76,10 +76,10 @@ func TestExample(t *testing.T) {
 	}
 }
 
-// TestTypesSurvive checks that ints, floats, big ints and key order are
+// TestIntegration_TypesSurvive checks that ints, floats, big ints and key order are
 // stored as written. Expected bytes from python3: json.dumps(json.loads(in),
 // separators=(",", ":"), ensure_ascii=False).
-func TestTypesSurvive(t *testing.T) {
+func TestIntegration_TypesSurvive(t *testing.T) {
 	ctx := context.Background()
 	s, conn := mustStore(t)
 	in := `{"i": 1, "f": 1.0, "big": 12345678901234567890, "e": 1e20, "neg": -0.0, "nested": {"b": 1, "a": [1, 2.5, null, true]}, "u": "\u00e9\u2603"}`
@@ -119,7 +119,7 @@ func mustJSON(t testing.TB, v interface{ MarshalJSON() ([]byte, error) }) string
 	return string(b)
 }
 
-func TestErrors(t *testing.T) {
+func TestIntegration_Errors(t *testing.T) {
 	ctx := context.Background()
 	s, _ := mustStore(t)
 	mustCreate(t, s, "svc", "", `{"a": 1}`)
@@ -174,7 +174,7 @@ func TestErrors(t *testing.T) {
 	}
 }
 
-func TestReplaceAndUnset(t *testing.T) {
+func TestIntegration_ReplaceAndUnset(t *testing.T) {
 	ctx := context.Background()
 	s, conn := mustStore(t)
 	mustCreate(t, s, "svc", "", `{"a": 1, "b": 2}`)
@@ -240,7 +240,7 @@ func TestParseConfigRejectsNonObjects(t *testing.T) {
 	}
 }
 
-func TestEdit(t *testing.T) {
+func TestIntegration_Edit(t *testing.T) {
 	ctx := context.Background()
 	s, conn := mustStore(t)
 	mustCreate(t, s, "svc", "", `{"b": 1.0, "a": [1, "x"]}`)
@@ -274,5 +274,24 @@ func TestEdit(t *testing.T) {
 	}
 	if _, err := s.Edit(ctx, "svc", "/", func([]byte) ([]byte, error) { return []byte(`[1]`), nil }); err == nil {
 		t.Error("an edit to a non-object was saved")
+	}
+}
+
+// TestIntegration_Root checks roots as zkstore takes them: "" is /kook,
+// "/" the top of the chroot.
+func TestIntegration_Root(t *testing.T) {
+	ctx := context.Background()
+	conn := dial(t)
+	for _, tc := range []struct{ root, svc, want string }{
+		{"", "a", "/kook/services/a/conf"},
+		{"/", "b", "/services/b/conf"},
+		{"/other/", "c", "/other/services/c/conf"},
+	} {
+		if err := jones.NewStore(conn, tc.root).Create(ctx, tc.svc, "/", nil); err != nil {
+			t.Fatal(err)
+		}
+		if !exists(t, conn, tc.want) {
+			t.Errorf("root %q: no %s", tc.root, tc.want)
+		}
 	}
 }

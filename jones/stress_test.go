@@ -16,15 +16,15 @@ import (
 
 	"github.com/go-zookeeper/zk"
 	"github.com/kook-project/kook/model"
-	"github.com/kook-project/kook/zkstore"
+	"github.com/kook-project/kook/zkconn"
 )
 
-// TestStress has writers change random configs at every depth of one tree
+// TestIntegration_Stress has writers change random configs at every depth of one tree
 // while another creates and deletes leaves and moves hosts, and a reader
 // checks every view it can pin down. At the end every view must equal the
 // inheritance of the configs, recomputed here with encoding/json maps
 // (independently of the package).
-func TestStress(t *testing.T) {
+func TestIntegration_Stress(t *testing.T) {
 	ctx := context.Background()
 	s, conn := mustStore(t)
 	envs := []string{"/", "a", "b", "a/x", "a/y", "b/z", "a/x/k"}
@@ -170,13 +170,14 @@ var errGone = errors.New("environment deleted")
 // configs held those values when the view was read, so the view must be
 // their inheritance. ok is false when a config changed and nothing could be
 // concluded.
-func checkPinnedView(conn *zkstore.Conn, env string) (ok bool, err error) {
+func checkPinnedView(conn *zkconn.Conn, env string) (ok bool, err error) {
+	ctx := context.Background()
 	chainPaths := chainOf(env)
 	read := func() ([][]byte, []int64, error) {
 		datas := make([][]byte, len(chainPaths))
 		zxids := make([]int64, len(chainPaths))
 		for i, p := range chainPaths {
-			data, st, err := conn.Get(p)
+			data, st, err := conn.Get(ctx, p)
 			if errors.Is(err, zk.ErrNoNode) {
 				return nil, nil, errGone
 			}
@@ -194,7 +195,7 @@ func checkPinnedView(conn *zkstore.Conn, env string) (ok bool, err error) {
 	if err != nil {
 		return false, err
 	}
-	view, _, err := conn.Get(viewOf(env))
+	view, _, err := conn.Get(ctx, viewOf(env))
 	if errors.Is(err, zk.ErrNoNode) {
 		return false, nil
 	}
@@ -242,8 +243,9 @@ func decode(data []byte) map[string]any {
 
 // checkAllViews walks the whole conf tree and compares every view with the
 // inheritance of its chain.
-func checkAllViews(t *testing.T, conn *zkstore.Conn) {
+func checkAllViews(t *testing.T, conn *zkconn.Conn) {
 	t.Helper()
+	ctx := context.Background()
 	var walk func(env string, chain [][]byte)
 	n := 0
 	walk = func(env string, chain [][]byte) {
@@ -251,12 +253,12 @@ func checkAllViews(t *testing.T, conn *zkstore.Conn) {
 		if env != "/" {
 			confPath += "/" + env
 		}
-		data, _, err := conn.Get(confPath)
+		data, _, err := conn.Get(ctx, confPath)
 		if err != nil {
 			t.Fatalf("%s: %v", confPath, err)
 		}
 		chain = append(chain[:len(chain):len(chain)], data)
-		view, _, err := conn.Get(viewOf(env))
+		view, _, err := conn.Get(ctx, viewOf(env))
 		if errors.Is(err, zk.ErrNoNode) {
 			t.Errorf("view of %s is missing", env)
 			return
@@ -268,7 +270,7 @@ func checkAllViews(t *testing.T, conn *zkstore.Conn) {
 			t.Errorf("view of %s = %s, want %v", env, view, want)
 		}
 		n++
-		kids, _, err := conn.Children(confPath)
+		kids, _, err := conn.Children(ctx, confPath)
 		if err != nil {
 			t.Fatal(err)
 		}

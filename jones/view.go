@@ -8,7 +8,9 @@ import (
 	"strconv"
 
 	"github.com/go-zookeeper/zk"
+
 	"github.com/kook-project/kook/model"
+	"github.com/kook-project/kook/zkconn"
 )
 
 // envNode is one environment as read for a change.
@@ -48,15 +50,15 @@ type meta struct {
 
 // load reads env's chain and, with subtree, its descendants. A missing env
 // or ancestor is model.ErrNotFound.
-func (s *Store) load(svc, env string, subtree bool) (*snapshot, error) {
+func (s *Store) load(ctx context.Context, svc, env string, subtree bool) (*snapshot, error) {
 	sn := &snapshot{svc: svc, nodes: map[string]*envNode{}}
 	sn.order = chain(env)
 	sn.nchain = len(sn.order)
 	err := each(2, func(i int) error {
 		if i == 0 {
-			return s.readMeta(svc, &sn.meta)
+			return s.readMeta(ctx, svc, &sn.meta)
 		}
-		return s.readEnvs(sn, sn.order)
+		return s.readEnvs(ctx, sn, sn.order)
 	})
 	if err != nil {
 		return nil, err
@@ -74,7 +76,7 @@ func (s *Store) load(svc, env string, subtree bool) (*snapshot, error) {
 		kids := make([][]string, len(level))
 		err := each(len(level), func(i int) error {
 			var err error
-			kids[i], err = s.children(s.confPath(svc, level[i]))
+			kids[i], err = s.children(ctx, s.confPath(svc, level[i]))
 			return err
 		})
 		if err != nil {
@@ -89,7 +91,7 @@ func (s *Store) load(svc, env string, subtree bool) (*snapshot, error) {
 				next = append(next, joinEnv(e, k))
 			}
 		}
-		if err := s.readEnvs(sn, next); err != nil {
+		if err := s.readEnvs(ctx, sn, next); err != nil {
 			return nil, err
 		}
 		for _, e := range next {
@@ -105,14 +107,14 @@ func (s *Store) load(svc, env string, subtree bool) (*snapshot, error) {
 }
 
 // readMeta reads which of kook's znodes of svc exist, and the markers.
-func (s *Store) readMeta(svc string, m *meta) error {
+func (s *Store) readMeta(ctx context.Context, svc string, m *meta) error {
 	return each(2, func(i int) error {
 		if i == 0 {
-			ok, _, err := s.conn.Exists(s.sourcesPath(svc))
+			ok, _, err := s.conn.Exists(ctx, s.sourcesPath(svc))
 			m.sources = ok
 			return err
 		}
-		kids, _, err := s.conn.Children(s.pendingPath(svc))
+		kids, _, err := s.conn.Children(ctx, s.pendingPath(svc))
 		if errors.Is(err, zk.ErrNoNode) {
 			return nil
 		}
@@ -123,18 +125,18 @@ func (s *Store) readMeta(svc string, m *meta) error {
 
 // readEnvs reads the config, view and record of each env into sn.nodes.
 // An env whose config is missing gets no node.
-func (s *Store) readEnvs(sn *snapshot, envs []string) error {
+func (s *Store) readEnvs(ctx context.Context, sn *snapshot, envs []string) error {
 	const per = 3
 	zs := make([]znode, per*len(envs))
 	err := each(len(zs), func(i int) error {
 		var err error
 		switch e := envs[i/per]; i % per {
 		case 0:
-			zs[i], err = s.get(s.confPath(sn.svc, e))
+			zs[i], err = s.get(ctx, s.confPath(sn.svc, e))
 		case 1:
-			zs[i], err = s.get(s.viewPath(sn.svc, e))
+			zs[i], err = s.get(ctx, s.viewPath(sn.svc, e))
 		default:
-			zs[i], err = s.get(s.recordPath(sn.svc, e))
+			zs[i], err = s.get(ctx, s.recordPath(sn.svc, e))
 		}
 		return err
 	})
@@ -157,9 +159,9 @@ func (s *Store) readEnvs(sn *snapshot, envs []string) error {
 }
 
 // checkConfs adds version checks of the configs of sn.order[from:to].
-func (s *Store) checkConfs(t *txn, sn *snapshot, from, to int) {
+func (s *Store) checkConfs(t *zkconn.Txn, sn *snapshot, from, to int) {
 	for _, e := range sn.order[from:to] {
-		t.check(s.confPath(sn.svc, e), sn.nodes[e].version)
+		t.Check(s.confPath(sn.svc, e), sn.nodes[e].version)
 	}
 }
 
@@ -205,20 +207,20 @@ func (sn *snapshot) record(env string) []byte {
 // views of sn.order[:from], the ancestors, are not this change's to write;
 // they are only created if missing, for the views below need a parent
 // znode.
-func (s *Store) planViews(t *txn, sn *snapshot, from, upto int, touch string) (writes int, fits bool) {
+func (s *Store) planViews(t *zkconn.Txn, sn *snapshot, from, upto int, touch string) (writes int, fits bool) {
 	fits = true
 	sn.eachView(upto, func(i int, e string, data, rec []byte) bool {
 		node, p := sn.nodes[e], s.viewPath(sn.svc, e)
 		wrote := true
 		switch {
 		case !node.view.ok:
-			t.create(p, data)
+			t.Create(p, data)
 		case i < from:
 			return true
 		case e == touch || !bytes.Equal(node.view.data, data):
-			t.set(p, data, node.view.version)
+			t.Set(p, data, node.view.version)
 		default:
-			t.check(p, node.view.version)
+			t.Check(p, node.view.version)
 			wrote = false
 		}
 		if wrote {
@@ -227,7 +229,7 @@ func (s *Store) planViews(t *txn, sn *snapshot, from, upto int, touch string) (w
 		if s.planRecord(t, sn, e, rec) {
 			writes++
 		}
-		fits = t.fits()
+		fits = t.Fits()
 		return fits
 	})
 	return writes, fits
@@ -237,19 +239,19 @@ func (s *Store) planViews(t *txn, sn *snapshot, from, upto int, touch string) (w
 // whether it did. The record is written with the view, or alone when only
 // the versions changed; the version checks of the configs it names are the
 // caller's.
-func (s *Store) planRecord(t *txn, sn *snapshot, env string, rec []byte) bool {
+func (s *Store) planRecord(t *zkconn.Txn, sn *snapshot, env string, rec []byte) bool {
 	node, p := sn.nodes[env], s.recordPath(sn.svc, env)
 	if node.rec.ok && bytes.Equal(node.rec.data, rec) {
 		return false
 	}
 	if !sn.meta.sources {
-		t.create(s.sourcesPath(sn.svc), []byte{})
+		t.Create(s.sourcesPath(sn.svc), []byte{})
 		sn.meta.sources = true
 	}
 	if node.rec.ok {
-		t.set(p, rec, node.rec.version)
+		t.Set(p, rec, node.rec.version)
 	} else {
-		t.create(p, rec)
+		t.Create(p, rec)
 	}
 	return true
 }
@@ -294,7 +296,7 @@ func (s *Store) Show(ctx context.Context, svc, env string) (*EnvConfig, error) {
 		return nil, err
 	}
 	sn := &snapshot{svc: svc, nodes: map[string]*envNode{}}
-	if err := s.readEnvs(sn, []string{env}); err != nil {
+	if err := s.readEnvs(ctx, sn, []string{env}); err != nil {
 		return nil, fmt.Errorf("show %s %s: %w", svc, displayEnv(env), err)
 	}
 	n := sn.nodes[env]
@@ -330,9 +332,9 @@ func (s *Store) ViewFor(ctx context.Context, svc, host string) (view model.Map, 
 	var nm, top znode
 	err = each(2, func(i int) (err error) {
 		if i == 0 {
-			nm, err = s.get(s.nodemapsPath(svc))
+			nm, err = s.get(ctx, s.nodemapsPath(svc))
 		} else {
-			top, err = s.get(s.root + rootView)
+			top, err = s.get(ctx, s.root+rootView)
 		}
 		return err
 	})
@@ -344,7 +346,7 @@ func (s *Store) ViewFor(ctx context.Context, svc, host string) (view model.Map, 
 		return nil, "", fmt.Errorf("view for %s: %s: %w", host, s.nodemapsPath(svc), err)
 	}
 	if ok && p != rootView && validPath(p) {
-		z, err := s.get(s.root + p)
+		z, err := s.get(ctx, s.root+p)
 		if err != nil {
 			return nil, "", fmt.Errorf("view for %s: %w", host, err)
 		}

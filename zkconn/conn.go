@@ -448,6 +448,15 @@ func (c *Conn) EnsurePath(ctx context.Context, p string) error {
 		}
 		for attempt := 0; ; attempt++ {
 			_, err := call(ctx, func() (string, error) { return c.zk.Create(full[:i], []byte{}, 0, c.acl) })
+			if errors.Is(err, zk.ErrNoAuth) {
+				// An ancestor that exists under a parent that refuses us
+				// creates (a chroot an administrator made) is no error.
+				var ok bool
+				ok, err = call(ctx, func() (bool, error) { ok, _, err := c.zk.Exists(full[:i]); return ok, err })
+				if err == nil && !ok {
+					err = zk.ErrNoAuth
+				}
+			}
 			if err == nil || errors.Is(err, zk.ErrNodeExists) {
 				break
 			}

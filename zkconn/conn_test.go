@@ -101,7 +101,7 @@ func TestIntegrationChrootAndTxn(t *testing.T) {
 	if err != nil || data == nil {
 		t.Fatalf("raw get %s/a/b = %q, %v: want empty, not null", root, data, err)
 	}
-	txn := &zkconn.Txn{}
+	txn := c.NewTxn()
 	txn.Create("/a/b/c", []byte("x"))
 	txn.Set("/a/b", []byte("y"), 7) // wrong version
 	_, err = c.Commit(ctx, txn)

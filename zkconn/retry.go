@@ -9,14 +9,11 @@ import (
 	"github.com/go-zookeeper/zk"
 )
 
-// Backoff waits before retry number attempt (0 for the first retry): a
-// random time that doubles with each attempt, from about a millisecond up
-// to about half a second, so that writers that collided spread out instead
-// of colliding again. It returns ctx's error if ctx ends first. This is
-// the one retry policy of every kook writer.
+// Backoff waits before retry number attempt (0 for the first retry) for
+// BackoffDelay(attempt). It returns ctx's error if ctx ends first. This is
+// the one retry policy of every kook writer and watcher.
 func Backoff(ctx context.Context, attempt int) error {
-	d := time.Duration(1+rand.IntN(2<<min(attempt, 8))) * time.Millisecond
-	t := time.NewTimer(d)
+	t := time.NewTimer(BackoffDelay(attempt))
 	defer t.Stop()
 	select {
 	case <-t.C:
@@ -24,6 +21,14 @@ func Backoff(ctx context.Context, attempt int) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
+}
+
+// BackoffDelay is how long to wait before retry number attempt: a random
+// time that doubles with each attempt, from about a millisecond up to
+// about half a second, so that writers that collided spread out instead
+// of colliding again. For a loop that waits on more than a timer.
+func BackoffDelay(attempt int) time.Duration {
+	return time.Duration(1+rand.IntN(2<<min(max(attempt, 0), 8))) * time.Millisecond
 }
 
 // IsMaybeApplied reports whether err leaves a write's outcome unknown: the

@@ -224,7 +224,7 @@ func (s *Store) beginBig(ctx context.Context, base *head, version int32, writer 
 func (s *Store) finishBig(ctx context.Context, prep *head, st *zk.Stat, p *commitPlan, baseIdx *index) error {
 	// Step 3: the change record and the segments, invisible until head
 	// names them.
-	rec := &zkconn.Txn{}
+	rec := s.conn.NewTxn()
 	s.addHistory(rec, p.commit, p.writer)
 	if err := s.writeTxnInBatches(ctx, rec); err != nil {
 		s.abandon(context.WithoutCancel(ctx), prep, st, p)
@@ -333,7 +333,7 @@ func (s *Store) applyNodes(ctx context.Context, c *model.Commit, versions map[st
 		ops = append(ops, o)
 	}
 	if versions != nil {
-		txn := &zkconn.Txn{}
+		txn := s.conn.NewTxn()
 		for _, o := range ops {
 			v, known := versions[o.path]
 			switch {
@@ -375,7 +375,7 @@ func (s *Store) applyNodes(ctx context.Context, c *model.Commit, versions map[st
 		}); err != nil {
 			return err
 		}
-		txn := &zkconn.Txn{}
+		txn := s.conn.NewTxn()
 		for i, o := range part {
 			c := curs[i]
 			switch {

@@ -534,7 +534,7 @@ func (s *Store) rebuildViews(ctx context.Context, opts model.UpdateOptions) (mod
 		s.deleteSegments(context.WithoutCancel(ctx), w.made)
 		return model.Result{}, err
 	}
-	txn := &zkconn.Txn{}
+	txn := s.conn.NewTxn()
 	if version < 0 {
 		txn.Create(s.headPath(), nh.marshal())
 	} else {
@@ -543,6 +543,17 @@ func (s *Store) rebuildViews(ctx context.Context, opts model.UpdateOptions) (mod
 	s.conn.Delete(ctx, s.historyPath(gen, 0), -1) // a record left by a head that was lost
 	s.addHistory(txn, c, writer)
 	if _, err := s.conn.Commit(ctx, txn); err != nil {
+		if zkconn.IsMaybeApplied(err) || zkconn.IsTransient(err) {
+			// The reply was lost: the generation may be stored. Find out;
+			// never delete what may be live.
+			applied, rerr := s.resolve(ctx, gen, writer)
+			if rerr == nil && applied {
+				return model.Result{Generation: gen, Written: true, Time: c.Time}, nil
+			}
+			if rerr != nil {
+				return model.Result{}, fmt.Errorf("generation %d may or may not have been stored: the reply was lost (%v) and checking failed: %w", gen, err, rerr)
+			}
+		}
 		s.deleteSegments(context.WithoutCancel(ctx), w.made)
 		return model.Result{}, fmt.Errorf("write generation %d: %w", gen, err)
 	}

@@ -213,7 +213,7 @@ type commitPlan struct {
 
 // plan renders the new segments, index, head and node ops of a change.
 func (s *Store) plan(ctx context.Context, t *tx, c *model.Commit, edits model.TableEdits) (*commitPlan, error) {
-	p := &commitPlan{gen: t.gen, writer: newWriterID(t.gen), commit: c, nodes: &zkconn.Txn{}}
+	p := &commitPlan{gen: t.gen, writer: newWriterID(t.gen), commit: c, nodes: s.conn.NewTxn()}
 	p.segs = newSegmentWriter(p.writer)
 	idx := &index{Tables: map[string][]segRef{}}
 	if t.idx != nil {
@@ -284,9 +284,9 @@ func (s *Store) commit(ctx context.Context, t *tx, p *commitPlan) error {
 			return err
 		}
 	}
-	prunes := &zkconn.Txn{}
+	prunes := s.conn.NewTxn()
 	p.head.HistoryStart = s.prune(ctx, prunes, p.head.HistoryStart, p.gen)
-	txn := &zkconn.Txn{}
+	txn := s.conn.NewTxn()
 	if t.head == nil {
 		txn.Create(s.headPath(), p.head.marshal())
 	} else {
@@ -387,12 +387,12 @@ func (s *Store) makeDirs(ctx context.Context) error {
 // writeSegments creates a plan's segments in batches, several at a time.
 func (s *Store) writeSegments(ctx context.Context, w *segmentWriter) error {
 	var batches []*zkconn.Txn
-	cur := &zkconn.Txn{}
+	cur := s.conn.NewTxn()
 	for _, id := range w.made {
 		p, data := s.segmentPath(id), w.datas[id]
 		if cur.Full(len(p)+len(data), zkconn.BatchRequest) {
 			batches = append(batches, cur)
-			cur = &zkconn.Txn{}
+			cur = s.conn.NewTxn()
 		}
 		cur.Create(p, data)
 	}
@@ -438,7 +438,7 @@ func (s *Store) deletePaths(ctx context.Context, paths []string) {
 	n := (len(paths) + batch - 1) / batch
 	parallel(ctx, n, 4, func(i int) error {
 		part := paths[i*batch : min((i+1)*batch, len(paths))]
-		txn := &zkconn.Txn{}
+		txn := s.conn.NewTxn()
 		for _, p := range part {
 			txn.Delete(p, -1)
 		}

@@ -11,7 +11,6 @@ import (
 	"github.com/go-zookeeper/zk"
 
 	"github.com/kook-project/kook/model"
-	"github.com/kook-project/kook/zkconn"
 )
 
 // LoadNodes reads every node of the generation sn holds. It costs the
@@ -203,7 +202,7 @@ func (s *Store) planReplace(ctx context.Context, h *head, gen int64, writer stri
 		c.Tool = s.opts.Tool
 	}
 	s.who(c)
-	p := &commitPlan{gen: gen, writer: writer, commit: c, nodes: &zkconn.Txn{}, big: true, versions: versions}
+	p := &commitPlan{gen: gen, writer: writer, commit: c, nodes: s.conn.NewTxn(), big: true, versions: versions}
 	for _, hc := range hosts {
 		if hc.Before == nil {
 			versions[s.hostPath(hc.After.Name)] = -1

@@ -9,8 +9,11 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/go-zookeeper/zk"
+
+	"github.com/kook-project/kook/zkconn"
 )
 
 // SessionTimeout is the session timeout Connect asks for.
@@ -98,6 +101,17 @@ func ExpireSession(tb testing.TB, conn *zk.Conn) {
 	if err := closeSession(conn.Server(), id, passwd); err != nil {
 		tb.Fatalf("zktest: expire session %#x: %v", id, err)
 	}
+}
+
+// ExpireConn is ExpireSession for a zkconn.Conn, whose *zk.Conn is
+// unexported: it is found by reflection, as the session password is.
+func ExpireConn(tb testing.TB, c *zkconn.Conn) {
+	tb.Helper()
+	f := reflect.ValueOf(c).Elem().FieldByName("zk")
+	if !f.IsValid() || f.Type() != reflect.TypeFor[*zk.Conn]() {
+		tb.Fatal("zktest: ExpireConn: zkconn.Conn has no field zk of type *zk.Conn")
+	}
+	ExpireSession(tb, reflect.NewAt(f.Type(), unsafe.Pointer(f.UnsafeAddr())).Elem().Interface().(*zk.Conn))
 }
 
 // closeSession attaches to session id on addr and closes it. The server
