@@ -76,3 +76,9 @@ func (c *Client) Check(ctx context.Context) ([]Problem, error) { return c.store.
 func (c *Client) Repair(ctx context.Context, opts EditOptions) ([]string, error) {
 	return c.store.Repair(ctx, c.opts(opts))
 }
+
+// Rebuild renders the views anew from the nodes, as a new generation
+// touching no node: after hand edits of the nodes.
+func (c *Client) Rebuild(ctx context.Context, opts EditOptions) (Result, error) {
+	return c.store.RebuildViews(ctx, c.opts(opts))
+}

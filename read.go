@@ -357,3 +357,19 @@ func depth(sn *zkstore.Snapshot, g *model.GroupNode) (int, error) {
 	}
 	return walk(g, 0)
 }
+
+// GroupHosts returns every host below a group, in the order
+// `ansible GROUP --list-hosts` lists them. It costs the group's
+// descendants and their hosts.
+func (c *Client) GroupHosts(ctx context.Context, group string) ([]string, error) {
+	var out []string
+	err := c.store.Read(ctx, false, func(sn *zkstore.Snapshot) error {
+		inv, err := script.ReadGroup(sn.TableFunc(), group)
+		if err != nil {
+			return err
+		}
+		out, err = pattern.Select(inv, group)
+		return err
+	})
+	return out, err
+}

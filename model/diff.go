@@ -172,41 +172,31 @@ func pluralNoun(noun string) string {
 }
 
 // NodeDiff lists, for people, what a change of nodes does: hosts and
-// groups added and removed, memberships, parents, vars at each level and
-// priorities. Provenance and keys alone are not reported.
+// groups added and removed, then each host's vars, then each group's
+// members, children, priority and vars. Provenance and keys alone are not
+// reported. A membership is reported on its group ("group web: member w1"),
+// a parent link on the parent ("group prod: child web").
 func NodeDiff(hosts []HostChange, groups []GroupChange) []Change {
 	var out []Change
-	for _, c := range groups {
-		switch {
-		case c.Before == nil:
-			out = append(out, Change{Op: '+', Kind: "group", Entity: "group " + c.After.Name})
-		case c.After == nil:
-			out = append(out, Change{Op: '-', Kind: "group", Entity: "group " + c.Before.Name})
+	for _, c := range hosts {
+		if c.Before == nil {
+			out = append(out, Change{Op: '+', Kind: "host", Entity: "host " + c.After.Name})
 		}
 	}
 	for _, c := range hosts {
-		switch {
-		case c.Before == nil:
-			out = append(out, Change{Op: '+', Kind: "host", Entity: "host " + c.After.Name})
-		case c.After == nil:
+		if c.After == nil {
 			out = append(out, Change{Op: '-', Kind: "host", Entity: "host " + c.Before.Name})
 		}
 	}
 	for _, c := range groups {
-		a, b := c.Before, c.After
-		if b == nil {
-			continue
+		if c.Before == nil {
+			out = append(out, Change{Op: '+', Kind: "group", Entity: "group " + c.After.Name})
 		}
-		if a == nil {
-			a = &GroupNode{Group: *NewGroup(b.Name)}
+	}
+	for _, c := range groups {
+		if c.After == nil {
+			out = append(out, Change{Op: '-', Kind: "group", Entity: "group " + c.Before.Name})
 		}
-		ent := "group " + b.Name
-		out = diffList(out, ent, "parent", a.ParentNames(), b.ParentNames())
-		if a.Priority != b.Priority {
-			out = append(out, Change{Op: '~', Kind: "priority", Entity: ent, Detail: fmt.Sprintf("%d -> %d", a.Priority, b.Priority)})
-		}
-		out = diffVars(out, ent, "var", a.Vars, b.Vars)
-		out = diffVars(out, ent, "file var", a.FileVars, b.FileVars)
 	}
 	for _, c := range hosts {
 		a, b := c.Before, c.After
@@ -217,7 +207,55 @@ func NodeDiff(hosts []HostChange, groups []GroupChange) []Change {
 			a = &HostNode{Host: Host{Name: b.Name}}
 		}
 		ent := "host " + b.Name
-		out = diffList(out, ent, "group", a.GroupNames(), b.GroupNames())
+		out = diffVars(out, ent, "var", a.Vars, b.Vars)
+		out = diffVars(out, ent, "file var", a.FileVars, b.FileVars)
+	}
+	// Edges, reported on the group they point to.
+	type edge struct {
+		op          byte
+		kind, group string
+		name        string
+	}
+	var edges []edge
+	for _, c := range hosts {
+		for _, g := range c.Before.Edges() {
+			if c.After == nil || !c.After.InGroup(g.Name) {
+				edges = append(edges, edge{'-', "member", g.Name, c.Before.Name})
+			}
+		}
+		for _, g := range c.After.Edges() {
+			if c.Before == nil || !c.Before.InGroup(g.Name) {
+				edges = append(edges, edge{'+', "member", g.Name, c.After.Name})
+			}
+		}
+	}
+	for _, c := range groups {
+		for _, p := range c.Before.Edges() {
+			if c.After == nil || !c.After.HasParent(p.Name) {
+				edges = append(edges, edge{'-', "child", p.Name, c.Before.Name})
+			}
+		}
+		for _, p := range c.After.Edges() {
+			if c.Before == nil || !c.Before.HasParent(p.Name) {
+				edges = append(edges, edge{'+', "child", p.Name, c.After.Name})
+			}
+		}
+	}
+	for _, e := range edges {
+		out = append(out, Change{Op: e.op, Kind: e.kind, Entity: "group " + e.group, Detail: e.name})
+	}
+	for _, c := range groups {
+		a, b := c.Before, c.After
+		if b == nil {
+			continue
+		}
+		if a == nil {
+			a = &GroupNode{Group: *NewGroup(b.Name)}
+		}
+		ent := "group " + b.Name
+		if a.Priority != b.Priority {
+			out = append(out, Change{Op: '~', Kind: "priority", Entity: ent, Detail: fmt.Sprintf("%d -> %d", a.Priority, b.Priority)})
+		}
 		out = diffVars(out, ent, "var", a.Vars, b.Vars)
 		out = diffVars(out, ent, "file var", a.FileVars, b.FileVars)
 	}

@@ -1,7 +1,9 @@
 package script
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 
 	"github.com/kook-project/kook/model"
 )
@@ -84,6 +86,68 @@ func ReadInventory(tables func(string) model.TableReader) (*model.Inventory, err
 	}
 	if err != nil {
 		return nil, err
+	}
+	inv.Reconcile()
+	return inv, nil
+}
+
+// ReadGroup returns the part of the inventory Ansible sees below group:
+// the group, its descendants with their hosts, in the order --list lists
+// them. Its cost is those groups and hosts.
+func ReadGroup(tables func(string) model.TableReader, group string) (*model.Inventory, error) {
+	inv := model.New()
+	entries := map[string]*groupEntry{}
+	queue := []string{group}
+	for len(queue) > 0 {
+		name := queue[0]
+		queue = queue[1:]
+		if _, ok := entries[name]; ok {
+			continue
+		}
+		e, err := groupEntryOf(tables(TableGroups), name)
+		if err != nil {
+			return nil, err
+		}
+		if e == nil {
+			if name == group {
+				return nil, fmt.Errorf("group %q: %w", group, model.ErrNotFound)
+			}
+			continue
+		}
+		entries[name] = e
+		queue = append(queue, e.Children...)
+	}
+	ordered := make([]*groupEntry, 0, len(entries))
+	for _, e := range entries {
+		ordered = append(ordered, e)
+	}
+	slices.SortFunc(ordered, func(a, b *groupEntry) int {
+		if c := cmp.Compare(a.Rank, b.Rank); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.Name, b.Name)
+	})
+	for _, e := range ordered {
+		g := inv.AddGroup(e.Name)
+		edges, err := members(tables(TableMembers), e.Name)
+		if err != nil {
+			return nil, err
+		}
+		for _, m := range edges {
+			inv.AddHost(m.Name)
+			if err := inv.AddHostToGroup(g.Name, m.Name); err != nil {
+				return nil, err
+			}
+		}
+	}
+	for _, e := range ordered {
+		for _, c := range e.Children {
+			if inv.Group(c) != nil {
+				if err := inv.AddChild(e.Name, c); err != nil {
+					return nil, err
+				}
+			}
+		}
 	}
 	inv.Reconcile()
 	return inv, nil

@@ -433,7 +433,7 @@ func (s *Store) rebuild(ctx context.Context, opts model.UpdateOptions) (model.Re
 			return res, fixed, err
 		}
 		// The nodes are fine: write the views anew all the same.
-		res, err = s.rebuildViews(ctx, opts)
+		res, err = s.RebuildViews(ctx, opts)
 		return res, fixed, err
 	}
 	// Head is missing or broken: mend the nodes where they are, then make
@@ -459,7 +459,7 @@ func (s *Store) rebuild(ctx context.Context, opts model.UpdateOptions) (model.Re
 			}
 		}
 	}
-	res, err := s.rebuildViews(ctx, opts)
+	res, err := s.RebuildViews(ctx, opts)
 	return res, fixed, err
 }
 
@@ -480,10 +480,10 @@ func (s *Store) readHeadRaw(ctx context.Context) (*head, *zk.Stat, error) {
 	return h, st, nil
 }
 
-// rebuildViews writes the views of the current nodes as a new generation
+// RebuildViews writes the views of the current nodes as a new generation
 // whose change touches no node. With head broken or missing it writes a
-// new head.
-func (s *Store) rebuildViews(ctx context.Context, opts model.UpdateOptions) (model.Result, error) {
+// new head. It reads every node, on purpose.
+func (s *Store) RebuildViews(ctx context.Context, opts model.UpdateOptions) (model.Result, error) {
 	lockID := newWriterID(0)
 	if err := s.lock(ctx, lockID); err != nil {
 		return model.Result{}, err

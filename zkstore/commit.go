@@ -134,7 +134,14 @@ func (s *Store) attempt(ctx context.Context, t *tx, opts model.UpdateOptions, fn
 	if (t.head == nil || t.head.Generation == 0) && len(hosts) == 0 && onlySeeds(groups) {
 		return res, nil // creating 'all' and 'ungrouped' alone is no change
 	}
-	res.Changes = model.NodeDiff(hosts, groups)
+	shown := groups
+	if t.head == nil || t.head.Generation == 0 {
+		// 'all' and 'ungrouped' come with the first change: not news.
+		shown = slices.DeleteFunc(slices.Clone(groups), func(g model.GroupChange) bool {
+			return g.Before == nil && (g.After.Name == "all" || g.After.Name == "ungrouped")
+		})
+	}
+	res.Changes = model.NodeDiff(hosts, shown)
 	if len(hosts) == 0 && len(groups) == 0 {
 		return res, nil
 	}

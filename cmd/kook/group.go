@@ -32,7 +32,7 @@ type GroupShowCmd struct {
 
 // Help implements kong.HelpProvider.
 func (c *GroupShowCmd) Help() string {
-	return "'kook hosts GROUP' lists every host below the group.\n\n" +
+	return "'all hosts' are the hosts 'ansible GROUP --list-hosts' selects: it costs the\nhosts below the group.\n\n" +
 		"Examples:\n  kook group show web\n  kook group show web -o yaml"
 }
 
@@ -47,11 +47,15 @@ func (c *GroupShowCmd) Run(ctx context.Context, g *Globals) error {
 	if err != nil {
 		return err
 	}
+	all, err := client.GroupHosts(ctx, gr.Name)
+	if err != nil {
+		return err
+	}
 	if c.Output != "text" {
 		v := model.Map{
 			{Key: "name", Value: gr.Name}, {Key: "parents", Value: names(gr.Parents)},
 			{Key: "children", Value: names(gr.Children)}, {Key: "hosts", Value: names(gr.Hosts)},
-			{Key: "depth", Value: int64(gr.Depth)},
+			{Key: "all_hosts", Value: names(all)}, {Key: "depth", Value: int64(gr.Depth)},
 			{Key: "priority", Value: int64(gr.Priority)}, {Key: "vars", Value: orEmpty(gr.Vars)},
 			{Key: "file_vars", Value: orEmpty(gr.FileVars)}, {Key: "source", Value: gr.Source},
 		}
@@ -65,6 +69,7 @@ func (c *GroupShowCmd) Run(ctx context.Context, g *Globals) error {
 	fmt.Fprintf(w, "parents: %s\n", joinOrNone(gr.Parents))
 	fmt.Fprintf(w, "children: %s\n", joinOrNone(gr.Children))
 	fmt.Fprintf(w, "hosts: %s\n", joinOrNone(gr.Hosts))
+	fmt.Fprintf(w, "all hosts: %d\n", len(all))
 	fmt.Fprintf(w, "depth %d, priority %d\n", gr.Depth, gr.Priority)
 	printVars(w, "vars (inventory)", gr.Vars, gr.VarSources)
 	printVars(w, "vars (group_vars file)", gr.FileVars, gr.FileVarSources)

@@ -34,7 +34,7 @@ type CLI struct {
 	Status     StatusCmd     `cmd:"" help:"Show the stored generation and counts."`
 	Check      CheckCmd      `cmd:"" help:"Verify what is stored: head, views, nodes, orphans."`
 	Repair     RepairCmd     `cmd:"" help:"Mend what check finds: half-done changes, stale or damaged views, broken nodes, orphans."`
-	Rebuild    RepairCmd     `cmd:"" hidden:"" help:"Same as repair (the name kook used before)."`
+	Rebuild    RebuildCmd    `cmd:"" help:"Render the views anew from the per-host and per-group znodes, after hand edits."`
 	Config     ConfigCmd     `cmd:"" help:"Jones-style service configuration."`
 	Completion CompletionCmd `cmd:"" help:"Print a shell completion script."`
 }

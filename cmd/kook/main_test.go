@@ -253,8 +253,11 @@ func TestIntegration_StatusAndRebuild(t *testing.T) {
 	k := newKook(t)
 	k.fails(1, "not found (import one with kook-import)", "status")
 	k.ok("host", "add", "h1")
-	if got, want := k.ok("status", "-o", "json"), `"generation":1,"groups":2,"hosts":1`; !strings.Contains(got, want) {
-		t.Errorf("status: %s, want %s", got, want)
+	got := k.ok("status", "-o", "json")
+	for _, want := range []string{`"generation":1,`, `"groups":2,`, `"hosts":1,`, `"history_start":1,`} {
+		if !strings.Contains(got, want) {
+			t.Errorf("status: %s, want %s", got, want)
+		}
 	}
 	if got := k.ok("rebuild"); got != "views rebuilt (generation 2)\n" {
 		t.Errorf("rebuild: %q", got)

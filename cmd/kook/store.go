@@ -103,8 +103,7 @@ func (c *StatusCmd) Run(ctx context.Context, g *Globals) error {
 		})
 	}
 	if st.Generation == 0 {
-		_, err = fmt.Fprintf(g.stdout, "%s%s: no inventory stored (import one with kook-import)\n", g.ZK, g.Root)
-		return err
+		return fmt.Errorf("no inventory stored at %s%s: %w (import one with kook-import)", g.ZK, g.Root, model.ErrNotFound)
 	}
 	_, err = fmt.Fprintf(g.stdout, "%s%s: generation %d (%s), %d hosts, %d groups\n", g.ZK, g.Root,
 		st.Generation, st.Time.Format("2006-01-02 15:04:05 MST"), st.Hosts, st.Groups)
@@ -154,6 +153,39 @@ func (c *CheckCmd) Run(ctx context.Context, g *Globals) error {
 	}
 	fmt.Fprintln(g.stdout, "ok")
 	return nil
+}
+
+// RebuildCmd is `kook rebuild`.
+type RebuildCmd struct {
+	Reason string `env:"KOOK_REASON" placeholder:"TEXT" help:"Why: kept in history with the change (kook log)."`
+}
+
+// Help implements kong.HelpProvider.
+func (c *RebuildCmd) Help() string {
+	return strings.TrimSpace(`
+Renders the views kook-inventory reads anew from the per-host and per-group
+znodes (<root>/inventory/hosts/<name>, .../groups/<name>), as a new
+generation. Use it after editing those znodes by hand; 'kook repair' does it
+too when 'kook check' finds the views behind. It fails, writing nothing, if
+the znodes do not form a valid inventory.
+
+Example:
+  kook rebuild --reason "hand edit of web-01"`)
+}
+
+// Run rebuilds the views and prints the new generation.
+func (c *RebuildCmd) Run(ctx context.Context, g *Globals) error {
+	client, err := g.client(ctx)
+	if err != nil {
+		return err
+	}
+	defer client.Close()
+	res, err := client.Rebuild(ctx, kook.EditOptions{Reason: c.Reason})
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(g.stdout, "views rebuilt (generation %d)\n", res.Generation)
+	return err
 }
 
 // RepairCmd is `kook repair`.
