@@ -53,6 +53,8 @@ type Conn struct {
 	acl      []zk.ACL
 	identity string // "digest:alice", or "" when anonymous
 	servers  []string
+	// connectTimeout bounds every wait for a session (see WaitSession).
+	connectTimeout time.Duration
 
 	mu       sync.Mutex
 	rootMade bool          // chroot known to exist
@@ -143,7 +145,7 @@ func Dial(ctx context.Context, cfg Config) (*Conn, error) {
 	ctx, cancel := context.WithTimeout(ctx, cfg.ConnectTimeout)
 	defer cancel()
 
-	c := &Conn{chroot: chroot, servers: servers, live: make(chan struct{})}
+	c := &Conn{chroot: chroot, servers: servers, live: make(chan struct{}), connectTimeout: cfg.ConnectTimeout}
 	hp := &hostProvider{}
 	onEvent := func(ev zk.Event) {
 		if ev.Type == zk.EventSession {
@@ -235,10 +237,23 @@ func (c *Conn) liveChan() <-chan struct{} {
 // WaitSession waits until the connection has a usable session again (after
 // a connection loss or a session expiry, which go-zookeeper repairs by
 // itself), or ctx is done.
+//
+// It waits at most the connection's ConnectTimeout: a server that went
+// away mid-command is reported within the deadline the user gave for
+// reaching it, never waited for without end.
 func (c *Conn) WaitSession(ctx context.Context) error {
 	select {
 	case <-c.liveChan():
 		return nil
+	default:
+	}
+	t := time.NewTimer(c.connectTimeout)
+	defer t.Stop()
+	select {
+	case <-c.liveChan():
+		return nil
+	case <-t.C:
+		return fmt.Errorf("zookeeper %s: connection lost and not back within %s: %w", strings.Join(c.servers, ","), c.connectTimeout, context.DeadlineExceeded)
 	case <-ctx.Done():
 		return fmt.Errorf("zookeeper %s: no session: %w", strings.Join(c.servers, ","), ctx.Err())
 	}

@@ -514,3 +514,128 @@ func TestIntegrationLostReply(t *testing.T) {
 	}
 	update(t, s, model.DeleteHost{Name: "n0000"})
 }
+
+// TestIntegrationConcurrentBigChanges: two big changes at once and small
+// edits all through them: every call succeeds (the big changes take turns,
+// the edits wait while one is applied), readers see whole generations, and
+// the store checks clean afterwards.
+func TestIntegrationConcurrentBigChanges(t *testing.T) {
+	addr, root := zktest.Shared(t).Addr, zktest.Root(t)
+	s := mustOpenAt(t, addr, root)
+	update(t, s, model.CreateGroup{Name: "g"}, model.CreateHost{Name: "edited", Groups: []string{"g"}, Vars: vars("n", int64(0))})
+	build := func(prefix string) func(*model.Nodes) (*model.Nodes, error) {
+		return func(base *model.Nodes) (*model.Nodes, error) {
+			for i := 0; i < 2500; i++ {
+				name := fmt.Sprintf("%s%04d", prefix, i)
+				if base.Hosts[name] != nil {
+					continue
+				}
+				err := (model.CreateHost{Name: name, Groups: []string{"g"}, Vars: vars("filler", strings.Repeat("v", 300))}).Apply(base)
+				if err != nil {
+					return nil, err
+				}
+			}
+			return base, nil
+		}
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, 16)
+	stop := make(chan struct{})
+	for _, prefix := range []string{"a", "b"} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			w := mustOpenAt(t, addr, root)
+			if _, err := w.Replace(ctxT(t), model.UpdateOptions{}, build(prefix)); err != nil {
+				errs <- fmt.Errorf("replace %s: %w", prefix, err)
+			}
+		}()
+	}
+	edits := 0
+	var editWG sync.WaitGroup
+	editWG.Add(1)
+	go func() {
+		defer editWG.Done()
+		w := mustOpenAt(t, addr, root)
+		for {
+			select {
+			case <-stop:
+				return
+			case <-time.After(50 * time.Millisecond):
+			}
+			_, err := w.Update(ctxT(t), model.UpdateOptions{}, func(tx model.Tx) error {
+				h, err := tx.Host("edited")
+				if err != nil {
+					return err
+				}
+				v, _ := h.Vars.Get("n")
+				h.Vars.Set("n", v.(int64)+1)
+				tx.PutHost(h)
+				return nil
+			})
+			if err != nil {
+				errs <- fmt.Errorf("edit: %w", err)
+				return
+			}
+			edits++
+		}
+	}()
+	wg.Wait()
+	close(stop)
+	editWG.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	n := load(t, s)
+	if v, _ := n.Hosts["edited"].Vars.Get("n"); v != int64(edits) {
+		t.Errorf("n = %v after %d edits: an edit was lost", v, edits)
+	}
+	if n.Hosts["a0000"] == nil || n.Hosts["b2499"] == nil || len(n.Hosts) != 5001 {
+		t.Errorf("%d hosts, want both big changes' 5000 and the edited one", len(n.Hosts))
+	}
+	if edits == 0 {
+		t.Error("no edit got through")
+	}
+}
+
+// TestIntegrationServerGone: ZooKeeper goes away mid-commit (the reply is
+// lost and no server answers again): the writer says the change may or
+// may not be stored, within about its connect timeout, and never hangs.
+// When the server is back, the store reads fine and the next write works.
+func TestIntegrationServerGone(t *testing.T) {
+	srv := zktest.Shared(t)
+	root := zktest.Root(t)
+	proxy := zktest.StartProxy(t, srv.Addr)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	s, err := zkstore.Open(ctx, zkconn.Config{Connect: proxy.Addr, ConnectTimeout: time.Second}, root, zkstore.Options{Renderer: testRenderer{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	update(t, s, model.CreateHost{Name: "h"})
+	proxy.CutAfter(zktest.OpMulti, 1)
+	go func() {
+		for proxy.Cuts() == 0 {
+			time.Sleep(time.Millisecond)
+		}
+		proxy.Refuse()
+	}()
+	start := time.Now()
+	_, err = s.Update(context.Background(), model.UpdateOptions{}, model.Apply(model.SetHostVars{Host: "h", Vars: vars("v", int64(1))}))
+	took := time.Since(start)
+	if err == nil || !strings.Contains(err.Error(), "may or may not have been stored") {
+		t.Fatalf("err = %v, want it to say the change may or may not be stored", err)
+	}
+	if took > 4*time.Second {
+		t.Errorf("took %v with a 1s connect timeout", took)
+	}
+	proxy.Accept()
+	direct := mustOpenAt(t, srv.Addr, root)
+	n := load(t, direct)
+	if v, _ := n.Hosts["h"].Vars.Get("v"); v != int64(1) {
+		t.Errorf("v = %v: the multi reached the server before the connection was cut, so it is stored", v)
+	}
+	update(t, direct, model.SetHostVars{Host: "h", Vars: vars("v", int64(2))})
+}
