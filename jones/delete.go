@@ -76,7 +76,7 @@ func (s *Store) planDelete(ctx context.Context, svc, env string, force bool) (*z
 	}
 	hosts := nm.hostsIn(svc, env)
 	if !force && (len(confs) > 0 || len(hosts) > 0) {
-		return nil, nil, nil, fmt.Errorf("environment %q %w: %s below it, %s associated (force deletes them and moves the hosts to %q)",
+		return nil, nil, nil, fmt.Errorf("environment %q: %w: %s below it, %s associated (force deletes them and moves the hosts to %q)",
 			env, ErrNotEmpty, count(len(confs), "environment"), count(len(hosts), "host"), displayEnv(parentEnv(env)))
 	}
 	// Deleting a znode that gained a child since it was listed fails, so
@@ -128,7 +128,7 @@ func (s *Store) planDeleteService(ctx context.Context, svc string, force bool) (
 		return nil, err
 	}
 	if !force && (len(envs) > 0 || nm.len() > 0) {
-		return nil, fmt.Errorf("service %q %w: %s below its root, %s associated (force deletes them all)",
+		return nil, fmt.Errorf("service %q: %w: %s below its root, %s associated (force deletes them all)",
 			svc, ErrNotEmpty, count(len(envs), "environment"), count(nm.len(), "host"))
 	}
 	t := s.conn.NewTxn()

@@ -16,8 +16,9 @@ import (
 )
 
 // ErrNotEmpty is returned when deleting an environment that has child
-// environments or associated hosts without force.
-var ErrNotEmpty = errors.New("is not empty")
+// environments or associated hosts without force: model's sentinel, shared
+// with the inventory's group removal.
+var ErrNotEmpty = model.ErrNotEmpty
 
 // Store reads and writes the configuration of every service under one root.
 // It is safe for concurrent use; writers on other connections are expected
