@@ -476,8 +476,8 @@ func (s *Store) takeOver(ctx context.Context, h *head) error {
 // caller holding the lock.
 func (s *Store) recoverLocked(ctx context.Context) error {
 	h, st, err := s.readHead(ctx)
-	if errors.Is(err, model.ErrNotFound) {
-		return nil
+	if errors.Is(err, model.ErrNotFound) || errors.Is(err, errOldFormat) {
+		return nil // nothing in progress
 	}
 	if err != nil || h.Applying == nil {
 		return err

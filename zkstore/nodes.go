@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path"
 	"slices"
 	"sync"
 	"time"
@@ -121,7 +122,16 @@ func (s *Store) Replace(ctx context.Context, opts model.UpdateOptions, build fun
 	}
 	h, st, err := s.readHead(ctx)
 	version := int32(-1)
+	oldFormat := false
 	switch {
+	case errors.Is(err, errOldFormat):
+		// A store written by kook before format 2: replacing all of it
+		// needs nothing of it. Its generations go on.
+		raw, rst, rerr := s.readHeadRaw(ctx)
+		if rerr != nil || raw == nil {
+			return model.Result{}, err
+		}
+		h, version, oldFormat = &head{Format: format, Generation: raw.Generation, HistoryStart: 1}, rst.Version, true
 	case errors.Is(err, model.ErrNotFound):
 		h = nil
 	case err != nil:
@@ -146,13 +156,22 @@ func (s *Store) Replace(ctx context.Context, opts model.UpdateOptions, build fun
 		back.Applying = nil
 		s.setHead(context.WithoutCancel(ctx), &back, pst.Version)
 	}
-	res, p, baseIdx, err := s.planReplace(ctx, h, gen, writer, build, opts)
+	planHead := h
+	if oldFormat {
+		planHead = nil // nothing of the old store is read
+	}
+	res, p, baseIdx, err := s.planReplace(ctx, planHead, gen, writer, build, opts)
 	if err != nil || p == nil {
 		undo()
 		return res, err
 	}
 	if err := s.finishBig(ctx, prep, pst, p, baseIdx); err != nil {
 		return res, err
+	}
+	if oldFormat {
+		for _, dir := range []string{"trees", "blobs"} {
+			s.conn.DeleteAll(ctx, path.Join(s.base(), dir))
+		}
 	}
 	res.Generation, res.Written, res.Time = gen, true, p.commit.Time
 	return res, nil

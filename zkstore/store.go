@@ -143,7 +143,7 @@ func (s *Store) readHead(ctx context.Context) (*head, *zk.Stat, error) {
 	}
 	h, err := parseHead(data)
 	if errors.Is(err, errOldFormat) {
-		return nil, nil, fmt.Errorf("%s: %w: migrate it with kook repair", s.headPath(), err)
+		return nil, nil, fmt.Errorf("%s: %w: import the inventory again with kook-import, which replaces it", s.headPath(), err)
 	}
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: %w (kook repair can rebuild it)", s.headPath(), err)
