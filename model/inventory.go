@@ -61,8 +61,14 @@ type Inventory struct {
 	Hosts  []*Host
 	Groups []*Group
 
-	hostIndex  map[string]*Host
-	groupIndex map[string]*Group
+	// The name indexes map a name to its position in the slice. They check
+	// themselves on every hit (the element there must still bear the
+	// name), so a lookup never returns a host or group that was renamed,
+	// removed or replaced through the slices; on a miss they index the
+	// elements appended since. See Reindex.
+	hostIndex           map[string]int
+	groupIndex          map[string]int
+	hostSeen, groupSeen int // elements indexed
 }
 
 // New returns an inventory holding only 'all' and its first child 'ungrouped'.
@@ -74,52 +80,83 @@ func New() *Inventory {
 	return inv
 }
 
-func (inv *Inventory) index() {
-	if inv.hostIndex == nil || len(inv.hostIndex) != len(inv.Hosts) {
-		inv.hostIndex = make(map[string]*Host, len(inv.Hosts))
-		for _, h := range inv.Hosts {
-			inv.hostIndex[h.Name] = h
-		}
-	}
-	if inv.groupIndex == nil || len(inv.groupIndex) != len(inv.Groups) {
-		inv.groupIndex = make(map[string]*Group, len(inv.Groups))
-		for _, g := range inv.Groups {
-			inv.groupIndex[g.Name] = g
-		}
-	}
-}
-
 // Host returns the named host, or nil.
 func (inv *Inventory) Host(name string) *Host {
-	inv.index()
-	return inv.hostIndex[name]
+	if i := lookup(&inv.hostIndex, &inv.hostSeen, len(inv.Hosts), name, false, func(i int) string { return inv.Hosts[i].Name }); i >= 0 {
+		return inv.Hosts[i]
+	}
+	return nil
+}
+
+// Reindex makes Host and Group find hosts and groups renamed, or replaced
+// by others of other names, through the slices (they notice on their own
+// only once the old name is looked up).
+func (inv *Inventory) Reindex() {
+	inv.hostIndex, inv.hostSeen = nil, 0
+	inv.groupIndex, inv.groupSeen = nil, 0
 }
 
 // Group returns the named group, or nil.
 func (inv *Inventory) Group(name string) *Group {
-	inv.index()
-	return inv.groupIndex[name]
+	if i := lookup(&inv.groupIndex, &inv.groupSeen, len(inv.Groups), name, false, func(i int) string { return inv.Groups[i].Name }); i >= 0 {
+		return inv.Groups[i]
+	}
+	return nil
+}
+
+// lookup finds name's position in a slice of n elements (nameAt gives
+// each one's name) through index, which covers the first *seen elements.
+// A hit is checked (the element there must still bear the name), so an old
+// name never finds an element renamed or replaced since; a stale hit
+// rebuilds the index. A miss indexes the elements appended since and, with
+// sure, rebuilds the whole index before saying there is none (O(n): not for
+// the lookups of a parser, which misses for every new name). It returns -1
+// if no element bears the name.
+func lookup(index *map[string]int, seen *int, n int, name string, sure bool, nameAt func(int) string) int {
+	if i, ok := (*index)[name]; ok && i < n && nameAt(i) == name {
+		return i
+	} else if ok || *seen > n {
+		*index, *seen = nil, 0 // the slice changed under the index
+	}
+	for pass := 0; pass < 2; pass++ {
+		if *index == nil {
+			*index = make(map[string]int, n)
+		}
+		for ; *seen < n; *seen++ {
+			if _, dup := (*index)[nameAt(*seen)]; !dup {
+				(*index)[nameAt(*seen)] = *seen
+			}
+		}
+		if i, ok := (*index)[name]; ok && nameAt(i) == name {
+			return i
+		}
+		if !sure || pass == 1 {
+			break
+		}
+		*index, *seen = nil, 0
+	}
+	return -1
 }
 
 // AddHost returns the named host, creating it at the end if it is new.
+// It does not rescan the whole inventory for a new name: parsers call it
+// for every host.
 func (inv *Inventory) AddHost(name string) *Host {
-	if h := inv.Host(name); h != nil {
-		return h
+	if i := lookup(&inv.hostIndex, &inv.hostSeen, len(inv.Hosts), name, false, func(i int) string { return inv.Hosts[i].Name }); i >= 0 {
+		return inv.Hosts[i]
 	}
 	h := &Host{Name: name}
 	inv.Hosts = append(inv.Hosts, h)
-	inv.hostIndex[name] = h
 	return h
 }
 
 // AddGroup returns the named group, creating it at the end if it is new.
 func (inv *Inventory) AddGroup(name string) *Group {
-	if g := inv.Group(name); g != nil {
-		return g
+	if i := lookup(&inv.groupIndex, &inv.groupSeen, len(inv.Groups), name, false, func(i int) string { return inv.Groups[i].Name }); i >= 0 {
+		return inv.Groups[i]
 	}
 	g := NewGroup(name)
 	inv.Groups = append(inv.Groups, g)
-	inv.groupIndex[name] = g
 	return g
 }
 
@@ -189,7 +226,7 @@ func (inv *Inventory) RemoveHost(name string) bool {
 		return false
 	}
 	inv.Hosts = removeFunc(inv.Hosts, func(h *Host) bool { return h.Name == name })
-	delete(inv.hostIndex, name)
+	inv.hostIndex, inv.hostSeen = nil, 0
 	for _, g := range inv.Groups {
 		g.Hosts = remove(g.Hosts, name)
 	}
@@ -206,7 +243,7 @@ func (inv *Inventory) RemoveGroup(name string) error {
 		return fmt.Errorf("group %q: %w", name, ErrNotFound)
 	}
 	inv.Groups = removeFunc(inv.Groups, func(g *Group) bool { return g.Name == name })
-	delete(inv.groupIndex, name)
+	inv.groupIndex, inv.groupSeen = nil, 0
 	for _, g := range inv.Groups {
 		g.Children = remove(g.Children, name)
 	}
