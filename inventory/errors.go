@@ -3,6 +3,7 @@ package inventory
 import (
 	"errors"
 	"fmt"
+	"unicode/utf8"
 
 	"github.com/kook-project/kook/internal/pycompat"
 )
@@ -37,4 +38,18 @@ func pyError(file string, err error) error {
 // errorf returns a *ParseError for file and line.
 func errorf(file string, line int, format string, args ...any) error {
 	return &ParseError{File: file, Line: line, Err: fmt.Errorf(format, args...)}
+}
+
+// quoteName quotes a host or group name for a message, cut short when it
+// is too long to read (a name over model.MaxNameBytes can be megabytes).
+func quoteName(name string) string {
+	const keep = 64
+	if len(name) <= keep {
+		return fmt.Sprintf("%q", name)
+	}
+	cut := keep
+	for cut > 0 && !utf8.RuneStart(name[cut]) {
+		cut--
+	}
+	return fmt.Sprintf("%q... (%d bytes)", name[:cut], len(name))
 }

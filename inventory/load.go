@@ -61,7 +61,7 @@ func Load(sources ...string) (*model.Inventory, error) {
 // varsDirOf is where get_vars_from_inventory_sources looks for vars files
 // of a source; host lists have none.
 func varsDirOf(src string) (string, bool) {
-	path := expandPath(src)
+	path := SourcePath(src)
 	st, err := os.Stat(path)
 	switch {
 	case err == nil && st.IsDir():
@@ -72,11 +72,15 @@ func varsDirOf(src string) (string, bool) {
 	return filepath.Dir(path), true
 }
 
-// expandPath is the expansion Ansible's unfrackpath applies to a source
-// without a comma: environment variables (unset ones left as they are) and a
-// leading ~. The path stays relative, so messages show it as given.
-func expandPath(src string) string {
-	if strings.Contains(src, ",") {
+// SourcePath is the path Ansible reads for an -i source: the CLI's
+// unfrackpath(follow=False) expands environment variables (unset ones left
+// as they are) and a leading ~, then normalizes the path lexically, before
+// any symlink is resolved, so "link/../hosts" is "hosts" whatever link
+// points to. A source holding a comma is returned as it is (Ansible does
+// not touch it: a host list, or a file named so). The path stays relative
+// when it was, so that messages show it as given.
+func SourcePath(src string) string {
+	if strings.Contains(src, ",") || src == "" {
 		return src
 	}
 	p := os.Expand(src, func(name string) string {
@@ -90,12 +94,15 @@ func expandPath(src string) string {
 			p = home + p[1:]
 		}
 	}
-	return p
+	// os.path.normpath(join(cwd, p)) and filepath.Clean(p) name the same
+	// file: both drop "." and "x/.." lexically, and a leading ".." is the
+	// parent of the working directory either way.
+	return filepath.Clean(p)
 }
 
 // loadSource is InventoryManager.parse_source for one -i argument.
 func loadSource(inv *model.Inventory, src string) error {
-	path := expandPath(src)
+	path := SourcePath(src)
 	st, err := os.Stat(path)
 	if err == nil && st.IsDir() {
 		return loadDir(inv, path)

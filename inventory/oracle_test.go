@@ -334,7 +334,13 @@ func inventoryView(inv *model.Inventory, export bool) model.Map {
 	format(inv.Group("all"))
 	hostvars := model.Map{}
 	merger := precedence.NewMerger(inv)
-	for _, h := range inv.Hosts {
+	listed := inv.Hosts
+	if h := inv.Host("all"); h != nil {
+		// The pattern "all" naming a host selects that host alone
+		// (InventoryManager._evaluate_patterns), so --list prints it alone.
+		listed = []*model.Host{h}
+	}
+	for _, h := range listed {
 		var vars model.Map
 		if export {
 			vars = h.Vars.Clone()

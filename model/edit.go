@@ -90,7 +90,7 @@ func (o CreateGroup) String() string { return "group add " + o.Name }
 
 // Apply implements Op.
 func (o CreateGroup) Apply(tx Tx) error {
-	if err := ValidateName(o.Name); err != nil {
+	if err := ValidateGroupName(o.Name); err != nil {
 		return fmt.Errorf("group %q: %w", o.Name, err)
 	}
 	if _, err := tx.Group(o.Name); err == nil {
@@ -460,7 +460,9 @@ type UnsetHostVars struct {
 	Keys  []string
 }
 
-func (o UnsetHostVars) String() string { return "host unset " + o.Host + " " + strings.Join(o.Keys, " ") }
+func (o UnsetHostVars) String() string {
+	return "host unset " + o.Host + " " + strings.Join(o.Keys, " ")
+}
 
 // Apply implements Op.
 func (o UnsetHostVars) Apply(tx Tx) error {

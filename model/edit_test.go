@@ -25,6 +25,15 @@ func base(t *testing.T) *model.Nodes {
 	return n
 }
 
+// metaInventory holds a group named "_meta", which Ansible accepts and the
+// script protocol cannot list.
+func metaInventory() *model.Inventory {
+	inv := model.New()
+	inv.AddGroup("_meta")
+	inv.Reconcile()
+	return inv
+}
+
 func TestOpErrors(t *testing.T) {
 	tests := []struct {
 		name      string
@@ -35,6 +44,9 @@ func TestOpErrors(t *testing.T) {
 		{"CreateHostExists", model.CreateHost{Name: "w1"}, model.ErrExists, `host "w1"`},
 		{"CreateHostUnknownGroup", model.CreateHost{Name: "n", Groups: []string{"nope"}}, model.ErrNotFound, `group "nope"`},
 		{"CreateHostBadName", model.CreateHost{Name: "a\x00b"}, nil, "NUL"},
+		{"CreateHostLongName", model.CreateHost{Name: strings.Repeat("h", model.MaxNameBytes+1)}, nil, "over kook's limit"},
+		{"CreateGroupMeta", model.CreateGroup{Name: "_meta"}, nil, `"_meta" is reserved`},
+		{"MergeGroupMeta", model.Merge{Src: metaInventory()}, nil, `"_meta" is reserved`},
 		{"DeleteHostUnknown", model.DeleteHost{Name: "nope"}, model.ErrNotFound, `host "nope"`},
 		{"CreateGroupExists", model.CreateGroup{Name: "web"}, model.ErrExists, `group "web"`},
 		{"DeleteGroupNotEmpty", model.DeleteGroup{Name: "prod"}, model.ErrNotEmpty, "1 child group (web)"},

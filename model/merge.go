@@ -119,7 +119,7 @@ func (inv *Inventory) hasChild(parent, child string) bool {
 func getOrNewGroup(tx Tx, name string) (*GroupNode, error) {
 	d, err := tx.Group(name)
 	if isNotFound(err) {
-		if err := ValidateName(name); err != nil {
+		if err := ValidateGroupName(name); err != nil {
 			return nil, fmt.Errorf("group %q: %w", name, err)
 		}
 		return &GroupNode{Group: *NewGroup(name), Seq: tx.NewKey()}, nil

@@ -154,7 +154,7 @@ func (n *Nodes) Validate() error {
 	}
 	for _, name := range slices.Sorted(maps.Keys(n.Groups)) {
 		g := n.Groups[name]
-		if err := ValidateName(name); err != nil {
+		if err := ValidateGroupName(name); err != nil {
 			return fmt.Errorf("group %q: %w", name, err)
 		}
 		if name != "all" && len(g.Parents) == 0 {

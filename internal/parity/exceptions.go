@@ -36,13 +36,18 @@ func groupOrderExceptions(source string) []string {
 }
 
 // UnsupportedSources lists, by the end of their path, sources that Ansible
-// reads but kook refuses on purpose, and why; kook must fail on them.
+// reads but kook refuses on purpose, and why; kook must fail on them
+// (inventory.Load, or script.Check: what every writer refuses to store).
 var UnsupportedSources = map[string]string{
 	"ansible-core-tests/ansible-inventory/files/valid_sample.toml": "TOML inventories are not read",
 	"ansible-core-tests/inventory/1/2/inventory.yml":               "inventory plugin configuration (constructed), not a static inventory",
 	"inventory/testdata/yaml/bad/recursive.yml":                    "a recursive alias has no JSON form",
 	"inventory/testdata/yaml/bad/binary.yml":                       "a !!binary value has no JSON form",
 	"inventory/testdata/yaml/bad/date_key.yml":                     "a date as a mapping key has no JSON form",
+	// Host web gets a var before group web exists, so the var stays the
+	// host's; a script can only give it to the group.
+	"inventory/testdata/yaml/same_name.yml":             "host web is also a group and has vars of its own",
+	"inventory/testdata/ini/host-vars-before-group.ini": "host web is also a group and has vars of its own",
 }
 
 // Unsupported returns why kook refuses the source at path on purpose (see
