@@ -2,6 +2,7 @@ package model
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 )
 
@@ -27,6 +28,16 @@ type Host struct {
 	Source         string            `json:",omitempty"`
 	VarSources     map[string]string `json:",omitempty"`
 	FileVarSources map[string]string `json:",omitempty"`
+
+	// LeftUngrouped is set on a host that Ansible's reconciliation took out
+	// of 'ungrouped' (the source listed it there and in another group)
+	// while 'ungrouped' is above one of its other groups
+	// ([ungrouped:children]). Host.remove_group then drops 'ungrouped' from
+	// the groups the host's vars come from, although the host is still
+	// below it: the host gets neither the vars of 'ungrouped' nor 'ungrouped' in
+	// group_names. Reconcile sets it; in nodes, it is a Slot (the script
+	// output lists the host under 'ungrouped', and Ansible does the same).
+	LeftUngrouped bool `json:",omitempty"`
 }
 
 // Group is one inventory group.
@@ -228,6 +239,7 @@ func (inv *Inventory) Reconcile() {
 	ungrouped := inv.AddGroup("ungrouped")
 	groups := inv.HostGroups()
 	leave := map[string]bool{}
+	var below map[string]bool // groups below 'ungrouped', once needed
 	for _, h := range inv.Hosts {
 		var inUngrouped, inOther bool
 		for _, g := range groups[h.Name] {
@@ -242,6 +254,12 @@ func (inv *Inventory) Reconcile() {
 		switch {
 		case inUngrouped && inOther:
 			leave[h.Name] = true
+			if len(ungrouped.Children) > 0 {
+				if below == nil {
+					below = inv.Below("ungrouped")
+				}
+				h.LeftUngrouped = slices.ContainsFunc(groups[h.Name], func(g string) bool { return below[g] })
+			}
 		case !inUngrouped && !inOther && inv.Group(h.Name) != nil:
 			// Ansible's add_child('ungrouped', name) looks the name up
 			// among groups first: the group of that name becomes the
@@ -257,6 +275,26 @@ func (inv *Inventory) Reconcile() {
 	if len(leave) > 0 {
 		ungrouped.Hosts = removeFunc(ungrouped.Hosts, func(h string) bool { return leave[h] })
 	}
+}
+
+// Below returns the set of groups below group (its descendants).
+func (inv *Inventory) Below(group string) map[string]bool {
+	out := map[string]bool{}
+	stack := []string{group}
+	for len(stack) > 0 {
+		g := inv.Group(stack[len(stack)-1])
+		stack = stack[:len(stack)-1]
+		if g == nil {
+			continue
+		}
+		for _, c := range g.Children {
+			if !out[c] {
+				out[c] = true
+				stack = append(stack, c)
+			}
+		}
+	}
+	return out
 }
 
 // Parents returns, for every group, its direct parents in group order.

@@ -244,6 +244,7 @@ func InventoryOf(hosts []*HostNode, groups map[string]*GroupNode) *Inventory {
 			}
 		}
 	}
+	var below map[string]bool // groups below 'ungrouped', once needed
 	for _, h := range hosts {
 		ih := inv.AddHost(h.Name)
 		ih.Vars, ih.FileVars = h.Vars, h.FileVars
@@ -253,6 +254,21 @@ func InventoryOf(hosts []*HostNode, groups map[string]*GroupNode) *Inventory {
 				g.Hosts = append(g.Hosts, h.Name)
 			}
 		}
+		if h.Slot != 0 {
+			if below == nil {
+				below = inv.Below("ungrouped")
+			}
+			ih.LeftUngrouped = LeftUngrouped(h, below)
+		}
 	}
 	return inv
+}
+
+// LeftUngrouped reports whether Ansible, reading the script output of
+// these nodes, drops 'ungrouped' from the groups host h's vars come from
+// (see Host.LeftUngrouped): h is listed under 'ungrouped' (a Slot) and
+// is a member of a group below it. below is the set of groups below
+// 'ungrouped'.
+func LeftUngrouped(h *HostNode, below map[string]bool) bool {
+	return h.Slot != 0 && !h.InGroup("ungrouped") && slices.ContainsFunc(h.Groups, func(e Edge) bool { return below[e.Name] })
 }

@@ -215,12 +215,16 @@ func (m *Merger) GroupSetAt(i int) *GroupSet {
 		return s
 	}
 	direct := m.direct[i]
+	left := m.inv.Hosts[i].LeftUngrouped
 	// Hosts in the same groups tend to come together.
-	if i > 0 && m.hostSet[i-1] != nil && slices.Equal(direct, m.direct[i-1]) {
+	if i > 0 && m.hostSet[i-1] != nil && slices.Equal(direct, m.direct[i-1]) && left == m.inv.Hosts[i-1].LeftUngrouped {
 		m.hostSet[i] = m.hostSet[i-1]
 		return m.hostSet[i]
 	}
 	key := setKey(direct)
+	if left {
+		key = append(key, 'u')
+	}
 	s, ok := m.sets[string(key)]
 	if !ok {
 		var ranks []int32
@@ -228,7 +232,14 @@ func (m *Merger) GroupSetAt(i int) *GroupSet {
 			ranks = append(ranks, m.lineage(g)...)
 		}
 		slices.Sort(ranks)
-		s = &GroupSet{m: m, ranks: slices.Compact(ranks)}
+		ranks = slices.Compact(ranks)
+		if u, ok := m.index["ungrouped"]; ok && left {
+			// Host.remove_group dropped 'ungrouped' (see
+			// model.Host.LeftUngrouped); the groups above it stay, being
+			// above the host's other groups too.
+			ranks = slices.DeleteFunc(ranks, func(r int32) bool { return r == m.rank[u] })
+		}
+		s = &GroupSet{m: m, ranks: ranks}
 		m.sets[string(key)] = s
 	}
 	m.hostSet[i] = s

@@ -190,24 +190,55 @@ func (e *emitter) placeUngrouped(keys []int, first bool) ([]int, []string) {
 			m = max(m, i+1)
 		}
 	}
+	// A host that left 'ungrouped' while below it must be listed there,
+	// so that Ansible drops 'ungrouped' from its groups as it did on the
+	// source; any other host below 'ungrouped' must not be, or Ansible
+	// would drop it for that host too, losing the vars 'ungrouped' gives.
+	var below map[string]bool
+	for i, h := range hosts {
+		if h.LeftUngrouped {
+			m = max(m, i+1)
+		}
+	}
+	if len(ug.Children) > 0 {
+		below = e.hostsBelow(e.inv.Below("ungrouped"))
+	}
 	if m == len(ug.Hosts) {
 		return append([]int{e.ungrouped}, keys...), nil // no padding needed
 	}
 	if !first && e.lastWorks(keys, seen, met, pos) {
 		return append(keys, e.ungrouped), nil
 	}
-	// 'ungrouped' first, listing hosts[:m]; its own hosts keep their order.
+	// 'ungrouped' first, listing hosts[:m]; its own hosts keep their
+	// order. A host below 'ungrouped' that must not be listed is left
+	// out, and may then be created out of first-seen order: the order of
+	// hosts is given up before their vars.
 	list := make([]string, 0, m)
 	next := 0
 	for _, h := range hosts[:m] {
-		if inU[h.Name] {
+		switch {
+		case inU[h.Name]:
 			list = append(list, ug.Hosts[next])
 			next++
-		} else {
+		case below[h.Name] && !h.LeftUngrouped:
+		default:
 			list = append(list, h.Name)
 		}
 	}
 	return append([]int{e.ungrouped}, keys...), list
+}
+
+// hostsBelow returns the hosts listed by the given groups.
+func (e *emitter) hostsBelow(groups map[string]bool) map[string]bool {
+	out := map[string]bool{}
+	for name := range groups {
+		if i, ok := e.index[name]; ok {
+			for _, h := range e.inv.Groups[i].Hosts {
+				out[h] = true
+			}
+		}
+	}
+	return out
 }
 
 // lastWorks reports whether emitting 'ungrouped' after every other key

@@ -34,10 +34,17 @@ func Inventory(n *model.Nodes) *model.Inventory {
 			inv.AddGroup(c.Name)
 		}
 	}
+	var below map[string]bool // groups below 'ungrouped', once needed
 	for _, h := range inv.Hosts {
 		node := n.Hosts[h.Name]
 		h.Vars, h.FileVars = node.Vars.Clone(), node.FileVars.Clone()
 		h.Source, h.VarSources, h.FileVarSources = node.Source, cloneSources(node.VarSources), cloneSources(node.FileVarSources)
+		if node.Slot != 0 {
+			if below == nil {
+				below = belowUngrouped(n, children)
+			}
+			h.LeftUngrouped = model.LeftUngrouped(node, below)
+		}
 	}
 	for _, g := range inv.Groups {
 		node := n.Groups[g.Name]
@@ -56,6 +63,23 @@ func Inventory(n *model.Nodes) *model.Inventory {
 		}
 	}
 	return inv
+}
+
+// belowUngrouped returns the groups below 'ungrouped' in n.
+func belowUngrouped(n *model.Nodes, children map[string][]model.Edge) map[string]bool {
+	out := map[string]bool{}
+	stack := []string{"ungrouped"}
+	for len(stack) > 0 {
+		g := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		for _, c := range children[g] {
+			if !out[c.Name] {
+				out[c.Name] = true
+				stack = append(stack, c.Name)
+			}
+		}
+	}
+	return out
 }
 
 // emission returns n's groups in the order --list lists them.
@@ -186,6 +210,7 @@ func Nodes(inv *model.Inventory, base *model.Nodes) *model.Nodes {
 	baseMembers, baseChildren := edgeLists(base)
 	for _, h := range inv.Hosts {
 		node := &model.HostNode{Host: *cloneHost(h)}
+		node.LeftUngrouped = false // a Slot stands for it (see model.Host.LeftUngrouped)
 		if old := base.Hosts[h.Name]; old != nil {
 			node.Extra = old.Extra.Clone()
 		}

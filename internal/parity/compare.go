@@ -27,6 +27,9 @@ func SameParse(want, got *model.Inventory) string {
 	}
 	for _, w := range want.Hosts {
 		h := got.Host(w.Name)
+		if w.LeftUngrouped != h.LeftUngrouped {
+			return fmt.Sprintf("host %s: LeftUngrouped %v, want %v", w.Name, h.LeftUngrouped, w.LeftUngrouped)
+		}
 		if d := sameVars("host "+w.Name+" vars", w.Vars, h.Vars); d != "" {
 			return d
 		}
