@@ -18,7 +18,9 @@ import (
 // `ansible-inventory -i SOURCE1 -i SOURCE2 ...` does: each source in turn, a
 // directory being all the files in it, then Reconcile, then the
 // group_vars/ and host_vars/ beside each source (in the source's directory
-// for a file, in the directory itself for a directory).
+// for a file, in the directory itself for a directory), each group's file
+// vars remembering which source set them (model.Group.FileVarRanks).
+// Source paths are read as SourcePath gives them.
 //
 // Each file goes to the first of Ansible's inventory plugins that accepts it
 // and parses it, in Ansible's order: a host list ("a,b", when no such file
@@ -46,12 +48,15 @@ func Load(sources ...string) (*model.Inventory, error) {
 	if err := inv.Validate(); err != nil {
 		return nil, fmt.Errorf("%s: %w", strings.Join(sources, ", "), err)
 	}
-	for _, src := range sources {
+	// Each source's group_vars/ in turn, as get_vars_from_inventory_sources
+	// applies them: a group's file vars remember which source set them
+	// (model.Group.FileVarRanks).
+	for i, src := range sources {
 		dir, ok := varsDirOf(src)
 		if !ok {
 			continue
 		}
-		if err := LoadVarsDir(inv, dir); err != nil {
+		if err := loadVarsDir(inv, dir, i); err != nil {
 			return nil, err
 		}
 	}

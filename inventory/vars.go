@@ -55,11 +55,17 @@ const maxVarsDirDepth = 64
 // For a name, the first of NAME, NAME.yml, NAME.yaml, NAME.json that exists
 // is used; if it is a directory, its files are read recursively in sorted
 // order, skipping hidden files, backups ("~") and extensions other than
-// those. Later files replace earlier keys. An empty file adds nothing; one
+// those. Later files replace earlier keys. The vars read are those of the
+// first inventory source (rank 0 in model.Group.FileVarRanks); Load reads
+// each source's in turn. An empty file adds nothing; one
 // whose top level is not a mapping is an error, and so is a file encrypted
 // with ansible-vault (ErrVaultEncrypted). Provenance is recorded as
 // "DIR/group_vars/NAME.yml:LINE".
-func LoadVarsDir(inv *model.Inventory, dir string) error {
+func LoadVarsDir(inv *model.Inventory, dir string) error { return loadVarsDir(inv, dir, 0) }
+
+// loadVarsDir is LoadVarsDir for the inventory source of index rank: the
+// group vars it sets get that rank (model.Group.FileVarRanks).
+func loadVarsDir(inv *model.Inventory, dir string, rank int) error {
 	if len(inv.Groups) > 0 {
 		vd := openVarsDir(filepath.Join(dir, "group_vars"))
 		for _, g := range inv.Groups {
@@ -68,6 +74,16 @@ func LoadVarsDir(inv *model.Inventory, dir string) error {
 				return err
 			}
 			g.FileVars.Update(m)
+			for _, e := range m {
+				if rank > 0 {
+					if g.FileVarRanks == nil {
+						g.FileVarRanks = map[string]int{}
+					}
+					g.FileVarRanks[e.Key] = rank
+				} else {
+					delete(g.FileVarRanks, e.Key)
+				}
+			}
 			for k, w := range src {
 				setVarSource(&g.FileVarSources, k, w)
 			}

@@ -45,6 +45,9 @@ func (o Merge) Apply(tx Tx) error {
 		}
 		d.Vars.Update(g.Vars.Clone())
 		d.FileVars.Update(g.FileVars.Clone())
+		for _, e := range g.FileVars {
+			setRank(&d.Group, e.Key, g.FileVarRanks[e.Key])
+		}
 		d.Priority = g.Priority
 		if d.Source == "" {
 			d.Source = g.Source

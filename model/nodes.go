@@ -176,6 +176,9 @@ func (n *Nodes) Validate() error {
 		if err := checkVars("group", name, g.FileVars); err != nil {
 			return err
 		}
+		if err := checkRanks(&g.Group); err != nil {
+			return fmt.Errorf("group %q: %w", name, err)
+		}
 	}
 	// A cycle: walk up from every group.
 	state := map[string]int8{}
@@ -232,7 +235,7 @@ func InventoryOf(hosts []*HostNode, groups map[string]*GroupNode) *Inventory {
 	})
 	for _, g := range nodes {
 		ig := inv.AddGroup(g.Name)
-		ig.Vars, ig.FileVars, ig.Priority = g.Vars, g.FileVars, g.Priority
+		ig.Vars, ig.FileVars, ig.Priority, ig.FileVarRanks = g.Vars, g.FileVars, g.Priority, g.FileVarRanks
 		ig.Source, ig.VarSources, ig.FileVarSources = g.Source, g.VarSources, g.FileVarSources
 	}
 	for _, g := range nodes {

@@ -115,6 +115,7 @@ func Limit(inv *model.Inventory, pattern string) (*model.Inventory, error) {
 		c.Children = patFilter(g.Children, keepGroup)
 		c.Vars, c.FileVars = g.Vars.Clone(), g.FileVars.Clone()
 		c.VarSources, c.FileVarSources = maps.Clone(g.VarSources), maps.Clone(g.FileVarSources)
+		c.FileVarRanks = maps.Clone(g.FileVarRanks)
 		out.Groups = append(out.Groups, &c)
 	}
 	return out, nil

@@ -2,6 +2,7 @@ package script
 
 import (
 	"cmp"
+	"maps"
 	"slices"
 
 	"github.com/kook-project/kook/model"
@@ -53,6 +54,7 @@ func Inventory(n *model.Nodes) *model.Inventory {
 		}
 		g.Vars, g.FileVars, g.Priority = node.Vars.Clone(), node.FileVars.Clone(), node.Priority
 		g.Source, g.VarSources, g.FileVarSources = node.Source, cloneSources(node.VarSources), cloneSources(node.FileVarSources)
+		g.FileVarRanks = maps.Clone(node.FileVarRanks)
 		for _, e := range members[g.Name] {
 			if h := n.Hosts[e.Name]; g.Name != "ungrouped" || h.InGroup("ungrouped") {
 				g.Hosts = append(g.Hosts, e.Name)
@@ -288,6 +290,7 @@ func cloneGroup(g *model.Group) *model.Group {
 	c.Hosts, c.Children = nil, nil
 	c.Vars, c.FileVars = g.Vars.Clone(), g.FileVars.Clone()
 	c.VarSources, c.FileVarSources = cloneSources(g.VarSources), cloneSources(g.FileVarSources)
+	c.FileVarRanks = maps.Clone(g.FileVarRanks)
 	return &c
 }
 

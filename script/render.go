@@ -5,6 +5,7 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 
 	"github.com/kook-project/kook/model"
@@ -384,7 +385,7 @@ func sameEdge(a, b *model.GroupNode, parent string) bool {
 // change the entries of hosts below it.
 func (u *updater) affectsHostsBelow(c model.GroupChange) (bool, error) {
 	a, b := c.Before, c.After
-	if a.Priority != b.Priority || !sameParents(a, b) ||
+	if a.Priority != b.Priority || !sameParents(a, b) || !maps.Equal(a.FileVarRanks, b.FileVarRanks) ||
 		!model.EqualOrdered(a.FileVars, b.FileVars) || a.Vars.Has(model.PriorityVar) || b.Vars.Has(model.PriorityVar) {
 		return true, nil
 	}

@@ -70,12 +70,19 @@ var oracles sync.Map // source -> *oracleEntry
 // also checks that AllHosts predicts Ansible's 'all' order.
 func Oracle(t testing.TB, source string) *Expected {
 	t.Helper()
-	v, _ := oracles.LoadOrStore(source, &oracleEntry{})
+	return OracleSources(t, source)
+}
+
+// OracleSources is Oracle for several sources, as `ansible-inventory -i A
+// -i B` reads them.
+func OracleSources(t testing.TB, sources ...string) *Expected {
+	t.Helper()
+	v, _ := oracles.LoadOrStore(strings.Join(sources, "\x00"), &oracleEntry{})
 	e := v.(*oracleEntry)
 	e.once.Do(func() {
-		exp := &Expected{Source: source}
+		exp := &Expected{Source: strings.Join(sources, " ")}
 		var ins *ansibletest.Inspection
-		ins, exp.Result = ansibletest.Inspect(t, source)
+		ins, exp.Result = ansibletest.Inspect(t, sources...)
 		if ins != nil {
 			exp.List = parseJSON(t, ins.List)
 			exp.Graph = ins.Graph
@@ -90,7 +97,7 @@ func Oracle(t testing.TB, source string) *Expected {
 		e.exp = exp
 	})
 	if e.exp == nil {
-		t.Fatalf("running Ansible on %s failed earlier", source)
+		t.Fatalf("running Ansible on %q failed earlier", sources)
 	}
 	return e.exp
 }
@@ -116,7 +123,14 @@ func WriteScript(t testing.TB, listJSON []byte) string {
 // sees another inventory than it sees in source.
 func Check(t *testing.T, source, script string) {
 	t.Helper()
-	exp := Oracle(t, source)
+	CheckSources(t, []string{source}, script)
+}
+
+// CheckSources is Check for several sources read together.
+func CheckSources(t *testing.T, sources []string, script string) {
+	t.Helper()
+	source := sources[len(sources)-1] // names the exceptions
+	exp := OracleSources(t, sources...)
 	if exp.Rejected() {
 		t.Fatalf("Ansible rejects the source, so there is nothing to compare: %v", exp.Result)
 	}
