@@ -204,6 +204,9 @@ func (p *iniParser) hostLine(line string) error {
 		if err != nil {
 			return err
 		}
+		if err := checkSize(p.file, p.line, k, val); err != nil {
+			return err
+		}
 		vars.Set(k, val)
 	}
 	for _, name := range hosts {
@@ -277,6 +280,9 @@ func (p *iniParser) varLine(line string) error {
 	k, v = strings.TrimFunc(k, pycompat.IsSpace), strings.TrimFunc(v, pycompat.IsSpace)
 	val, err := p.value(v)
 	if err != nil {
+		return err
+	}
+	if err := checkSize(p.file, p.line, k, val); err != nil {
 		return err
 	}
 	return p.setGroupVar(p.inv.Group(p.group), k, val)

@@ -32,12 +32,36 @@ import (
 // every plugin's error, the most useful first. A missing source is an error
 // wrapping fs.ErrNotExist.
 func Load(sources ...string) (*model.Inventory, error) {
-	inv := model.New()
+	return LoadWith(Options{}, sources...)
+}
+
+// DefaultMaxSourceBytes is the most Load reads from any one source by
+// default: far above real inventories (100,000 hosts take about 20 MiB),
+// and a bound on what a runaway source (/dev/zero, a script that never
+// stops printing) costs.
+const DefaultMaxSourceBytes = 256 << 20
+
+// Options change how LoadWith reads sources.
+type Options struct {
+	// MaxSourceBytes bounds what is read from any one file (an inventory
+	// file, a vars file) or printed by an inventory script; a larger one
+	// is an error wrapping ErrSourceTooLarge. 0 means
+	// DefaultMaxSourceBytes.
+	MaxSourceBytes int64
+}
+
+// LoadWith is Load with options.
+func LoadWith(opts Options, sources ...string) (*model.Inventory, error) {
+	l := &loader{inv: model.New(), max: opts.MaxSourceBytes}
+	if l.max <= 0 {
+		l.max = DefaultMaxSourceBytes
+	}
+	inv := l.inv
 	for _, src := range sources {
 		if src == "" {
 			continue // Ansible skips empty sources
 		}
-		if err := loadSource(inv, src); err != nil {
+		if err := l.source(src); err != nil {
 			return nil, err
 		}
 	}
@@ -56,11 +80,46 @@ func Load(sources ...string) (*model.Inventory, error) {
 		if !ok {
 			continue
 		}
-		if err := loadVarsDir(inv, dir, i); err != nil {
+		if err := loadVarsDir(inv, dir, i, l.max); err != nil {
 			return nil, err
 		}
 	}
+	if err := checkRecordSizes(inv); err != nil {
+		return nil, err
+	}
 	return inv, nil
+}
+
+// checkRecordSizes refuses a host or group whose vars together could not
+// fit in one store record (model.MaxRecordBytes), naming where it was
+// declared: the store would refuse it, but only once connected.
+func checkRecordSizes(inv *model.Inventory) error {
+	check := func(kind, name, source string, levels ...model.Map) error {
+		n := 0
+		for _, m := range levels {
+			n += model.JSONSize(m, model.MaxRecordBytes-n)
+		}
+		if n <= model.MaxRecordBytes {
+			return nil
+		}
+		where := ""
+		if source != "" {
+			where = source + ": "
+		}
+		return fmt.Errorf("%s%s %s: its vars come to over %d bytes as JSON, more than one ZooKeeper record can hold",
+			where, kind, quoteName(name), model.MaxRecordBytes)
+	}
+	for _, h := range inv.Hosts {
+		if err := check("host", h.Name, h.Source, h.Vars, h.FileVars); err != nil {
+			return err
+		}
+	}
+	for _, g := range inv.Groups {
+		if err := check("group", g.Name, g.Source, g.Vars, g.FileVars); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // varsDirOf is where get_vars_from_inventory_sources looks for vars files
@@ -105,14 +164,20 @@ func SourcePath(src string) string {
 	return filepath.Clean(p)
 }
 
-// loadSource is InventoryManager.parse_source for one -i argument.
-func loadSource(inv *model.Inventory, src string) error {
+// loader reads sources into inv.
+type loader struct {
+	inv *model.Inventory
+	max int64 // Options.MaxSourceBytes
+}
+
+// source is InventoryManager.parse_source for one -i argument.
+func (l *loader) source(src string) error {
 	path := SourcePath(src)
 	st, err := os.Stat(path)
 	if err == nil && st.IsDir() {
-		return loadDir(inv, path)
+		return l.dir(path)
 	}
-	return loadFile(inv, path)
+	return l.file(path)
 }
 
 // ignoredEntry is the IGNORED pattern of inventory/manager.py with the
@@ -121,10 +186,10 @@ func loadSource(inv *model.Inventory, src string) error {
 var ignoredEntry = lazyRegexp(`^\.|^host_vars\n?$|^group_vars\n?$|^vars_plugins\n?$|` +
 	`(?:\.pyc|\.pyo|\.swp|\.bak|~|\.rpm|\.md|\.txt|\.rst|\.orig|\.ini|\.cfg|\.retry)\n?$`)
 
-// loadDir parses every entry of an inventory directory in byte order,
+// dir parses every entry of an inventory directory in byte order,
 // recursing into subdirectories. A directory that yields nothing is an
 // error, as it is for Ansible.
-func loadDir(inv *model.Inventory, dir string) error {
+func (l *loader) dir(dir string) error {
 	entries, err := os.ReadDir(dir) // sorted by name, bytewise
 	if err != nil {
 		return fmt.Errorf("read inventory directory: %w", err)
@@ -134,7 +199,7 @@ func loadDir(inv *model.Inventory, dir string) error {
 		if ignoredEntry().MatchString(e.Name()) {
 			continue
 		}
-		if err := loadSource(inv, filepath.Join(dir, e.Name())); err != nil {
+		if err := l.source(filepath.Join(dir, e.Name())); err != nil {
 			return err
 		}
 		parsed = true
@@ -181,10 +246,11 @@ type attempt struct {
 // yamlExtensions are the yaml plugin's yaml_extensions.
 var yamlExtensions = []string{".yaml", ".yml", ".json"}
 
-// loadFile tries Ansible's plugins on one file, in Ansible's order. The auto
+// file tries Ansible's plugins on one file, in Ansible's order. The auto
 // plugin is left out: it only accepts plugin configuration files, which kook
 // cannot run and the yaml plugin rejects anyway.
-func loadFile(inv *model.Inventory, path string) error {
+func (l *loader) file(path string) error {
+	inv := l.inv
 	st, err := os.Stat(path)
 	if err != nil {
 		if strings.Contains(path, ",") {
@@ -195,16 +261,16 @@ func loadFile(inv *model.Inventory, path string) error {
 		}
 		return fmt.Errorf("inventory source: %w", err)
 	}
-	data, err := os.ReadFile(path)
+	data, err := ReadSourceFile(path, l.max)
 	if err != nil {
-		return fmt.Errorf("read inventory source: %w", err)
+		return err
 	}
 	if isVaultData(data) {
 		return errVaultFile(path)
 	}
 	var tries []attempt
 	if st.Mode()&0o111 != 0 || bytes.HasPrefix(data, []byte("#!")) {
-		ran, err := runScriptSource(inv, path)
+		ran, err := runScriptSource(inv, path, l.max)
 		if err == nil {
 			return nil
 		}

@@ -287,6 +287,9 @@ func (s *sourceSet) setVar(entity string, key, val any, line int) error {
 	if err != nil {
 		return errorf(s.file, line, "%s: %v", k, err)
 	}
+	if err := checkSize(s.file, line, k, v); err != nil {
+		return err
+	}
 	if g := s.inv.Group(entity); g != nil {
 		g.Vars.Set(k, v)
 		setVarSource(&g.VarSources, k, s.where(line))
