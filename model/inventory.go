@@ -2,6 +2,7 @@ package model
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 )
 
@@ -27,6 +28,16 @@ type Host struct {
 	Source         string            `json:",omitempty"`
 	VarSources     map[string]string `json:",omitempty"`
 	FileVarSources map[string]string `json:",omitempty"`
+
+	// LeftUngrouped is set on a host that Ansible's reconciliation took out
+	// of 'ungrouped' (the source listed it there and in another group)
+	// while 'ungrouped' is above one of its other groups
+	// ([ungrouped:children]). Host.remove_group then drops 'ungrouped' from
+	// the groups the host's vars come from, although the host is still
+	// below it: the host gets neither the vars of 'ungrouped' nor 'ungrouped' in
+	// group_names. Reconcile sets it; in nodes, it is a Slot (the script
+	// output lists the host under 'ungrouped', and Ansible does the same).
+	LeftUngrouped bool `json:",omitempty"`
 }
 
 // Group is one inventory group.
@@ -38,14 +49,64 @@ type Group struct {
 	Hosts    []string // direct member hosts
 	Children []string // direct child groups
 	Vars     Map      // inventory-source group vars (level 1)
-	FileVars Map      // group_vars/ file vars (levels 2 and 3)
+	FileVars Map      // group_vars/ file vars (levels 2 and 3), a later source's over an earlier's
 	// Priority is ansible_group_priority as set in the inventory source; a
 	// group_vars/ file cannot set it. NewGroup sets DefaultPriority.
 	Priority int
 
+	// FileVarRanks says, for each var of FileVars that the group_vars/ of
+	// an inventory source other than the first set, which source: its
+	// index among the sources read (-i order). Ansible applies group_vars/
+	// one source at a time (get_vars_from_inventory_sources), all the
+	// host's groups in order for each, so a later source's file for a
+	// shallow group beats an earlier source's for a deeper one; the rank
+	// keeps that order. A var not listed has rank 0. An edit keeps the
+	// rank of a var it changes; a var it adds has rank 0.
+	FileVarRanks map[string]int `json:",omitempty"`
+
 	Source         string            `json:",omitempty"`
 	VarSources     map[string]string `json:",omitempty"`
 	FileVarSources map[string]string `json:",omitempty"`
+}
+
+// FileVarsOfRank returns the vars of g.FileVars of rank r (see
+// FileVarRanks), in their order.
+func (g *Group) FileVarsOfRank(r int) Map {
+	if len(g.FileVarRanks) == 0 {
+		if r == 0 {
+			return g.FileVars
+		}
+		return nil
+	}
+	var out Map
+	for _, e := range g.FileVars {
+		if g.FileVarRanks[e.Key] == r {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// checkRanks reports a rank that is not positive or names no file var.
+func checkRanks(g *Group) error {
+	for k, r := range g.FileVarRanks {
+		if r < 1 {
+			return fmt.Errorf("file var %q: rank %d: ranks start at 1 (0 is not recorded)", k, r)
+		}
+		if !g.FileVars.Has(k) {
+			return fmt.Errorf("rank for %q, which is not a file var", k)
+		}
+	}
+	return nil
+}
+
+// MaxFileVarRank is the highest rank among g's file vars (0 for none).
+func (g *Group) MaxFileVarRank() int {
+	m := 0
+	for _, r := range g.FileVarRanks {
+		m = max(m, r)
+	}
+	return m
 }
 
 // NewGroup returns an empty group with Ansible's default priority.
@@ -265,6 +326,7 @@ func (inv *Inventory) Reconcile() {
 	ungrouped := inv.AddGroup("ungrouped")
 	groups := inv.HostGroups()
 	leave := map[string]bool{}
+	var below map[string]bool // groups below 'ungrouped', once needed
 	for _, h := range inv.Hosts {
 		var inUngrouped, inOther bool
 		for _, g := range groups[h.Name] {
@@ -279,6 +341,12 @@ func (inv *Inventory) Reconcile() {
 		switch {
 		case inUngrouped && inOther:
 			leave[h.Name] = true
+			if len(ungrouped.Children) > 0 {
+				if below == nil {
+					below = inv.Below("ungrouped")
+				}
+				h.LeftUngrouped = slices.ContainsFunc(groups[h.Name], func(g string) bool { return below[g] })
+			}
 		case !inUngrouped && !inOther && inv.Group(h.Name) != nil:
 			// Ansible's add_child('ungrouped', name) looks the name up
 			// among groups first: the group of that name becomes the
@@ -294,6 +362,26 @@ func (inv *Inventory) Reconcile() {
 	if len(leave) > 0 {
 		ungrouped.Hosts = removeFunc(ungrouped.Hosts, func(h string) bool { return leave[h] })
 	}
+}
+
+// Below returns the set of groups below group (its descendants).
+func (inv *Inventory) Below(group string) map[string]bool {
+	out := map[string]bool{}
+	stack := []string{group}
+	for len(stack) > 0 {
+		g := inv.Group(stack[len(stack)-1])
+		stack = stack[:len(stack)-1]
+		if g == nil {
+			continue
+		}
+		for _, c := range g.Children {
+			if !out[c] {
+				out[c] = true
+				stack = append(stack, c)
+			}
+		}
+	}
+	return out
 }
 
 // Parents returns, for every group, its direct parents in group order.
@@ -377,6 +465,9 @@ func (inv *Inventory) Validate() error {
 				return fmt.Errorf("group %q: %w", g.Name, err)
 			}
 		}
+		if err := checkRanks(g); err != nil {
+			return fmt.Errorf("group %q: %w", g.Name, err)
+		}
 	}
 	if _, err := inv.Depths(); err != nil {
 		return err
@@ -454,6 +545,7 @@ func (inv *Inventory) Clone() *Inventory {
 		gc.Children = append([]string(nil), g.Children...)
 		gc.Vars, gc.FileVars = g.Vars.Clone(), g.FileVars.Clone()
 		gc.VarSources, gc.FileVarSources = cloneStrings(g.VarSources), cloneStrings(g.FileVarSources)
+		gc.FileVarRanks = cloneInts(g.FileVarRanks)
 		c.Groups[i] = &gc
 	}
 	return c
@@ -467,6 +559,29 @@ func (inv *Inventory) SortedGroupNames() []string {
 	}
 	sort.Strings(names)
 	return names
+}
+
+func cloneInts(m map[string]int) map[string]int {
+	if m == nil {
+		return nil
+	}
+	c := make(map[string]int, len(m))
+	for k, v := range m {
+		c[k] = v
+	}
+	return c
+}
+
+func equalInts(a, b map[string]int) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if bv, ok := b[k]; !ok || bv != v {
+			return false
+		}
+	}
+	return true
 }
 
 func cloneStrings(m map[string]string) map[string]string {

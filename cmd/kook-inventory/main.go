@@ -7,8 +7,6 @@ import (
 	"os"
 	"os/signal"
 
-	"github.com/alecthomas/kong"
-
 	"github.com/kook-project/kook/internal/config"
 )
 
@@ -21,7 +19,9 @@ Ansible passes only --list or --host, so configure it with the environment
 Examples:
   ansible-inventory -i kook-inventory --graph
   KOOK_ZK=zk1:2181/ops ansible-playbook -i kook-inventory site.yml
-  KOOK_LIMIT='web:&eu' ansible-playbook -i kook-inventory deploy.yml`
+  KOOK_LIMIT='web:&eu' ansible-playbook -i kook-inventory deploy.yml
+
+Exit status: 0 ok, 1 failure, 2 usage (a bad flag or setting).`
 
 // CLI is kook-inventory's command line.
 type CLI struct {
@@ -34,8 +34,7 @@ type CLI struct {
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
-	var cli CLI
-	k := kong.Parse(&cli, kong.Description(description), kong.BindTo(ctx, (*context.Context)(nil)))
-	k.FatalIfErrorf(cli.Run(ctx))
+	code := config.Run(ctx, "kook-inventory", description, &CLI{}, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
 }

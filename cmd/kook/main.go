@@ -11,6 +11,8 @@ import (
 	"os/signal"
 
 	"github.com/alecthomas/kong"
+
+	"github.com/kook-project/kook/internal/config"
 )
 
 const description = `Query and edit the Ansible inventory kept in ZooKeeper.
@@ -61,9 +63,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int
 			panic(r)
 		}
 	}()
-	parser, err := kong.New(&cli, kong.Name("kook"), kong.Description(description),
+	opts := append(config.KongOptions(), kong.Name("kook"), kong.Description(description),
 		kong.Writers(stdout, stderr), kong.Exit(func(c int) { panic(exit(c)) }),
 		kong.BindTo(ctx, (*context.Context)(nil)), kong.Bind(&cli.Globals))
+	parser, err := kong.New(&cli, opts...)
 	if err != nil {
 		panic(err)
 	}

@@ -67,12 +67,14 @@ func (usageError) ExitCode() int { return 2 }
 
 func usagef(format string, args ...any) error { return usageError{fmt.Errorf(format, args...)} }
 
+// exitCode is 2 for a usage error, this package's or a bad setting
+// (config.UsageError), else 1.
 func exitCode(err error) int {
 	var u usageError
 	if errors.As(err, &u) {
 		return 2
 	}
-	return 1
+	return config.ExitCode(err)
 }
 
 // StatusCmd is `kook status`.

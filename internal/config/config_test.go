@@ -87,6 +87,7 @@ func TestParseFile(t *testing.T) {
 		{name: "ErrUnterminated", in: "root: \"/kook\n", wantErr: "config f.yml:1: root: unterminated double-quoted value"},
 		{name: "ErrAfterQuote", in: "root: '/kook' x\n", wantErr: "config f.yml:1: root: unexpected \" x\" after the quoted value"},
 		{name: "ErrNoSpace", in: "root:/kook\n", wantErr: "config f.yml:1: \"root:/kook\": want key: value"},
+		{name: "ErrZeroTimeout", in: "timeout: 0s\n", wantErr: "config f.yml:1: timeout 0s: the connect deadline must be positive"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

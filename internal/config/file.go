@@ -61,6 +61,9 @@ func ParseFile(name string, data []byte) (File, error) {
 			if err != nil {
 				return fail("timeout: %v", err)
 			}
+			if d <= 0 {
+				return fail("timeout %s: the connect deadline must be positive (e.g. 10s)", d)
+			}
 			f.Timeout = d
 		default:
 			return fail("unknown key %q (want zk, root, timeout or auth)", key)
