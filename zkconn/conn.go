@@ -8,6 +8,7 @@ import (
 	"net"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-zookeeper/zk"
@@ -32,13 +33,21 @@ type Config struct {
 	// ConnectTimeout bounds the wait for a session. Dial also honours its
 	// context's deadline, whichever comes first.
 	ConnectTimeout time.Duration
-	// Auth is optional digest credentials, "user:password".
+	// Auth is optional digest credentials, "user:password". It never
+	// appears in an error.
 	Auth string
 	// ACL is what every znode the connection creates carries. Nil means
 	// every permission for the digest user of Auth when set, else for
 	// anyone.
 	ACL []zk.ACL
-	// TLS, when not nil, connects over TLS (ZooKeeper's secureClientPort).
+	// Policy, when set, replaces ACL: it can give subtrees their own ACL
+	// and check the ACLs found (see Policy). Conn.SetPolicy changes it
+	// later.
+	Policy *Policy
+	// TLS, when not nil, connects over TLS (ZooKeeper's secureClientPort),
+	// verifying each server's certificate against the name in the connect
+	// string. With a client certificate (see LoadTLS) the session has the
+	// x509 identity of its subject.
 	TLS *tls.Config
 	// OnEvent, if set, is called for every session event (state changes,
 	// expiry). It must not block.
@@ -48,11 +57,13 @@ type Config struct {
 // Conn is one ZooKeeper session whose paths are relative to the connect
 // string's chroot. A Conn is safe for concurrent use.
 type Conn struct {
-	zk       *zk.Conn
-	chroot   string // "" or "/a/b"
-	acl      []zk.ACL
-	identity string // "digest:alice", or "" when anonymous
-	servers  []string
+	zk         *zk.Conn
+	chroot     string // "" or "/a/b"
+	policy     atomic.Pointer[Policy]
+	identity   string   // "digest:alice", "x509:CN=...", or "" when anonymous
+	identities []string // ACL ids: "digest:alice:HASH", "x509:CN=..."
+	servers    []string
+	checked    sync.Once // the policy's Check, before the first write
 
 	mu       sync.Mutex
 	rootMade bool          // chroot known to exist
@@ -134,6 +145,10 @@ func Dial(ctx context.Context, cfg Config) (*Conn, error) {
 	if err != nil {
 		return nil, err
 	}
+	user, pass, ok := strings.Cut(cfg.Auth, ":")
+	if cfg.Auth != "" && (!ok || user == "") {
+		return nil, errors.New("zookeeper auth must be USER:PASSWORD")
+	}
 	if cfg.SessionTimeout <= 0 {
 		cfg.SessionTimeout = DefaultSessionTimeout
 	}
@@ -145,6 +160,12 @@ func Dial(ctx context.Context, cfg Config) (*Conn, error) {
 
 	c := &Conn{chroot: chroot, servers: servers, live: make(chan struct{})}
 	hp := &hostProvider{}
+	if cfg.TLS != nil && len(cfg.TLS.Certificates) > 0 {
+		if subject := certSubject(cfg.TLS.Certificates[0]); subject != "" {
+			c.identity = "x509:" + subject
+			c.identities = append(c.identities, c.identity)
+		}
+	}
 	onEvent := func(ev zk.Event) {
 		if ev.Type == zk.EventSession {
 			c.setState(ev.State)
@@ -153,23 +174,24 @@ func Dial(ctx context.Context, cfg Config) (*Conn, error) {
 			cfg.OnEvent(ev)
 		}
 	}
-	var tlsErr *tlsDialer
-	dialer := zk.WithLogInfo(false) // no-op stand-in when there is no TLS
-	if cfg.TLS != nil {
-		tlsErr = &tlsDialer{cfg: cfg.TLS}
-		dialer = zk.WithDialer(tlsErr.dial)
-	}
+	// The dialer remembers why connections failed (a TLS handshake, a
+	// server that hangs up), so that a connection that never gets a
+	// session can say why instead of just timing out.
+	dialer := &dialer{tls: cfg.TLS, names: hp.name, fatal: make(chan struct{})}
 	// Connect is asynchronous; it fails at once only when no server name
 	// resolves. Its logger writes to stderr, which Ansible reads as an
 	// error, so it is silenced.
 	zc, _, err := zk.Connect(servers, cfg.SessionTimeout, zk.WithLogger(quietLogger{}), zk.WithLogInfo(false),
-		zk.WithEventCallback(onEvent), zk.WithHostProvider(hp), dialer)
+		zk.WithEventCallback(onEvent), zk.WithHostProvider(hp), zk.WithDialer(dialer.dial))
 	if err != nil {
 		return nil, fmt.Errorf("connect to zookeeper %s: %w", strings.Join(servers, ","), err)
 	}
 	c.zk = zc
 	select {
 	case <-c.liveChan():
+	case <-dialer.fatal:
+		zc.Close()
+		return nil, fmt.Errorf("connect to zookeeper %s: %s", strings.Join(servers, ","), dialer.last())
 	case <-ctx.Done():
 		zc.Close()
 		why := "timed out"
@@ -177,10 +199,8 @@ func Dial(ctx context.Context, cfg Config) (*Conn, error) {
 			why = "canceled"
 		}
 		detail := "is ZooKeeper running there?"
-		if tlsErr != nil {
-			if e := tlsErr.last(); e != "" {
-				detail = e
-			}
+		if e := dialer.last(); e != "" {
+			detail = e
 		}
 		if len(hp.unresolved) > 0 {
 			detail += "; " + strings.Join(hp.unresolved, "; ")
@@ -188,25 +208,39 @@ func Dial(ctx context.Context, cfg Config) (*Conn, error) {
 		return nil, fmt.Errorf("connect to zookeeper %s: %s after %s with no session (%s)",
 			strings.Join(servers, ","), why, cfg.ConnectTimeout, detail)
 	}
-	c.acl = zk.WorldACL(zk.PermAll)
+	acl := zk.WorldACL(zk.PermAll)
 	if cfg.Auth != "" {
-		user, pass, ok := strings.Cut(cfg.Auth, ":")
-		if !ok || user == "" {
-			zc.Close()
-			return nil, errors.New("zookeeper auth must be USER:PASSWORD")
-		}
 		if _, err := call(ctx, func() (struct{}, error) { return struct{}{}, zc.AddAuth("digest", []byte(cfg.Auth)) }); err != nil {
 			zc.Close()
 			return nil, fmt.Errorf("zookeeper digest auth as %q: %w", user, err)
 		}
-		c.acl = zk.DigestACL(zk.PermAll, user, pass)
+		acl = zk.DigestACL(zk.PermAll, user, pass)
+		// The digest identity comes first: it is the one history records.
 		c.identity = "digest:" + user
+		c.identities = append([]string{DigestID(user, pass)}, c.identities...)
 	}
 	if cfg.ACL != nil {
-		c.acl = cfg.ACL
+		acl = cfg.ACL
 	}
+	p := &Policy{ACL: acl}
+	if cfg.Policy != nil {
+		p = cfg.Policy
+	}
+	c.policy.Store(p)
 	return c, nil
 }
+
+// SetPolicy sets the ACL policy of the znodes the connection creates from
+// now on. Set it before the connection writes: the policy's Check runs
+// before the first write only.
+func (c *Conn) SetPolicy(p Policy) { c.policy.Store(&p) }
+
+// Policy returns the connection's ACL policy.
+func (c *Conn) Policy() *Policy { return c.policy.Load() }
+
+// Identities returns the session's identities as ACL ids
+// ("digest:alice:HASH", "x509:CN=alice,O=example"); none when anonymous.
+func (c *Conn) Identities() []string { return c.identities }
 
 func (c *Conn) setState(s zk.State) {
 	c.mu.Lock()
@@ -250,11 +284,13 @@ func (c *Conn) Close() { c.zk.Close() }
 // Chroot returns the chroot prefix, "" when there is none.
 func (c *Conn) Chroot() string { return c.chroot }
 
-// ACL returns the ACL the connection puts on the znodes it creates.
-func (c *Conn) ACL() []zk.ACL { return c.acl }
+// ACL returns the ACL the connection puts on the znodes it creates, but
+// for the subtrees its Policy gives an ACL of their own.
+func (c *Conn) ACL() []zk.ACL { return c.policy.Load().ACL }
 
 // Identity is the ZooKeeper identity the session authenticated as
-// ("digest:alice"), "" when anonymous.
+// ("digest:alice", or "x509:SUBJECT" with a client certificate and no
+// digest auth), "" when anonymous. It holds no secret.
 func (c *Conn) Identity() string { return c.identity }
 
 // SessionID returns the current session's id (it changes after expiry).
@@ -325,7 +361,7 @@ func (c *Conn) Get(ctx context.Context, p string) ([]byte, *zk.Stat, error) {
 		data, st, err := c.zk.Get(c.abs(p))
 		return getResult{data, st}, err
 	})
-	return r.data, r.stat, err
+	return r.data, r.stat, c.denied(err, "read", p, "reader")
 }
 
 type watchResult struct {
@@ -342,7 +378,7 @@ func (c *Conn) GetW(ctx context.Context, p string) ([]byte, *zk.Stat, <-chan zk.
 		data, st, ch, err := c.zk.GetW(c.abs(p))
 		return watchResult{data: data, stat: st, ch: ch}, err
 	})
-	return r.data, r.stat, c.relEvents(r.ch), err
+	return r.data, r.stat, c.relEvents(r.ch), c.denied(err, "read", p, "reader")
 }
 
 // Children lists a znode's children.
@@ -351,7 +387,7 @@ func (c *Conn) Children(ctx context.Context, p string) ([]string, *zk.Stat, erro
 		kids, st, err := c.zk.Children(c.abs(p))
 		return watchResult{kids: kids, stat: st}, err
 	})
-	return r.kids, r.stat, err
+	return r.kids, r.stat, c.denied(err, "list", p, "reader")
 }
 
 // ChildrenW is Children with a watch.
@@ -360,7 +396,7 @@ func (c *Conn) ChildrenW(ctx context.Context, p string) ([]string, *zk.Stat, <-c
 		kids, st, ch, err := c.zk.ChildrenW(c.abs(p))
 		return watchResult{kids: kids, stat: st, ch: ch}, err
 	})
-	return r.kids, r.stat, c.relEvents(r.ch), err
+	return r.kids, r.stat, c.relEvents(r.ch), c.denied(err, "list", p, "reader")
 }
 
 // Exists reports whether a znode exists.
@@ -381,15 +417,17 @@ func (c *Conn) ExistsW(ctx context.Context, p string) (bool, *zk.Stat, <-chan zk
 	return r.ok, r.stat, c.relEvents(r.ch), err
 }
 
-// Create creates a persistent znode with the connection's ACL. Nil data is
-// stored as empty, not null: Jones's Python client (kazoo) reads a null
-// znode as None.
+// Create creates a persistent znode with the ACL the connection's policy
+// gives p. Nil data is stored as empty, not null: Jones's Python client
+// (kazoo) reads a null znode as None.
 func (c *Conn) Create(ctx context.Context, p string, data []byte) error {
 	if data == nil {
 		data = []byte{}
 	}
-	_, err := call(ctx, func() (string, error) { return c.zk.Create(c.abs(p), data, 0, c.acl) })
-	return err
+	c.beforeWrite(ctx)
+	acl := c.policy.Load().For(p)
+	_, err := call(ctx, func() (string, error) { return c.zk.Create(c.abs(p), data, 0, acl) })
+	return c.denied(err, "create", p, "writer")
 }
 
 // CreateEphemeral creates an ephemeral znode, which ZooKeeper deletes
@@ -398,19 +436,24 @@ func (c *Conn) CreateEphemeral(ctx context.Context, p string, data []byte) (stri
 	if data == nil {
 		data = []byte{}
 	}
-	made, err := call(ctx, func() (string, error) { return c.zk.Create(c.abs(p), data, zk.FlagEphemeral, c.acl) })
-	return c.rel(made), err
+	c.beforeWrite(ctx)
+	acl := c.policy.Load().For(p)
+	made, err := call(ctx, func() (string, error) { return c.zk.Create(c.abs(p), data, zk.FlagEphemeral, acl) })
+	return c.rel(made), c.denied(err, "create", p, "writer")
 }
 
 // Set writes a znode's data if its version matches (-1: any).
 func (c *Conn) Set(ctx context.Context, p string, data []byte, version int32) (*zk.Stat, error) {
-	return call(ctx, func() (*zk.Stat, error) { return c.zk.Set(c.abs(p), data, version) })
+	c.beforeWrite(ctx)
+	st, err := call(ctx, func() (*zk.Stat, error) { return c.zk.Set(c.abs(p), data, version) })
+	return st, c.denied(err, "set", p, "writer")
 }
 
 // Delete removes a znode if its version matches (-1: any).
 func (c *Conn) Delete(ctx context.Context, p string, version int32) error {
+	c.beforeWrite(ctx)
 	_, err := call(ctx, func() (struct{}, error) { return struct{}{}, c.zk.Delete(c.abs(p), version) })
-	return err
+	return c.denied(err, "delete", p, "writer")
 }
 
 // GetACL returns a znode's ACL and stat.
@@ -423,17 +466,21 @@ func (c *Conn) GetACL(ctx context.Context, p string) ([]zk.ACL, *zk.Stat, error)
 		acl, st, err := c.zk.GetACL(c.abs(p))
 		return res{acl, st}, err
 	})
-	return r.acl, r.stat, err
+	return r.acl, r.stat, c.denied(err, "read the ACL of", p, "reader")
 }
 
 // SetACL replaces a znode's ACL if its ACL version matches (-1: any).
 func (c *Conn) SetACL(ctx context.Context, p string, acl []zk.ACL, version int32) (*zk.Stat, error) {
-	return call(ctx, func() (*zk.Stat, error) { return c.zk.SetACL(c.abs(p), acl, version) })
+	st, err := call(ctx, func() (*zk.Stat, error) { return c.zk.SetACL(c.abs(p), acl, version) })
+	return st, c.denied(err, "set the ACL of", p, "admin")
 }
 
 // EnsurePath creates p and its missing ancestors (the chroot included) with
-// empty data and the connection's ACL. Existing znodes are left alone.
+// empty data and the ACL the connection's policy gives each. Existing
+// znodes are left alone.
 func (c *Conn) EnsurePath(ctx context.Context, p string) error {
+	c.beforeWrite(ctx)
+	policy := c.policy.Load()
 	c.mu.Lock()
 	rootMade := c.rootMade
 	c.mu.Unlock()
@@ -447,7 +494,11 @@ func (c *Conn) EnsurePath(ctx context.Context, p string) error {
 			continue
 		}
 		for attempt := 0; ; attempt++ {
-			_, err := call(ctx, func() (string, error) { return c.zk.Create(full[:i], []byte{}, 0, c.acl) })
+			acl := policy.ACL
+			if i >= len(c.chroot) {
+				acl = policy.For(c.rel(full[:i]))
+			}
+			_, err := call(ctx, func() (string, error) { return c.zk.Create(full[:i], []byte{}, 0, acl) })
 			if errors.Is(err, zk.ErrNoAuth) {
 				// An ancestor that exists under a parent that refuses us
 				// creates (a chroot an administrator made) is no error.
@@ -463,6 +514,9 @@ func (c *Conn) EnsurePath(ctx context.Context, p string) error {
 			// A lost reply or a lost connection: the create may have
 			// been applied; try again, an existing znode is success.
 			if !IsTransient(err) {
+				if errors.Is(err, zk.ErrNoAuth) {
+					return c.denied(err, "create", c.rel(full[:i]), "writer")
+				}
 				return fmt.Errorf("create %s: %w", full[:i], err)
 			}
 			if err := c.WaitSession(ctx); err != nil {
