@@ -213,7 +213,7 @@ func Extra(acl, want []zk.ACL) []zk.ACL {
 	for _, a := range acl {
 		allowed := world
 		for _, w := range want {
-			if w.Scheme == a.Scheme && w.ID == a.ID {
+			if sameID(a, w) {
 				allowed |= w.Perms
 			}
 		}
@@ -224,18 +224,41 @@ func Extra(acl, want []zk.ACL) []zk.ACL {
 	return out
 }
 
+// sameID reports whether two ACL entries name the same identity. ZooKeeper
+// shows a digest id to a session without the ADMIN permission on the znode
+// as "USER:x", hiding the hash: such an id matches any of USER's.
+func sameID(a, b zk.ACL) bool {
+	if a.Scheme != b.Scheme {
+		return false
+	}
+	if a.ID == b.ID {
+		return true
+	}
+	if a.Scheme != "digest" {
+		return false
+	}
+	ua, ha, _ := strings.Cut(a.ID, ":")
+	ub, hb, _ := strings.Cut(b.ID, ":")
+	return ua == ub && (ha == "x" || hb == "x")
+}
+
 // Policy says which ACL each znode a connection creates carries: ACL,
 // unless the znode is at or under one of Subtrees' paths (relative to the
 // chroot), where the longest such path's ACL applies.
 type Policy struct {
 	ACL      []zk.ACL
 	Subtrees map[string][]zk.ACL
-	// Check, when set, names a subtree whose top levels (the znode and
-	// two levels below it) the connection compares with the policy before
-	// its first write; it calls Weaker, once, with those that grant more
-	// than the policy gives. A full comparison is DiffACL's.
-	Check  string
-	Weaker func(weak []ACLDiff)
+	// Check, when set, names a subtree that the connection compares with
+	// the policy before its first write: it calls Mismatch if the Check
+	// znode's own ACL differs from the policy's, and Weaker with the
+	// znodes among it and the two levels below it that grant more than
+	// the policy gives. Both are called at most once. Mismatch may give
+	// the connection another policy (Conn.SetPolicy), which that write
+	// uses; an error from it fails that write and every later one. A full
+	// comparison is DiffACL's.
+	Check    string
+	Weaker   func(weak []ACLDiff)
+	Mismatch func(c *Conn, d ACLDiff) error
 }
 
 // For returns the ACL of a znode at p (relative to the chroot).
@@ -300,7 +323,11 @@ func (c *Conn) denied(err error, action, path, role string) error {
 func Grants(acl []zk.ACL, identities []string, perm int32) bool {
 	var got int32
 	for _, a := range acl {
-		if a.Scheme == "world" && a.ID == "anyone" || a.Scheme == "ip" || slices.Contains(identities, a.Scheme+":"+a.ID) {
+		mine := slices.ContainsFunc(identities, func(id string) bool {
+			scheme, rest, _ := strings.Cut(id, ":")
+			return sameID(a, zk.ACL{Scheme: scheme, ID: rest})
+		})
+		if a.Scheme == "world" && a.ID == "anyone" || a.Scheme == "ip" || mine {
 			got |= a.Perms
 		}
 	}

@@ -160,18 +160,27 @@ const (
 )
 
 // beforeWrite runs the policy's Check once per connection, before its
-// first write.
-func (c *Conn) beforeWrite(ctx context.Context) {
+// first write. An error from the policy's Mismatch fails that write and
+// every later one.
+func (c *Conn) beforeWrite(ctx context.Context) error {
 	p := c.policy.Load()
-	if p.Check == "" || p.Weaker == nil {
-		return
+	if p.Check == "" || p.Weaker == nil && p.Mismatch == nil {
+		return nil
 	}
 	c.checked.Do(func() {
-		weak, err := c.weakTop(ctx, p)
-		if err == nil && len(weak) > 0 {
-			p.Weaker(weak)
+		if p.Mismatch != nil {
+			acl, _, err := c.GetACL(ctx, p.Check)
+			if want := p.For(p.Check); err == nil && !SameACL(acl, want) {
+				c.checkErr = p.Mismatch(c, ACLDiff{Path: p.Check, ACL: acl, Want: want})
+			}
+		}
+		if p.Weaker != nil {
+			if weak, err := c.weakTop(ctx, p); err == nil && len(weak) > 0 {
+				p.Weaker(weak)
+			}
 		}
 	})
+	return c.checkErr
 }
 
 // weakTop returns the znodes among p.Check and the topLevels below it

@@ -14,6 +14,16 @@ import (
 	"github.com/go-zookeeper/zk"
 )
 
+// DefaultACL is the ACL of the znodes a connection without an ACL policy
+// creates: every permission for the digest user of auth ("user:password"),
+// or for anyone when auth is "".
+func DefaultACL(auth string) []zk.ACL {
+	if user, pass, ok := strings.Cut(auth, ":"); ok && user != "" {
+		return zk.DigestACL(zk.PermAll, user, pass)
+	}
+	return zk.WorldACL(zk.PermAll)
+}
+
 // Defaults for Config fields left zero.
 const (
 	DefaultConnect        = "127.0.0.1:2181"
@@ -64,6 +74,7 @@ type Conn struct {
 	identities []string // ACL ids: "digest:alice:HASH", "x509:CN=..."
 	servers    []string
 	checked    sync.Once // the policy's Check, before the first write
+	checkErr   error     // what it found that refuses every write
 
 	mu       sync.Mutex
 	rootMade bool          // chroot known to exist
@@ -208,13 +219,12 @@ func Dial(ctx context.Context, cfg Config) (*Conn, error) {
 		return nil, fmt.Errorf("connect to zookeeper %s: %s after %s with no session (%s)",
 			strings.Join(servers, ","), why, cfg.ConnectTimeout, detail)
 	}
-	acl := zk.WorldACL(zk.PermAll)
+	acl := DefaultACL(cfg.Auth)
 	if cfg.Auth != "" {
 		if _, err := call(ctx, func() (struct{}, error) { return struct{}{}, zc.AddAuth("digest", []byte(cfg.Auth)) }); err != nil {
 			zc.Close()
 			return nil, fmt.Errorf("zookeeper digest auth as %q: %w", user, err)
 		}
-		acl = zk.DigestACL(zk.PermAll, user, pass)
 		// The digest identity comes first: it is the one history records.
 		c.identity = "digest:" + user
 		c.identities = append([]string{DigestID(user, pass)}, c.identities...)
@@ -424,7 +434,9 @@ func (c *Conn) Create(ctx context.Context, p string, data []byte) error {
 	if data == nil {
 		data = []byte{}
 	}
-	c.beforeWrite(ctx)
+	if err := c.beforeWrite(ctx); err != nil {
+		return err
+	}
 	acl := c.policy.Load().For(p)
 	_, err := call(ctx, func() (string, error) { return c.zk.Create(c.abs(p), data, 0, acl) })
 	return c.denied(err, "create", p, "writer")
@@ -436,7 +448,9 @@ func (c *Conn) CreateEphemeral(ctx context.Context, p string, data []byte) (stri
 	if data == nil {
 		data = []byte{}
 	}
-	c.beforeWrite(ctx)
+	if err := c.beforeWrite(ctx); err != nil {
+		return "", err
+	}
 	acl := c.policy.Load().For(p)
 	made, err := call(ctx, func() (string, error) { return c.zk.Create(c.abs(p), data, zk.FlagEphemeral, acl) })
 	return c.rel(made), c.denied(err, "create", p, "writer")
@@ -444,14 +458,18 @@ func (c *Conn) CreateEphemeral(ctx context.Context, p string, data []byte) (stri
 
 // Set writes a znode's data if its version matches (-1: any).
 func (c *Conn) Set(ctx context.Context, p string, data []byte, version int32) (*zk.Stat, error) {
-	c.beforeWrite(ctx)
+	if err := c.beforeWrite(ctx); err != nil {
+		return nil, err
+	}
 	st, err := call(ctx, func() (*zk.Stat, error) { return c.zk.Set(c.abs(p), data, version) })
 	return st, c.denied(err, "set", p, "writer")
 }
 
 // Delete removes a znode if its version matches (-1: any).
 func (c *Conn) Delete(ctx context.Context, p string, version int32) error {
-	c.beforeWrite(ctx)
+	if err := c.beforeWrite(ctx); err != nil {
+		return err
+	}
 	_, err := call(ctx, func() (struct{}, error) { return struct{}{}, c.zk.Delete(c.abs(p), version) })
 	return c.denied(err, "delete", p, "writer")
 }
@@ -479,7 +497,9 @@ func (c *Conn) SetACL(ctx context.Context, p string, acl []zk.ACL, version int32
 // empty data and the ACL the connection's policy gives each. Existing
 // znodes are left alone.
 func (c *Conn) EnsurePath(ctx context.Context, p string) error {
-	c.beforeWrite(ctx)
+	if err := c.beforeWrite(ctx); err != nil {
+		return err
+	}
 	policy := c.policy.Load()
 	c.mu.Lock()
 	rootMade := c.rootMade

@@ -91,7 +91,7 @@ func (d *dialer) dial(network, address string, timeout time.Duration) (net.Conn,
 		if err != nil {
 			return nil, err
 		}
-		return &watchedConn{Conn: conn, d: d, addr: address}, nil
+		return &watchedConn{Conn: conn, d: d, addr: address, shown: shown(address, d.names(address))}, nil
 	}
 	cfg := d.tls.Clone()
 	name := d.names(address)
@@ -105,11 +105,21 @@ func (d *dialer) dial(network, address string, timeout time.Duration) (net.Conn,
 		if errors.As(err, &op) && op.Op == "dial" {
 			return nil, err // nothing listens: the default message says so
 		}
-		msg, fatal := d.classify(err, address, cfg.ServerName, true)
+		msg, fatal := d.classify(err, shown(address, name), cfg.ServerName, true)
 		d.record(address, msg, fatal)
 		return nil, err
 	}
-	return &watchedConn{Conn: conn, d: d, addr: address, tls: true, name: cfg.ServerName}, nil
+	return &watchedConn{Conn: conn, d: d, addr: address, tls: true, name: cfg.ServerName, shown: shown(address, name)}, nil
+}
+
+// shown is how messages name the server at address, which the connect
+// string called name: "localhost:2281 (127.0.0.1)".
+func shown(address, name string) string {
+	host, port, err := net.SplitHostPort(address)
+	if err != nil || name == "" || name == host {
+		return address
+	}
+	return net.JoinHostPort(name, port) + " (" + host + ")"
 }
 
 // classify says what a failure at the TLS handshake, or before the first
@@ -193,10 +203,11 @@ func (d *dialer) last() string {
 // watchedConn tells its dialer why a server hung up before answering.
 type watchedConn struct {
 	net.Conn
-	d    *dialer
-	addr string
-	tls  bool
-	name string
+	d     *dialer
+	addr  string
+	tls   bool
+	name  string
+	shown string // as messages name it
 
 	mu   sync.Mutex
 	read bool // a byte came
@@ -214,7 +225,7 @@ func (c *watchedConn) Read(b []byte) (int, error) {
 	case n > 0 && first:
 		c.d.ok(c.addr)
 	case err != nil && first && n == 0 && !errors.Is(err, net.ErrClosed) && !errors.Is(err, os.ErrDeadlineExceeded):
-		msg, fatal := c.d.classify(err, c.addr, c.name, false)
+		msg, fatal := c.d.classify(err, c.shown, c.name, false)
 		c.d.record(c.addr, msg, fatal)
 	}
 	return n, err

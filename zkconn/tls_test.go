@@ -72,11 +72,11 @@ func TestIntegrationTLS(t *testing.T) {
 		want          string
 		fast          bool
 	}{
-		{name: "ErrPlainClientOnTLSPort", connect: srv.SecureAddr, want: "hung up without answering ZooKeeper's handshake: if this port is a secureClientPort it expects TLS"},
+		{name: "ErrPlainClientOnTLSPort", connect: srv.SecureAddr, want: "localhost:" + port + " (127.0.0.1) hung up without answering ZooKeeper's handshake: if this port is a secureClientPort it expects TLS"},
 		{name: "ErrTLSClientOnPlainPort", connect: srv.Addr, ca: srv.CA.File, cert: cert, key: key, want: "TLS expected but 127.0.0.1:"},
-		{name: "ErrUnknownCA", connect: srv.SecureAddr, ca: other.File, cert: cert, key: key, want: "unknown CA: the certificate of 127.0.0.1:" + port, fast: true},
+		{name: "ErrUnknownCA", connect: srv.SecureAddr, ca: other.File, cert: cert, key: key, want: "unknown CA: the certificate of localhost:" + port + " (127.0.0.1) is not signed by a CA in the TLS CA file", fast: true},
 		{name: "ErrNameMismatch", connect: "127.0.0.1:" + port, ca: srv.CA.File, cert: cert, key: key, want: `name mismatch: the certificate of 127.0.0.1:` + port + ` is not valid for "127.0.0.1"`, fast: true},
-		{name: "ErrNoClientCert", connect: srv.SecureAddr, ca: srv.CA.File, want: "client certificate refused: 127.0.0.1:" + port + " requires a client certificate and none was given", fast: true},
+		{name: "ErrNoClientCert", connect: srv.SecureAddr, ca: srv.CA.File, want: "client certificate refused: localhost:" + port + " (127.0.0.1) requires a client certificate and none was given", fast: true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

@@ -297,6 +297,9 @@ func (c *Conn) Commit(ctx context.Context, t *Txn) ([]zk.MultiResponse, error) {
 	if len(t.ops) == 0 {
 		return nil, nil
 	}
+	if err := c.beforeWrite(ctx); err != nil {
+		return nil, err
+	}
 	policy := c.policy.Load()
 	if n := c.sizeOf(t, policy); n > t.Limit() {
 		return nil, fmt.Errorf("a transaction of %d operations takes %d bytes, over the %d of one request: %w",
@@ -313,7 +316,6 @@ func (c *Conn) Commit(ctx context.Context, t *Txn) ([]zk.MultiResponse, error) {
 		}
 		return []zk.MultiResponse{{Stat: st}}, nil
 	}
-	c.beforeWrite(ctx)
 	abs := make([]any, len(t.ops))
 	for i, op := range t.ops {
 		switch op := op.(type) {

@@ -182,7 +182,7 @@ func (g *Globals) ACL() *ACL { return g.file.ACL }
 // section in the config file, the znodes the connection creates carry its
 // roles (see Policy).
 func (g *Globals) ZKConfig() zkconn.Config {
-	cfg := zkconn.Config{Connect: g.ZK, ConnectTimeout: g.Timeout, Auth: g.Auth, TLS: g.tls}
+	cfg := zkconn.Config{Connect: g.ZK, ConnectTimeout: g.Timeout, Auth: g.Auth, TLS: g.tls, Policy: g.unconfigured()}
 	if a := g.file.ACL; a != nil {
 		if p, err := Policy(*a, g.Root); err == nil {
 			p.Check, p.Weaker = g.Root, g.warnWeak
@@ -211,15 +211,7 @@ func (g *Globals) Dial(ctx context.Context) (*zkconn.Conn, error) {
 	if err := g.checkACL(); err != nil {
 		return nil, err
 	}
-	conn, err := zkconn.Dial(ctx, g.ZKConfig())
-	if err != nil {
-		return nil, err
-	}
-	if err := g.inherit(ctx, conn); err != nil {
-		conn.Close()
-		return nil, err
-	}
-	return conn, nil
+	return zkconn.Dial(ctx, g.ZKConfig())
 }
 
 // Open resolves g and opens a kook client; tool names the program in the
@@ -231,23 +223,20 @@ func (g *Globals) Open(ctx context.Context, tool string) (*kook.Client, error) {
 	if err := g.checkACL(); err != nil {
 		return nil, err
 	}
-	c, err := kook.Open(ctx, kook.Config{Conn: g.ZKConfig(), Root: g.Root, Tool: tool})
-	if err != nil {
-		return nil, err
-	}
-	if err := g.inherit(ctx, c.Store().Conn()); err != nil {
-		c.Close()
-		return nil, err
-	}
-	return c, nil
+	return kook.Open(ctx, kook.Config{Conn: g.ZKConfig(), Root: g.Root, Tool: tool})
 }
 
-func (g *Globals) warnWeak(weak []zkconn.ACLDiff) {
-	w := g.Warn
-	if w == nil {
-		w = os.Stderr
+func (g *Globals) warn() io.Writer {
+	if g.Warn == nil {
+		return os.Stderr
 	}
+	return g.Warn
+}
+
+// warnWeak is the warning of a session with roles that finds znodes
+// granting more than them at the top of its root.
+func (g *Globals) warnWeak(weak []zkconn.ACLDiff) {
 	d := weak[0]
-	fmt.Fprintf(w, "kook: warning: %d znode(s) under %s grant more than the configured roles (%s grants %s); run 'kook acl apply' to give every znode under %s the roles\n",
-		len(weak), g.Root, d.Path, zkconn.FormatACL(zkconn.Extra(d.ACL, d.Want)), g.Root)
+	fmt.Fprintf(g.warn(), "kook: warning: znodes under %s grant more than the configured roles (%s grants %s, and %d more at the top levels): run 'kook acl apply' to give every znode under %s the roles\n",
+		g.Root, d.Path, zkconn.FormatACL(zkconn.Extra(d.ACL, d.Want)), len(weak)-1, g.Root)
 }

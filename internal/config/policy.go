@@ -2,10 +2,8 @@ package config
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
-	"sync"
 
 	"github.com/go-zookeeper/zk"
 
@@ -29,65 +27,57 @@ func Policy(a ACL, root string) (*zkconn.Policy, error) {
 	return p, nil
 }
 
-// inherit gives an authenticated connection without configured roles the
-// ACLs found under root: new znodes carry the root's ACL (its Jones tree's
-// under the Jones tree), so that once 'kook acl apply' has secured a root,
-// writers that do not configure the roles keep them. Where nothing is
-// stored yet, new znodes carry every permission for the session's digest
-// user (zkconn's default), and the Jones tree world READ as well. An
-// anonymous session, which cannot secure anything, keeps zkconn's default.
-func (g *Globals) inherit(ctx context.Context, conn *zkconn.Conn) error {
-	if g.file.ACL != nil || len(conn.Identities()) == 0 {
-		return nil
-	}
-	paths := []string{g.Root, jones.ServicesPath(g.Root)}
-	acls := make([][]zk.ACL, len(paths))
-	errs := make([]error, len(paths))
-	var wg sync.WaitGroup
-	for i, p := range paths {
-		wg.Go(func() {
-			acls[i], _, errs[i] = conn.GetACL(ctx, p)
-			if errors.Is(errs[i], zk.ErrNoNode) || errors.Is(errs[i], zk.ErrNoAuth) {
-				// Nothing to inherit, or nothing this session may read
-				// (it will not write there either).
-				acls[i], errs[i] = nil, nil
+// unconfigured is the policy of a session without roles: every znode it
+// creates carries zkconn's default ACL (every permission for its digest
+// user, or for anyone), and the Jones tree world READ as well. Before its
+// first write it compares the root's ACL with that. Under a root that
+// anyone may write (made without auth) it warns, and creates znodes as
+// open as the root: znodes only its own digest user could use would be
+// out of reach of a later 'kook acl apply' by an admin. Under a root
+// secured otherwise (by 'kook acl apply') it refuses to write: what it
+// created would not carry the roles, and readers could not read it.
+func (g *Globals) unconfigured() *zkconn.Policy {
+	acl := zkconn.DefaultACL(g.Auth)
+	return &zkconn.Policy{
+		ACL:      acl,
+		Subtrees: map[string][]zk.ACL{jones.ServicesPath(g.Root): zkconn.WithWorldRead(acl)},
+		Check:    g.Root,
+		Mismatch: func(c *zkconn.Conn, d zkconn.ACLDiff) error {
+			if openACL(d.ACL) {
+				fmt.Fprintf(g.warn(), "kook: warning: %s is open to anyone (%s): set roles in the config file's acl section and run 'kook acl apply'\n",
+					d.Path, zkconn.FormatACL(d.ACL))
+				c.SetPolicy(zkconn.Policy{ACL: d.ACL})
+				return nil
 			}
-		})
+			return fmt.Errorf("refused: %s carries %s, roles set by 'kook acl apply', but the config file has no acl section, and what this session creates would carry %s, which the roles cannot use: put the roles in the config file's acl section ('kook acl show' prints them)",
+				d.Path, zkconn.FormatACL(d.ACL), zkconn.FormatACL(d.Want))
+		},
 	}
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
-		return err
+}
+
+// openACL reports whether acl lets anyone write.
+func openACL(acl []zk.ACL) bool {
+	for _, a := range acl {
+		if a.Scheme == "world" && a.ID == "anyone" && a.Perms&^zk.PermRead != 0 {
+			return true
+		}
 	}
-	base := conn.ACL()
-	if acls[0] != nil {
-		base = acls[0]
-	}
-	jonesACL := acls[1]
-	if jonesACL == nil {
-		jonesACL = zkconn.WithWorldRead(base)
-	}
-	conn.SetPolicy(zkconn.Policy{ACL: base, Subtrees: map[string][]zk.ACL{paths[1]: jonesACL}})
-	return nil
+	return false
 }
 
 // ACLProblems compares the ACL of every znode under the root with the
-// roles of the config file, or, without them, for an authenticated
-// session, with the ACLs the connection inherited from the root, and
-// describes each znode that differs, one line each. It returns nothing for
-// an anonymous session without roles: nothing says what the ACLs should
-// be.
+// roles of the config file's acl section, and describes each znode that
+// differs, one line each. Without an acl section there is nothing to
+// compare with.
 func (g *Globals) ACLProblems(ctx context.Context, conn *zkconn.Conn) ([]string, error) {
-	if g.file.ACL == nil && len(conn.Identities()) == 0 {
+	if g.file.ACL == nil {
 		return nil, nil
 	}
 	diffs, _, err := conn.DiffACL(ctx, g.Root, conn.Policy())
 	if err != nil {
 		return nil, fmt.Errorf("check ACLs: %w", err)
 	}
-	what := "the root's ACL"
-	if g.file.ACL != nil {
-		what = "the roles"
-	}
+	const what = "the roles"
 	var out []string
 	for _, d := range diffs {
 		var parts []string
