@@ -201,10 +201,12 @@ func Dial(ctx context.Context, cfg Config) (*Conn, error) {
 	select {
 	case <-c.liveChan():
 	case <-dialer.fatal:
-		zc.Close()
+		// Close waits up to a second for a session it never had: not
+		// within the caller's deadline.
+		go zc.Close()
 		return nil, fmt.Errorf("connect to zookeeper %s: %s", strings.Join(servers, ","), dialer.last())
 	case <-ctx.Done():
-		zc.Close()
+		go zc.Close()
 		why := "timed out"
 		if errors.Is(ctx.Err(), context.Canceled) {
 			why = "canceled"
