@@ -74,9 +74,9 @@ func (g *Globals) Resolve() error {
 	}
 	fill(&g.ZK, f.ZK)
 	fill(&g.Root, f.Root)
-	if g.TLSCA == "" && g.TLSCert == "" && g.TLSKey == "" {
-		g.TLSCA, g.TLSCert, g.TLSKey = rel(f.TLSCA), rel(f.TLSCert), rel(f.TLSKey)
-	}
+	fill(&g.TLSCA, rel(f.TLSCA))
+	fill(&g.TLSCert, rel(f.TLSCert))
+	fill(&g.TLSKey, rel(f.TLSKey))
 	if g.Timeout == 0 {
 		g.Timeout = f.Timeout
 	}
