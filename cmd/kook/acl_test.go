@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"os"
 	"os/exec"
@@ -458,5 +459,46 @@ func TestIntegration_NoPasswordInPS(t *testing.T) {
 				t.Errorf("after the writer's change, watch printed %s", got)
 			}
 		})
+	}
+}
+
+// TestIntegration_ReaderHalfDoneChange: a reader that needs the nodes
+// while a big change is left half done by a writer that died cannot finish
+// it: it fails at once, saying so, instead of trying forever. Reads of the
+// views go on; a writer's next command finishes (here: undoes) the change.
+func TestIntegration_ReaderHalfDoneChange(t *testing.T) {
+	k := newKook(t)
+	buildOpenRoot(t, k)
+	r := newRoles(t, k)
+	r.ok("admin", "acl", "apply")
+	ctx := context.Background()
+	w := r.conn("writer")
+	data, st, err := w.Get(ctx, "/kook/inventory/head")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var h struct{ Generation int64 }
+	if err := json.Unmarshal(data, &h); err != nil {
+		t.Fatal(err)
+	}
+	id := strconv.FormatInt(h.Generation+1, 16) + "-deadbeef"
+	ghost := strings.TrimSuffix(string(data), "}") + `,"applying":{"id":"` + id + `","generation":` + strconv.FormatInt(h.Generation+1, 10) + `,"index":"","hosts":3,"groups":5,"by":"ghost pid 1"}}`
+	if _, err := w.Set(ctx, "/kook/inventory/head", []byte(ghost), st.Version); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	res := r.as("reader", "host", "show", "web1")
+	if res.code != 1 || res.stderr != "kook: permission denied: finishing the big change "+id+" left half done by ghost pid 1 (kook repair) needs the writer role (connected as digest:reader)\n" {
+		t.Errorf("reader's host show: %v", res)
+	}
+	if took := time.Since(start); took > 5*time.Second {
+		t.Errorf("took %v", took)
+	}
+	if got := r.ok("reader", "hosts", "all"); !strings.Contains(got, "web1") {
+		t.Errorf("reader's hosts (views): %s", got)
+	}
+	r.ok("writer", "host", "show", "web1")
+	if got := r.ok("reader", "host", "show", "web1"); !strings.Contains(got, "web1") {
+		t.Errorf("after the writer: %s", got)
 	}
 }
