@@ -23,6 +23,7 @@ func TestIntegrationTLS(t *testing.T) {
 	cert, key, subject := srv.ClientCert(t, "writer")
 	_, port, _ := net.SplitHostPort(srv.SecureAddr)
 	other := zktest.NewCA(t, "not the server's CA")
+	strangerCert, strangerKey, _ := other.ClientCert(t, "stranger")
 	ctx := context.Background()
 	const timeout = 4 * time.Second
 
@@ -76,6 +77,7 @@ func TestIntegrationTLS(t *testing.T) {
 		{name: "ErrTLSClientOnPlainPort", connect: srv.Addr, ca: srv.CA.File, cert: cert, key: key, want: "TLS expected but 127.0.0.1:"},
 		{name: "ErrUnknownCA", connect: srv.SecureAddr, ca: other.File, cert: cert, key: key, want: "unknown CA: the certificate of localhost:" + port + " (127.0.0.1) is not signed by a CA in the TLS CA file", fast: true},
 		{name: "ErrNameMismatch", connect: "127.0.0.1:" + port, ca: srv.CA.File, cert: cert, key: key, want: `name mismatch: the certificate of 127.0.0.1:` + port + ` is not valid for "127.0.0.1"`, fast: true},
+		{name: "ErrClientCertRefused", connect: srv.SecureAddr, ca: srv.CA.File, cert: strangerCert, key: strangerKey, want: "client certificate refused: localhost:" + port + " (127.0.0.1) does not accept the client certificate (--tls-cert)", fast: true},
 		{name: "ErrNoClientCert", connect: srv.SecureAddr, ca: srv.CA.File, want: "client certificate refused: localhost:" + port + " (127.0.0.1) requires a client certificate and none was given", fast: true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -111,7 +111,15 @@ func StartTLS(tb testing.TB) *TLSServer {
 // session's identity is "x509:" + subject.
 func (s *TLSServer) ClientCert(tb testing.TB, cn string) (certFile, keyFile, subject string) {
 	tb.Helper()
-	certFile, keyFile = s.CA.issue(tb, cn, false)
+	return s.CA.ClientCert(tb, cn)
+}
+
+// ClientCert issues a client certificate signed by ca, as
+// TLSServer.ClientCert does: from a CA other than the server's, one the
+// server refuses.
+func (ca *CA) ClientCert(tb testing.TB, cn string) (certFile, keyFile, subject string) {
+	tb.Helper()
+	certFile, keyFile = ca.issue(tb, cn, false)
 	return certFile, keyFile, "CN=" + cn + ",O=kook"
 }
 
