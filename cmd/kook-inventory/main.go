@@ -13,8 +13,10 @@ import (
 const description = `Ansible dynamic inventory reading kook's inventory from ZooKeeper.
 
 Ansible passes only --list or --host, so configure it with the environment
-(KOOK_ZK, KOOK_ROOT, KOOK_TIMEOUT, KOOK_ZK_AUTH, KOOK_LIMIT) or a config file
+(KOOK_ZK, KOOK_ROOT, KOOK_TIMEOUT, KOOK_ZK_AUTH or KOOK_ZK_AUTH_FILE,
+KOOK_TLS_CA, KOOK_TLS_CERT, KOOK_TLS_KEY, KOOK_LIMIT) or a config file
 (KOOK_CONFIG, else ~/.config/kook/config.yml, else /etc/kook/config.yml).
+It only reads: the reader role is enough.
 
 Examples:
   ansible-inventory -i kook-inventory --graph

@@ -5,6 +5,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -13,13 +14,15 @@ import (
 	"github.com/alecthomas/kong"
 
 	"github.com/kook-project/kook/internal/config"
+	"github.com/kook-project/kook/zkconn"
 )
 
 const description = `Query and edit the Ansible inventory kept in ZooKeeper.
 
 Connection settings come from flags, then KOOK_ZK, KOOK_ROOT, KOOK_TIMEOUT,
-KOOK_ZK_AUTH, then the config file (KOOK_CONFIG, ~/.config/kook/config.yml,
-/etc/kook/config.yml). Every edit is one atomic, version-checked change;
+KOOK_ZK_AUTH, KOOK_ZK_AUTH_FILE, KOOK_TLS_CA, KOOK_TLS_CERT, KOOK_TLS_KEY,
+then the config file (KOOK_CONFIG, ~/.config/kook/config.yml,
+/etc/kook/config.yml), whose acl section sets the roles (kook acl). Every edit is one atomic, version-checked change;
 --dry-run shows it without writing. Exit status: 0 ok, 1 failure, 2 usage.`
 
 // CLI is kook's command line.
@@ -38,6 +41,7 @@ type CLI struct {
 	Repair     RepairCmd     `cmd:"" help:"Mend what check finds: half-done changes, stale or damaged views, broken nodes, orphans."`
 	Rebuild    RebuildCmd    `cmd:"" help:"Render the views anew from the per-host and per-group znodes, after hand edits."`
 	Config     ConfigCmd     `cmd:"" help:"Jones-style service configuration."`
+	ACL        ACLCmd        `cmd:"" name:"acl" help:"Roles: who may read, write and change ACLs (ZooKeeper ACLs on every znode)."`
 	Completion CompletionCmd `cmd:"" help:"Print a shell completion script."`
 }
 
@@ -53,7 +57,7 @@ type exit int
 
 // run parses args and runs the command, returning the exit status.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int) {
-	cli := CLI{Globals: Globals{stdout: stdout, stderr: stderr}}
+	cli := CLI{Globals: Globals{Globals: config.Globals{Warn: stderr}, stdout: stdout, stderr: stderr}}
 	defer func() {
 		switch r := recover().(type) {
 		case nil:
@@ -76,6 +80,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int
 		return 2
 	}
 	if err := kctx.Run(); err != nil {
+		// A refusal says what needed which role, whatever was under way.
+		var denied *zkconn.PermissionError
+		if errors.As(err, &denied) {
+			err = denied
+		}
 		fmt.Fprintf(stderr, "kook: %v\n", err)
 		return exitCode(err)
 	}

@@ -6,8 +6,10 @@ package config
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"math"
 	"os"
@@ -27,26 +29,23 @@ import (
 // Globals are the connection settings every kook command takes. Empty
 // fields are filled by Resolve. Embed it in a kong CLI struct.
 type Globals struct {
-	ZK      string        `name:"zk" env:"KOOK_ZK" placeholder:"HOST:PORT[,...][/CHROOT]" help:"ZooKeeper connect string (default 127.0.0.1:2181)."`
-	Root    string        `env:"KOOK_ROOT" placeholder:"PATH" help:"Znode under which kook keeps its data (default /kook)."`
-	Timeout time.Duration `env:"KOOK_TIMEOUT" placeholder:"DURATION" help:"Give up connecting to ZooKeeper after this long (default 10s)."`
-	Auth    string        `env:"KOOK_ZK_AUTH" placeholder:"USER:PASSWORD" help:"ZooKeeper digest credentials."`
-	Config  string        `env:"KOOK_CONFIG" placeholder:"FILE" help:"Config file (default ~/.config/kook/config.yml, then /etc/kook/config.yml)."`
+	ZK       string        `name:"zk" env:"KOOK_ZK" placeholder:"HOST:PORT[,...][/CHROOT]" help:"ZooKeeper connect string (default 127.0.0.1:2181)."`
+	Root     string        `env:"KOOK_ROOT" placeholder:"PATH" help:"Znode under which kook keeps its data (default /kook)."`
+	Timeout  time.Duration `env:"KOOK_TIMEOUT" placeholder:"DURATION" help:"Give up connecting to ZooKeeper after this long (default 10s)."`
+	Auth     string        `env:"KOOK_ZK_AUTH" placeholder:"USER:PASSWORD" help:"ZooKeeper digest credentials. On the command line every user of the machine sees them (ps): set KOOK_ZK_AUTH, --auth-file or the config file instead."`
+	AuthFile string        `name:"auth-file" env:"KOOK_ZK_AUTH_FILE" placeholder:"FILE" help:"File holding the digest credentials, USER:PASSWORD on one line; it must not be readable by group or others."`
+	TLSCA    string        `name:"tls-ca" env:"KOOK_TLS_CA" placeholder:"FILE" help:"Connect over TLS (ZooKeeper's secureClientPort), verifying the servers' certificates with these CA certificates (PEM)."`
+	TLSCert  string        `name:"tls-cert" env:"KOOK_TLS_CERT" placeholder:"FILE" help:"TLS client certificate (PEM): the session gets the x509 identity of its subject."`
+	TLSKey   string        `name:"tls-key" env:"KOOK_TLS_KEY" placeholder:"FILE" help:"Key of the TLS client certificate (PEM)."`
+	Config   string        `env:"KOOK_CONFIG" placeholder:"FILE" help:"Config file (default ~/.config/kook/config.yml, then /etc/kook/config.yml)."`
 
+	// Warn receives warnings: znodes whose ACLs are weaker than the
+	// configured roles. Nil means os.Stderr.
+	Warn io.Writer `kong:"-"`
+
+	file     File
 	resolved bool
-}
-
-// File is the config file's content (see [ParseFile]):
-//
-//	zk: zk1:2181,zk2:2181,zk3:2181/prod
-//	root: /kook
-//	timeout: 10s
-//	auth: kook:secret
-type File struct {
-	ZK      string
-	Root    string
-	Timeout time.Duration // 0 when not set
-	Auth    string
+	tls      *tls.Config
 }
 
 // DefaultTimeout bounds the wait for a ZooKeeper session.
@@ -111,11 +110,12 @@ func given(args []string, name string) bool {
 	return false
 }
 
-// Resolve fills empty fields from the config file, then from defaults, and
-// checks the result: errors are UsageErrors (a bad connect string, a port
-// outside 1-65535, a bad config file). The file is g.Config if set (it
-// must exist), else the first of ~/.config/kook/config.yml and
-// /etc/kook/config.yml that exists. Resolving twice does nothing more.
+// Resolve fills empty fields from the config file, then from defaults. The
+// file is g.Config if set (it must exist), else the first of
+// ~/.config/kook/config.yml and /etc/kook/config.yml that exists. Paths in
+// the file are relative to its directory. Credentials come from Auth, then
+// AuthFile, then the file's auth, then its auth_file; a file holding them
+// must not be readable by group or others.
 func (g *Globals) Resolve() error {
 	if g.resolved {
 		return nil
@@ -124,24 +124,41 @@ func (g *Globals) Resolve() error {
 	if err != nil {
 		return UsageError{err}
 	}
-	if g.ZK == "" {
-		g.ZK = f.ZK
+	g.file = f
+	rel := func(p string) string {
+		if p == "" || filepath.IsAbs(p) || g.Config == "" {
+			return p
+		}
+		return filepath.Join(filepath.Dir(g.Config), p)
 	}
-	if g.Root == "" {
-		g.Root = f.Root
+	fill := func(field *string, value string) {
+		if *field == "" {
+			*field = value
+		}
 	}
-	if g.Auth == "" {
-		g.Auth = f.Auth
-	}
+	fill(&g.ZK, f.ZK)
+	fill(&g.Root, f.Root)
+	fill(&g.TLSCA, rel(f.TLSCA))
+	fill(&g.TLSCert, rel(f.TLSCert))
+	fill(&g.TLSKey, rel(f.TLSKey))
 	if g.Timeout == 0 {
 		g.Timeout = f.Timeout
 	}
-	if g.ZK == "" {
-		g.ZK = zkconn.DefaultConnect
+	switch {
+	case g.Auth != "":
+	case g.AuthFile != "":
+		if g.Auth, err = readAuthFile(g.AuthFile); err != nil {
+			return err
+		}
+	case f.Auth != "":
+		g.Auth = f.Auth
+	case f.AuthFile != "":
+		if g.Auth, err = readAuthFile(rel(f.AuthFile)); err != nil {
+			return err
+		}
 	}
-	if g.Root == "" {
-		g.Root = zkstore.DefaultRoot
-	}
+	fill(&g.ZK, zkconn.DefaultConnect)
+	fill(&g.Root, zkstore.DefaultRoot)
 	switch {
 	case g.Timeout < 0:
 		return usagef("timeout %s: the connect deadline must be positive (e.g. 10s)", g.Timeout)
@@ -154,12 +171,16 @@ func (g *Globals) Resolve() error {
 	if _, err := zkstore.CleanRoot(g.Root); err != nil {
 		return UsageError{err}
 	}
+	if g.TLSCA != "" || g.TLSCert != "" || g.TLSKey != "" {
+		if g.tls, err = zkconn.LoadTLS(g.TLSCA, g.TLSCert, g.TLSKey); err != nil {
+			return err
+		}
+	}
 	g.resolved = true
 	return nil
 }
 
 func (g *Globals) readFile() (File, error) {
-	var f File
 	paths := []string{g.Config}
 	if g.Config == "" {
 		paths = nil
@@ -174,22 +195,93 @@ func (g *Globals) readFile() (File, error) {
 			continue
 		}
 		if err != nil {
-			return f, fmt.Errorf("config: %w", err)
+			return File{}, fmt.Errorf("config: %w", err)
 		}
 		g.Config = p
-		return ParseFile(p, data)
+		f, err := ParseFile(p, data)
+		if err != nil {
+			return File{}, err
+		}
+		if f.Auth != "" {
+			if err := checkPrivate(p, "config file", "it holds a password (auth); chmod 600 it, or move the password to an auth_file"); err != nil {
+				return File{}, err
+			}
+		}
+		return f, nil
 	}
-	return f, nil
+	return File{}, nil
 }
 
-// ZKConfig returns the connection settings.
+// checkPrivate refuses a file holding a secret that users other than its
+// owner may read or change.
+func checkPrivate(path, what, why string) error {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	mode := fi.Mode().Perm()
+	switch {
+	case mode&0o044 != 0:
+		return fmt.Errorf("%s %s is readable by group or others (mode %04o): refused, %s", what, path, mode, why)
+	case mode&0o022 != 0:
+		return fmt.Errorf("%s %s is writable by group or others (mode %04o): refused, %s", what, path, mode, why)
+	}
+	return nil
+}
+
+// readAuthFile reads USER:PASSWORD from the first line of path, which
+// must be private to its owner.
+func readAuthFile(path string) (string, error) {
+	if err := checkPrivate(path, "auth file", "it holds a password; chmod 600 it"); err != nil {
+		return "", err
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return "", fmt.Errorf("auth file: %w", err)
+	}
+	line, rest, _ := strings.Cut(string(data), "\n")
+	line = strings.TrimRight(line, "\r")
+	if user, _, ok := strings.Cut(line, ":"); !ok || user == "" || strings.TrimSpace(rest) != "" {
+		return "", fmt.Errorf("auth file %s: want USER:PASSWORD on one line (the content is not shown)", path)
+	}
+	return line, nil
+}
+
+// ACL returns the config file's acl section (after Resolve); nil when the
+// file has none.
+func (g *Globals) ACL() *ACL { return g.file.ACL }
+
+// ZKConfig returns the connection settings (after Resolve). With an acl
+// section in the config file, the znodes the connection creates carry its
+// roles (see Policy).
 func (g *Globals) ZKConfig() zkconn.Config {
-	return zkconn.Config{Connect: g.ZK, ConnectTimeout: g.Timeout, Auth: g.Auth}
+	cfg := zkconn.Config{Connect: g.ZK, ConnectTimeout: g.Timeout, Auth: g.Auth, TLS: g.tls, Policy: g.unconfigured()}
+	if a := g.file.ACL; a != nil {
+		if p, err := Policy(*a, g.Root); err == nil {
+			p.Check, p.Weaker = g.Root, g.warnWeak
+			cfg.Policy = p
+		}
+	}
+	return cfg
+}
+
+// checkACL reports an acl section that gives no valid ACL; ZKConfig
+// cannot return the error.
+func (g *Globals) checkACL() error {
+	if a := g.file.ACL; a != nil {
+		if _, err := Policy(*a, g.Root); err != nil {
+			return fmt.Errorf("config %s: acl: %w", g.Config, err)
+		}
+	}
+	return nil
 }
 
 // Dial resolves g and opens a ZooKeeper session.
 func (g *Globals) Dial(ctx context.Context) (*zkconn.Conn, error) {
 	if err := g.Resolve(); err != nil {
+		return nil, err
+	}
+	if err := g.checkACL(); err != nil {
 		return nil, err
 	}
 	return zkconn.Dial(ctx, g.ZKConfig())
@@ -201,7 +293,25 @@ func (g *Globals) Open(ctx context.Context, tool string) (*kook.Client, error) {
 	if err := g.Resolve(); err != nil {
 		return nil, err
 	}
+	if err := g.checkACL(); err != nil {
+		return nil, err
+	}
 	return kook.Open(ctx, kook.Config{Conn: g.ZKConfig(), Root: g.Root, Tool: tool})
+}
+
+func (g *Globals) warn() io.Writer {
+	if g.Warn == nil {
+		return os.Stderr
+	}
+	return g.Warn
+}
+
+// warnWeak is the warning of a session with roles that finds znodes
+// granting more than them at the top of its root.
+func (g *Globals) warnWeak(weak []zkconn.ACLDiff) {
+	d := weak[0]
+	fmt.Fprintf(g.warn(), "kook: warning: znodes under %s grant more than the configured roles (%s grants %s, and %d more at the top levels): run 'kook acl apply' to give every znode under %s the roles\n",
+		g.Root, d.Path, zkconn.FormatACL(zkconn.Extra(d.ACL, d.Want)), len(weak)-1, g.Root)
 }
 
 // KongOptions are the kong options every kook command parses with. Kong
