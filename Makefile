@@ -28,10 +28,8 @@ SHELL       := /bin/bash
 TESTREPORT   = $(GO) run ./internal/testreport
 
 # What unittest leaves out: tests named TestIntegration* (they start
-# ZooKeeper or run Ansible, as in go-zookeeper/zk), and model's
-# TestEditMatchesEditedSource, which asks Ansible (it belongs to another
-# change for now).
-UNIT_SKIP  = TestIntegration|^TestEditMatchesEditedSource$$
+# ZooKeeper or run Ansible, as in go-zookeeper/zk).
+UNIT_SKIP  = TestIntegration
 
 .PHONY: all build test unittest demo demo-stop bench fmt vet clean deps
 
