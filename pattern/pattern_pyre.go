@@ -29,7 +29,7 @@ import (
 
 	"github.com/dlclark/regexp2"
 
-	"github.com/kook-project/kook/internal/pycompat"
+	"github.com/kook-project/kook/internal/unicodename"
 )
 
 // pyMaxRepeat is sre's MAXREPEAT.
@@ -732,7 +732,7 @@ func (p *pyParser) namedEscape() (rune, error) {
 	if err != nil {
 		return 0, err
 	}
-	r, ok := pycompat.LookupName(name)
+	r, ok := unicodename.Lookup(name)
 	if !ok {
 		return 0, fmt.Errorf("undefined character name %q", name)
 	}

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+
+	"github.com/kook-project/kook/internal/unicodename"
 )
 
 // litLexer splits Python source into the tokens literal_eval's grammar needs,
@@ -368,7 +370,7 @@ func (l *litLexer) unescape(body string, isBytes bool) (string, error) {
 			if i >= len(body) || body[i] != '{' || end < 2 {
 				return "", notLiteral("malformed \\N character escape")
 			}
-			r, ok := LookupName(body[i+1 : i+end])
+			r, ok := unicodename.Lookup(body[i+1 : i+end])
 			if !ok {
 				return "", notLiteral("unknown Unicode character name")
 			}

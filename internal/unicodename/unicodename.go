@@ -1,4 +1,8 @@
-package pycompat
+// Package unicodename resolves the \N{name} escapes of Python str
+// literals and regular expressions exactly as the Python that runs Ansible
+// does. It is apart from pycompat so that kook-inventory, which needs it
+// for host patterns, does not link the YAML readers.
+package unicodename
 
 import (
 	"strings"
@@ -8,9 +12,9 @@ import (
 	"golang.org/x/text/unicode/runenames"
 )
 
-//go:generate /usr/bin/python3 testdata/gen_unicodenames.py
+//go:generate /usr/bin/python3 testdata/gen_tables.py
 
-// LookupName returns the character a \N{name} escape stands for in a
+// Lookup returns the character a \N{name} escape stands for in a
 // Python str literal (unicodedata's _getcode, named sequences excluded),
 // as the Python that runs Ansible (3.11, Unicode 14.0) resolves it:
 //
@@ -22,8 +26,8 @@ import (
 //
 // Names come from golang.org/x/text/unicode/runenames (Unicode 15.0)
 // without the characters Unicode 15.0 added; the aliases and those
-// characters are in unicodename_tables.go, generated from Python.
-func LookupName(name string) (rune, bool) {
+// characters are in tables.go, generated from Python.
+func Lookup(name string) (rune, bool) {
 	up := asciiUpper(name)
 	switch {
 	case strings.HasPrefix(up, "HANGUL SYLLABLE "):

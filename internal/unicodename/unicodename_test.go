@@ -1,4 +1,4 @@
-package pycompat
+package unicodename
 
 import (
 	"bytes"
@@ -33,9 +33,9 @@ func TestLookupName(t *testing.T) {
 		{" DIGIT ONE", -1},
 		{"LATIN CAPITAL LETTER A WITH MACRON AND GRAVE", -1}, // a named sequence
 	} {
-		r, ok := LookupName(tt.name)
+		r, ok := Lookup(tt.name)
 		if got := map[bool]rune{true: r, false: -1}[ok]; got != tt.want {
-			t.Errorf("LookupName(%q) = %U (%v), want %U", tt.name, r, ok, tt.want)
+			t.Errorf("Lookup(%q) = %U (%v), want %U", tt.name, r, ok, tt.want)
 		}
 	}
 }
@@ -73,7 +73,7 @@ func TestIntegration_LookupNameMatchesPython(t *testing.T) {
 	out := string(ansibletest.RunPython(t, lookupPy, in.Bytes()))
 	answers, names, _ := strings.Cut(out, "--\n")
 	for i, a := range strings.Split(strings.TrimSuffix(answers, "\n"), "\n") {
-		r, ok := LookupName(asked[i])
+		r, ok := Lookup(asked[i])
 		if got := map[bool]string{true: strconv.FormatInt(int64(r), 16), false: "-"}[ok]; !strings.EqualFold(got, a) {
 			t.Errorf("alias %q: kook %s, Python %s", asked[i], got, a)
 		}
@@ -92,8 +92,8 @@ func TestIntegration_LookupNameMatchesPython(t *testing.T) {
 			if strings.HasPrefix(n, "cjk unified") || strings.HasPrefix(n, "hangul syllable") {
 				continue // their code part is case-sensitive (TestLookupName)
 			}
-			if r, ok := LookupName(n); !ok || r != rune(code) {
-				t.Errorf("LookupName(%q) = %U %v, Python %X", n, r, ok, code)
+			if r, ok := Lookup(n); !ok || r != rune(code) {
+				t.Errorf("Lookup(%q) = %U %v, Python %X", n, r, ok, code)
 			}
 		}
 	}

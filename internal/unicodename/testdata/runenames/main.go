@@ -1,5 +1,5 @@
 // Command runenames lists every character golang.org/x/text/unicode/runenames
-// names, as "HEX\tNAME" lines, for gen_unicodenames.py.
+// names, as "HEX\tNAME" lines, for gen_tables.py.
 package main
 
 import (
