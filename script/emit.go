@@ -145,52 +145,6 @@ func newEmitter(inv *model.Inventory) *emitter {
 	return e
 }
 
-func (e *emitter) sizeHint() int {
-	n := 64
-	for _, g := range e.inv.Groups {
-		n += len(g.Name) + 32 + 24*(len(g.Hosts)+len(g.Children))
-	}
-	// Growing a buffer of tens of megabytes copies it several times over:
-	// guess each host's entry from its var count.
-	for _, h := range e.inv.Hosts {
-		n += len(h.Name) + 8 + 32*(len(h.Vars)+len(h.FileVars))
-	}
-	return n
-}
-
-// appendGroup writes one group's object. The script plugin reads "hosts",
-// then "vars", then "children", whatever their order in the JSON.
-func (e *emitter) appendGroup(buf []byte, g *model.Group, hosts []string) []byte {
-	vars := emittedGroupVars(g)
-	if len(hosts) == 0 && len(vars) == 0 && len(g.Children) == 0 {
-		// An object with none of hosts/vars/children would be read as a host.
-		return append(buf, `{"hosts":[]}`...)
-	}
-	buf = append(buf, '{')
-	sep := false
-	if len(hosts) > 0 {
-		buf = append(buf, `"hosts":`...)
-		buf = appendStrings(buf, hosts)
-		sep = true
-	}
-	if len(vars) > 0 {
-		if sep {
-			buf = append(buf, ',')
-		}
-		buf = append(buf, `"vars":`...)
-		buf = model.AppendJSON(buf, vars, false)
-		sep = true
-	}
-	if len(g.Children) > 0 {
-		if sep {
-			buf = append(buf, ',')
-		}
-		buf = append(buf, `"children":`...)
-		buf = appendStrings(buf, g.Children)
-	}
-	return append(buf, '}')
-}
-
 func appendStrings(buf []byte, list []string) []byte {
 	buf = append(buf, '[')
 	for i, s := range list {

@@ -453,9 +453,11 @@ func (s *Store) rebuild(ctx context.Context, opts model.UpdateOptions) (model.Re
 			}
 		} else if g := n.Groups[f.group]; g != nil {
 			data := encodeGroup(g)
-			if _, err := s.conn.Set(ctx, s.groupPath(f.group), data, -1); errors.Is(err, zk.ErrNoNode) {
+			_, err := s.conn.Set(ctx, s.groupPath(f.group), data, -1)
+			if errors.Is(err, zk.ErrNoNode) {
 				err = s.conn.Create(ctx, s.groupPath(f.group), data)
-			} else if err != nil {
+			}
+			if err != nil {
 				return model.Result{}, fixed, err
 			}
 		}

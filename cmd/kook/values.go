@@ -4,7 +4,6 @@ import (
 	"encoding/csv"
 	"fmt"
 	"io"
-	"regexp"
 	"strings"
 
 	"github.com/kook-project/kook/export"
@@ -42,74 +41,6 @@ func parseAssignments(args []string, asJSON bool) (model.Map, error) {
 		m.Set(k, v)
 	}
 	return m, nil
-}
-
-// filter is one --where expression on a host's effective vars.
-type filter struct {
-	key string
-	op  string // "=", "!=", "~", "defined", "undefined"
-	val model.Value
-	re  *regexp.Regexp
-}
-
-// parseFilter parses k=v, k!=v, k~regex, k (defined) or !k (undefined).
-// The value is typed as VALUE is (YAML 1.1, or JSON with asJSON).
-func parseFilter(expr string, asJSON bool) (filter, error) {
-	i := strings.IndexAny(expr, "=~")
-	if i < 0 {
-		if k, ok := strings.CutPrefix(expr, "!"); ok && k != "" {
-			return filter{key: k, op: "undefined"}, nil
-		}
-		if expr == "" {
-			return filter{}, usagef("empty --where expression")
-		}
-		return filter{key: expr, op: "defined"}, nil
-	}
-	f := filter{key: expr[:i], op: expr[i : i+1]}
-	text := expr[i+1:]
-	if f.op == "=" && strings.HasSuffix(f.key, "!") {
-		f.key, f.op = strings.TrimSuffix(f.key, "!"), "!="
-	}
-	if f.key == "" || strings.HasPrefix(f.key, "!") {
-		return f, usagef("--where %q: want KEY=VALUE, KEY!=VALUE, KEY~REGEX, KEY or !KEY", expr)
-	}
-	var err error
-	if f.op == "~" {
-		if f.re, err = regexp.Compile(text); err != nil {
-			return f, usagef("--where %q: %v", expr, err)
-		}
-		return f, nil
-	}
-	if f.val, err = parseValue(text, asJSON); err != nil {
-		return f, usageError{fmt.Errorf("--where %q: %w", expr, err)}
-	}
-	return f, nil
-}
-
-// match applies the filter to a host's effective vars. Values compare with
-// their types: 8080 does not equal "8080". A regular expression matches a
-// string value, or the JSON text of any other value. k!=v holds for a host
-// without k.
-func (f filter) match(vars model.Map) bool {
-	v, ok := vars.Get(f.key)
-	switch f.op {
-	case "defined":
-		return ok
-	case "undefined":
-		return !ok
-	case "=":
-		return ok && model.Equal(v, f.val)
-	case "!=":
-		return !ok || !model.Equal(v, f.val)
-	}
-	if !ok {
-		return false
-	}
-	s, isString := v.(string)
-	if !isString {
-		s = string(model.MarshalJSON(v))
-	}
-	return f.re.MatchString(s)
 }
 
 // writeJSON writes v as one line of JSON, keys sorted as Ansible's outputs

@@ -13,7 +13,6 @@ type cmd struct {
 	Globals
 	Files []string `arg:"" optional:""`
 	ran   bool
-	got   *cmd
 }
 
 func (c *cmd) Run(ctx context.Context) error {
