@@ -5,5 +5,6 @@ go 1.26
 require (
 	github.com/alecthomas/kong v1.17.0
 	github.com/go-zookeeper/zk v1.0.4
+	golang.org/x/crypto v0.59.0
 	gopkg.in/yaml.v3 v3.0.1
 )

@@ -36,6 +36,7 @@ type CLI struct {
 	Repair     RepairCmd     `cmd:"" help:"Mend what check finds: half-done changes, stale or damaged views, broken nodes, orphans."`
 	Rebuild    RebuildCmd    `cmd:"" help:"Render the views anew from the per-host and per-group znodes, after hand edits."`
 	Config     ConfigCmd     `cmd:"" help:"Jones-style service configuration."`
+	Serve      ServeCmd      `cmd:"" help:"Serve the web UI, Jones's HTTP interface and a JSON API."`
 	Completion CompletionCmd `cmd:"" help:"Print a shell completion script."`
 }
 

@@ -1,0 +1,304 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log"
+	"maps"
+	"path"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/kook-project/kook/model"
+	"github.com/kook-project/kook/script"
+	"github.com/kook-project/kook/zkstore"
+)
+
+// Live is the server's copy of the inventory: one snapshot in memory, kept
+// current by watching head and applying each new generation's change
+// record. A record that is missing (retention pruned it, or it cannot be
+// read) makes it load the whole inventory again. Requests read snapshots,
+// which never change once published, so they need no lock and never read
+// the inventory from ZooKeeper.
+type Live struct {
+	store *zkstore.Store
+	log   *log.Logger
+	cur   atomic.Pointer[Snap]
+
+	mu      sync.Mutex
+	changed chan struct{} // closed and replaced each time a snapshot is published
+	kick    chan struct{} // asks the follower to look at head now
+	recent  []*model.Commit
+	stop    context.CancelFunc
+	done    chan struct{}
+	reloads atomic.Int64
+}
+
+// Snap is one generation of the inventory, in memory. Nothing in it is
+// modified once published.
+type Snap struct {
+	Gen    int64
+	Time   time.Time
+	Hosts  map[string]*model.HostNode
+	Groups map[string]*model.GroupNode
+	// Inv is the inventory as Ansible builds it from kook-inventory's
+	// --list (its order), each level of vars kept apart; it shares the
+	// nodes' vars.
+	Inv *model.Inventory
+}
+
+// recentKeep is how many change records Live keeps for the history pages.
+const recentKeep = 2000
+
+// NewLive loads the inventory and follows it until Close.
+func NewLive(ctx context.Context, store *zkstore.Store, logger *log.Logger) (*Live, error) {
+	l := &Live{store: store, log: logger, changed: make(chan struct{}), kick: make(chan struct{}, 1), done: make(chan struct{})}
+	if err := l.reload(ctx); err != nil {
+		return nil, err
+	}
+	fctx, cancel := context.WithCancel(context.Background())
+	l.stop = cancel
+	go l.follow(fctx)
+	return l, nil
+}
+
+// Close stops following.
+func (l *Live) Close() {
+	l.stop()
+	<-l.done
+}
+
+// Snap returns the current snapshot.
+func (l *Live) Snap() *Snap { return l.cur.Load() }
+
+// Reloads says how many times the whole inventory was read.
+func (l *Live) Reloads() int64 { return l.reloads.Load() }
+
+// Recent returns the change records applied since the server started (and
+// the generation the first load read), newest last.
+func (l *Live) Recent() []*model.Commit {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return slices.Clone(l.recent)
+}
+
+// WaitFor waits until the snapshot is at generation gen or newer, asking
+// the follower to look at head at once: a page shown after an edit shows
+// the edit.
+func (l *Live) WaitFor(ctx context.Context, gen int64) error {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	for {
+		l.mu.Lock()
+		ch := l.changed
+		l.mu.Unlock()
+		if l.Snap().Gen >= gen {
+			return nil
+		}
+		select {
+		case l.kick <- struct{}{}:
+		default:
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return fmt.Errorf("wait for generation %d: %w", gen, ctx.Err())
+		}
+	}
+}
+
+func (l *Live) publish(sn *Snap) {
+	l.cur.Store(sn)
+	l.mu.Lock()
+	close(l.changed)
+	l.changed = make(chan struct{})
+	l.mu.Unlock()
+}
+
+// reload reads every node.
+func (l *Live) reload(ctx context.Context) error {
+	var n *model.Nodes
+	var gen int64
+	var t time.Time
+	err := l.store.Read(ctx, true, func(sn *zkstore.Snapshot) error {
+		var err error
+		n, err = sn.LoadNodes()
+		gen, t = sn.Generation(), sn.Time()
+		return err
+	})
+	if errors.Is(err, model.ErrNotFound) {
+		n, err = model.NewNodes(0), nil
+	}
+	if err != nil {
+		return fmt.Errorf("load inventory: %w", err)
+	}
+	l.reloads.Add(1)
+	sn := &Snap{Gen: gen, Time: t, Hosts: n.Hosts, Groups: n.Groups}
+	sn.Inv = buildInventory(sn.Hosts, sn.Groups)
+	l.publish(sn)
+	return nil
+}
+
+// follow watches head and brings the snapshot up to each new generation.
+func (l *Live) follow(ctx context.Context) {
+	defer close(l.done)
+	headPath := path.Join(l.store.Root(), "inventory", "head")
+	conn := l.store.Conn()
+	for ctx.Err() == nil {
+		_, _, ev, err := conn.ExistsW(ctx, headPath)
+		if err == nil {
+			err = l.catchUp(ctx)
+		}
+		if err != nil && ctx.Err() == nil {
+			l.logf("follow inventory: %v", err)
+		}
+		// A periodic look covers a watch lost with the session.
+		select {
+		case <-ctx.Done():
+			return
+		case <-ev:
+		case <-l.kick:
+		case <-time.After(5 * time.Second):
+		}
+	}
+}
+
+func (l *Live) logf(format string, args ...any) {
+	if l.log != nil {
+		l.log.Printf(format, args...)
+	}
+}
+
+// catchUp applies the change records between the snapshot and head, or
+// reloads when one cannot be read.
+func (l *Live) catchUp(ctx context.Context) error {
+	gen, err := l.store.Generation(ctx)
+	if err != nil {
+		return err
+	}
+	cur := l.Snap()
+	if gen == cur.Gen {
+		return nil
+	}
+	if gen < cur.Gen || gen-cur.Gen > 500 {
+		return l.reload(ctx)
+	}
+	for g := cur.Gen + 1; g <= gen; g++ {
+		c, err := l.store.Commit(ctx, g)
+		if err != nil {
+			l.logf("generation %d: %v: reloading the inventory", g, err)
+			return l.reload(ctx)
+		}
+		l.apply(c)
+	}
+	return nil
+}
+
+// apply publishes the snapshot after commit c.
+func (l *Live) apply(c *model.Commit) {
+	old := l.Snap()
+	sn := &Snap{Gen: c.Generation, Time: c.Time, Hosts: maps.Clone(old.Hosts), Groups: maps.Clone(old.Groups)}
+	structural := false
+	for _, h := range c.Hosts {
+		if h.After == nil {
+			delete(sn.Hosts, h.Before.Name)
+		} else {
+			sn.Hosts[h.After.Name] = h.After
+		}
+		if h.Before == nil || h.After == nil || !slices.Equal(h.Before.Groups, h.After.Groups) || h.Before.Slot != h.After.Slot {
+			structural = true
+		}
+	}
+	for _, g := range c.Groups {
+		if g.After == nil {
+			delete(sn.Groups, g.Before.Name)
+		} else {
+			sn.Groups[g.After.Name] = g.After
+		}
+		if g.Before == nil || g.After == nil || !slices.Equal(g.Before.Parents, g.After.Parents) ||
+			g.Before.Seq != g.After.Seq || g.Before.ListLast != g.After.ListLast {
+			structural = true
+		}
+	}
+	if structural {
+		sn.Inv = buildInventory(sn.Hosts, sn.Groups)
+	} else {
+		sn.Inv = patchInventory(old.Inv, c, sn)
+	}
+	l.mu.Lock()
+	l.recent = append(l.recent, c)
+	if len(l.recent) > recentKeep {
+		l.recent = slices.Delete(l.recent, 0, len(l.recent)-recentKeep)
+	}
+	l.mu.Unlock()
+	l.publish(sn)
+}
+
+// buildInventory makes the inventory Ansible sees from the nodes, sharing
+// their vars rather than copying them: script.Inventory copies what it is
+// given, so it is given nodes without vars.
+func buildInventory(hosts map[string]*model.HostNode, groups map[string]*model.GroupNode) *model.Inventory {
+	bare := &model.Nodes{Hosts: make(map[string]*model.HostNode, len(hosts)), Groups: make(map[string]*model.GroupNode, len(groups))}
+	for name, h := range hosts {
+		bare.Hosts[name] = &model.HostNode{Host: model.Host{Name: h.Name}, Groups: h.Groups, Slot: h.Slot}
+	}
+	for name, g := range groups {
+		bare.Groups[name] = &model.GroupNode{Group: model.Group{Name: g.Name, Priority: g.Priority}, Seq: g.Seq, ListLast: g.ListLast, Parents: g.Parents}
+	}
+	inv := script.Inventory(bare)
+	for _, h := range inv.Hosts {
+		if n := hosts[h.Name]; n != nil {
+			shareHost(h, n)
+		}
+	}
+	for _, g := range inv.Groups {
+		if n := groups[g.Name]; n != nil {
+			shareGroup(g, n)
+		}
+	}
+	inv.Host("") // builds the lookup indexes before readers share it
+	return inv
+}
+
+func shareHost(h *model.Host, n *model.HostNode) {
+	h.Vars, h.FileVars, h.Source, h.VarSources, h.FileVarSources = n.Vars, n.FileVars, n.Source, n.VarSources, n.FileVarSources
+}
+
+func shareGroup(g *model.Group, n *model.GroupNode) {
+	g.Vars, g.FileVars, g.Priority = n.Vars, n.FileVars, n.Priority
+	g.Source, g.VarSources, g.FileVarSources = n.Source, n.VarSources, n.FileVarSources
+}
+
+// patchInventory returns old with the vars of the hosts and groups c
+// changed replaced, for a change that moved nothing: new host and group
+// values where they changed, the others shared.
+func patchInventory(old *model.Inventory, c *model.Commit, sn *Snap) *model.Inventory {
+	inv := &model.Inventory{Hosts: slices.Clone(old.Hosts), Groups: slices.Clone(old.Groups)}
+	changedHosts := map[string]bool{}
+	for _, h := range c.Hosts {
+		changedHosts[h.After.Name] = true
+	}
+	changedGroups := map[string]bool{}
+	for _, g := range c.Groups {
+		changedGroups[g.After.Name] = true
+	}
+	for i, h := range inv.Hosts {
+		if changedHosts[h.Name] {
+			nh := *h
+			shareHost(&nh, sn.Hosts[h.Name])
+			inv.Hosts[i] = &nh
+		}
+	}
+	for i, g := range inv.Groups {
+		if changedGroups[g.Name] {
+			ng := *g
+			shareGroup(&ng, sn.Groups[g.Name])
+			inv.Groups[i] = &ng
+		}
+	}
+	inv.Host("")
+	return inv
+}
