@@ -131,7 +131,7 @@ func (s *Server) access(need, needUnsafe Role, h http.HandlerFunc) http.HandlerF
 			want = needUnsafe
 		}
 		if id.Role < want {
-			if id.Via == "" {
+			if id.Via == "" || id.Via == "anonymous" {
 				if wantsHTML(r) && r.Method == http.MethodGet {
 					http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
 					return
