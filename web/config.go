@@ -147,7 +147,7 @@ func (s *Server) servicePage(w http.ResponseWriter, r *http.Request, st *envStat
 // reaches: every environment at or below env whose view would change, the
 // keys that change in each, and the hosts associated with them.
 func (s *Server) preview(ctx context.Context, svc, env string, conf model.Map) (model.Map, error) {
-	tree, err := s.jones.Envs(ctx, svc)
+	tree, err := s.envs.Envs(ctx, svc)
 	if err != nil {
 		return nil, err
 	}

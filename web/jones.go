@@ -137,7 +137,7 @@ func (s *Server) readEnv(ctx context.Context, svc, env string) (*envState, error
 	var shown *jones.EnvConfig
 	errs := make([]error, 3)
 	done := make(chan int, 3)
-	go func() { tree, errs[0] = s.jones.Envs(ctx, svc); done <- 0 }()
+	go func() { tree, errs[0] = s.envs.Envs(ctx, svc); done <- 0 }()
 	go func() { shown, errs[1] = s.jones.Show(ctx, svc, env); done <- 1 }()
 	go func() { st.assocs, errs[2] = s.jones.Assocs(ctx, svc); done <- 2 }()
 	for range 3 {
@@ -213,7 +213,9 @@ func (s *Server) jonesGet(w http.ResponseWriter, r *http.Request, svc, env strin
 }
 
 func (s *Server) jonesPost(w http.ResponseWriter, r *http.Request, svc, env string) {
-	if err := s.jones.Create(r.Context(), svc, env, nil); err != nil {
+	err := s.jones.Create(r.Context(), svc, env, nil)
+	s.envs.drop(svc)
+	if err != nil {
 		s.failErr(w, r, configError(err))
 		return
 	}
@@ -283,6 +285,7 @@ func (s *Server) jonesPut(w http.ResponseWriter, r *http.Request, svc, env strin
 
 func (s *Server) jonesDelete(w http.ResponseWriter, r *http.Request, svc, env string) {
 	ctx := r.Context()
+	defer s.envs.drop(svc)
 	if env == "" {
 		if identityOf(r).Role < RoleAdmin {
 			s.fail(w, r, http.StatusForbidden, errors.New("deleting a whole service needs the admin role"))

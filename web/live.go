@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/kook-project/kook/model"
+	"github.com/kook-project/kook/precedence"
 	"github.com/kook-project/kook/script"
 	"github.com/kook-project/kook/zkstore"
 )
@@ -48,6 +49,11 @@ type Snap struct {
 	// --list (its order), each level of vars kept apart; it shares the
 	// nodes' vars.
 	Inv *model.Inventory
+
+	// merger computes effective vars for --where searches; it caches what
+	// hosts in the same groups share, and is not safe for concurrent use.
+	mergerMu sync.Mutex
+	merger   *precedence.Merger
 }
 
 // recentKeep is how many change records Live keeps for the history pages.

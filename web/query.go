@@ -239,13 +239,19 @@ func (sn *Snap) Search(q Query) ([]string, error) {
 		}
 		filters = append(filters, f)
 	}
-	m := precedence.NewMerger(sn.Inv)
+	keys := make([]string, len(filters))
+	for i, f := range filters {
+		keys[i] = f.Key
+	}
+	sn.mergerMu.Lock()
+	defer sn.mergerMu.Unlock()
+	if sn.merger == nil {
+		sn.merger = precedence.NewMerger(sn.Inv)
+	}
+	m := sn.merger
 	out := names[:0:0]
 	for _, name := range names {
-		vars := model.Map{}
-		if sn.Inv.Host(name) != nil {
-			vars = m.HostVars(name)
-		}
+		vars := effectiveKeys(m, sn.Inv.Host(name), keys)
 		ok := true
 		for _, f := range filters {
 			if !f.Match(vars) {
@@ -258,6 +264,30 @@ func (sn *Snap) Search(q Query) ([]string, error) {
 		}
 	}
 	return out, nil
+}
+
+// effectiveKeys returns the effective values of keys only, as the
+// precedence levels give them: the host_vars file, the host's inventory
+// vars, then what its groups give it (shared by every host in the same
+// groups, and computed once per snapshot).
+func effectiveKeys(m *precedence.Merger, h *model.Host, keys []string) model.Map {
+	out := model.Map{}
+	if h == nil { // Ansible's implicit localhost
+		return out
+	}
+	var groupVars model.Map
+	if s := m.GroupSet(h.Name); s != nil {
+		groupVars = s.Vars()
+	}
+	for _, k := range keys {
+		for _, level := range []model.Map{h.FileVars, h.Vars, groupVars} {
+			if v, ok := level.Get(k); ok {
+				out = append(out, model.Entry{Key: k, Value: v})
+				break
+			}
+		}
+	}
+	return out
 }
 
 // GroupNames returns the groups in Ansible's order whose names contain

@@ -61,6 +61,7 @@ type Server struct {
 	auth    *auth
 	history History
 	queries *queryCache
+	envs    *envCache
 	pages   *pages
 	mux     *http.ServeMux
 }
@@ -82,7 +83,8 @@ func New(ctx context.Context, o Options) (*Server, error) {
 		live.Close()
 		return nil, err
 	}
-	s := &Server{opts: o, client: o.Client, jones: o.Jones, live: live, auth: newAuth(o), queries: newQueryCache(), pages: pg}
+	s := &Server{opts: o, client: o.Client, jones: o.Jones, live: live, auth: newAuth(o), queries: newQueryCache(), pages: pg,
+		envs: newEnvCache(o.Client.Store().Conn(), o.Client.Store().Root())}
 	s.history = o.History
 	if s.history == nil {
 		s.history = &storeHistory{client: o.Client, live: live}
