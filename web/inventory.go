@@ -151,6 +151,12 @@ func (s *Server) graphPage(w http.ResponseWriter, r *http.Request) {
 	withVars := r.FormValue("vars") != ""
 	sn := s.live.Snap()
 	text, err := export.Graph(sn.Inv, group, withVars)
+	// A graph of 100,000 hosts is megabytes: the page shows its start.
+	const maxGraph = 1 << 20
+	if len(text) > maxGraph {
+		cut := strings.LastIndexByte(text[:maxGraph], '\n') + 1
+		text = text[:cut] + "… (cut: the whole graph is at /api/v1/graph)\n"
+	}
 	data := map[string]any{"Group": group, "Vars": withVars, "Graph": text}
 	if err != nil {
 		data["Error"] = err.Error()
