@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	"github.com/kook-project/kook"
-	"github.com/kook-project/kook/export"
 	"github.com/kook-project/kook/model"
 )
 
@@ -131,7 +130,7 @@ func (s *Server) apiGraph(w http.ResponseWriter, r *http.Request) {
 	if group == "" {
 		group = "all"
 	}
-	text, err := export.Graph(s.live.Snap().Inv, group, r.FormValue("vars") != "")
+	text, err := s.graph(group, r.FormValue("vars") != "")
 	if err != nil {
 		s.failErr(w, r, err)
 		return

@@ -143,14 +143,24 @@ func (s *Server) groupEdit(w http.ResponseWriter, r *http.Request) {
 	s.editPost(w, r, "group", name, "/groups/"+url.PathEscape(name))
 }
 
+// graph is ansible-inventory --graph; with vars, of an inventory built
+// afresh, whose host vars are current.
+func (s *Server) graph(group string, withVars bool) (string, error) {
+	sn := s.live.Snap()
+	inv := sn.Inv
+	if withVars {
+		inv = buildInventory(sn.Hosts, sn.Groups)
+	}
+	return export.Graph(inv, group, withVars)
+}
+
 func (s *Server) graphPage(w http.ResponseWriter, r *http.Request) {
 	group := r.FormValue("group")
 	if group == "" {
 		group = "all"
 	}
 	withVars := r.FormValue("vars") != ""
-	sn := s.live.Snap()
-	text, err := export.Graph(sn.Inv, group, withVars)
+	text, err := s.graph(group, withVars)
 	// A graph of 100,000 hosts is megabytes: the page shows its start.
 	const maxGraph = 1 << 20
 	if len(text) > maxGraph {

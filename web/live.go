@@ -7,6 +7,7 @@ import (
 	"log"
 	"maps"
 	"path"
+	"runtime/debug"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -47,13 +48,19 @@ type Snap struct {
 	Groups map[string]*model.GroupNode
 	// Inv is the inventory as Ansible builds it from kook-inventory's
 	// --list (its order), each level of vars kept apart; it shares the
-	// nodes' vars.
+	// nodes' vars. Its structure and group vars are current; its host vars
+	// may be older than Hosts' (read those from Hosts).
 	Inv *model.Inventory
 
-	// merger computes effective vars for --where searches; it caches what
-	// hosts in the same groups share, and is not safe for concurrent use.
-	mergerMu sync.Mutex
-	merger   *precedence.Merger
+	// merger is shared by the snapshots that share Inv.
+	merger *sharedMerger
+}
+
+// sharedMerger computes what groups give their hosts for --where
+// searches, caching it per group set; it is not safe for concurrent use.
+type sharedMerger struct {
+	mu sync.Mutex
+	m  *precedence.Merger
 }
 
 // recentKeep is how many change records Live keeps for the history pages.
@@ -142,9 +149,11 @@ func (l *Live) reload(ctx context.Context) error {
 		return fmt.Errorf("load inventory: %w", err)
 	}
 	l.reloads.Add(1)
-	sn := &Snap{Gen: gen, Time: t, Hosts: n.Hosts, Groups: n.Groups}
+	sn := &Snap{Gen: gen, Time: t, Hosts: n.Hosts, Groups: n.Groups, merger: &sharedMerger{}}
 	sn.Inv = buildInventory(sn.Hosts, sn.Groups)
 	l.publish(sn)
+	debug.FreeOSMemory() // what loading took beyond the snapshot goes back
+
 	return nil
 }
 
@@ -207,7 +216,10 @@ func (l *Live) catchUp(ctx context.Context) error {
 func (l *Live) apply(c *model.Commit) {
 	old := l.Snap()
 	sn := &Snap{Gen: c.Generation, Time: c.Time, Hosts: maps.Clone(old.Hosts), Groups: maps.Clone(old.Groups)}
-	structural := false
+	// A change that moves nothing and sets only host vars keeps the
+	// inventory's structure and its groups: host vars are read from the
+	// nodes. Any other change rebuilds it.
+	structural := len(c.Groups) > 0
 	for _, h := range c.Hosts {
 		if h.After == nil {
 			delete(sn.Hosts, h.Before.Name)
@@ -230,9 +242,9 @@ func (l *Live) apply(c *model.Commit) {
 		}
 	}
 	if structural {
-		sn.Inv = buildInventory(sn.Hosts, sn.Groups)
+		sn.Inv, sn.merger = buildInventory(sn.Hosts, sn.Groups), &sharedMerger{}
 	} else {
-		sn.Inv = patchInventory(old.Inv, c, sn)
+		sn.Inv, sn.merger = old.Inv, old.merger
 	}
 	l.mu.Lock()
 	l.recent = append(l.recent, c)
@@ -276,35 +288,4 @@ func shareHost(h *model.Host, n *model.HostNode) {
 func shareGroup(g *model.Group, n *model.GroupNode) {
 	g.Vars, g.FileVars, g.Priority = n.Vars, n.FileVars, n.Priority
 	g.Source, g.VarSources, g.FileVarSources = n.Source, n.VarSources, n.FileVarSources
-}
-
-// patchInventory returns old with the vars of the hosts and groups c
-// changed replaced, for a change that moved nothing: new host and group
-// values where they changed, the others shared.
-func patchInventory(old *model.Inventory, c *model.Commit, sn *Snap) *model.Inventory {
-	inv := &model.Inventory{Hosts: slices.Clone(old.Hosts), Groups: slices.Clone(old.Groups)}
-	changedHosts := map[string]bool{}
-	for _, h := range c.Hosts {
-		changedHosts[h.After.Name] = true
-	}
-	changedGroups := map[string]bool{}
-	for _, g := range c.Groups {
-		changedGroups[g.After.Name] = true
-	}
-	for i, h := range inv.Hosts {
-		if changedHosts[h.Name] {
-			nh := *h
-			shareHost(&nh, sn.Hosts[h.Name])
-			inv.Hosts[i] = &nh
-		}
-	}
-	for i, g := range inv.Groups {
-		if changedGroups[g.Name] {
-			ng := *g
-			shareGroup(&ng, sn.Groups[g.Name])
-			inv.Groups[i] = &ng
-		}
-	}
-	inv.Host("")
-	return inv
 }

@@ -12,7 +12,6 @@ import (
 	"github.com/kook-project/kook/model"
 )
 
-
 // A change record that cannot be read (retention pruned it) makes Live
 // load the whole inventory again, and end where the store is.
 func TestIntegrationLiveReloadsWithoutRecord(t *testing.T) {

@@ -243,15 +243,15 @@ func (sn *Snap) Search(q Query) ([]string, error) {
 	for i, f := range filters {
 		keys[i] = f.Key
 	}
-	sn.mergerMu.Lock()
-	defer sn.mergerMu.Unlock()
-	if sn.merger == nil {
-		sn.merger = precedence.NewMerger(sn.Inv)
+	sn.merger.mu.Lock()
+	defer sn.merger.mu.Unlock()
+	if sn.merger.m == nil {
+		sn.merger.m = precedence.NewMerger(sn.Inv)
 	}
-	m := sn.merger
+	m := sn.merger.m
 	out := names[:0:0]
 	for _, name := range names {
-		vars := effectiveKeys(m, sn.Inv.Host(name), keys)
+		vars := effectiveKeys(m, name, sn.Hosts[name], keys)
 		ok := true
 		for _, f := range filters {
 			if !f.Match(vars) {
@@ -270,13 +270,13 @@ func (sn *Snap) Search(q Query) ([]string, error) {
 // precedence levels give them: the host_vars file, the host's inventory
 // vars, then what its groups give it (shared by every host in the same
 // groups, and computed once per snapshot).
-func effectiveKeys(m *precedence.Merger, h *model.Host, keys []string) model.Map {
+func effectiveKeys(m *precedence.Merger, name string, h *model.HostNode, keys []string) model.Map {
 	out := model.Map{}
 	if h == nil { // Ansible's implicit localhost
 		return out
 	}
 	var groupVars model.Map
-	if s := m.GroupSet(h.Name); s != nil {
+	if s := m.GroupSet(name); s != nil {
 		groupVars = s.Vars()
 	}
 	for _, k := range keys {
