@@ -19,7 +19,18 @@ func (s *Server) search(q Query) ([]string, *Snap, error) {
 	if hosts, ok := s.queries.get(key); ok {
 		return hosts, sn, nil
 	}
-	hosts, err := sn.Search(q)
+	// The pattern's hosts are cached on their own: a new --where on the
+	// same pattern filters them again without selecting them again.
+	pkey := Query{Pattern: q.Pattern}.key(sn.Gen)
+	hosts, ok := s.queries.get(pkey)
+	if !ok {
+		var err error
+		if hosts, err = sn.Select(q.Pattern); err != nil {
+			return nil, sn, badRequest{err}
+		}
+		s.queries.put(pkey, hosts)
+	}
+	hosts, err := sn.Filter(hosts, q.Where)
 	if err != nil {
 		return nil, sn, badRequest{err}
 	}

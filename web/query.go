@@ -220,17 +220,28 @@ func (c *queryCache) put(key string, hosts []string) {
 
 // Search returns the hosts q selects, in Ansible's order.
 func (sn *Snap) Search(q Query) ([]string, error) {
-	p := q.Pattern
-	if strings.TrimSpace(p) == "" {
-		p = "all"
-	}
-	names, err := pattern.Select(sn.Inv, p)
+	names, err := sn.Select(q.Pattern)
 	if err != nil {
 		return nil, err
 	}
-	if len(q.Where) == 0 {
+	return sn.Filter(names, q.Where)
+}
+
+// Select returns the hosts an Ansible pattern selects ("" is all).
+func (sn *Snap) Select(p string) ([]string, error) {
+	if strings.TrimSpace(p) == "" {
+		p = "all"
+	}
+	return pattern.Select(sn.Inv, p)
+}
+
+// Filter returns the names whose effective vars match every --where
+// expression.
+func (sn *Snap) Filter(names []string, where []string) ([]string, error) {
+	if len(where) == 0 {
 		return names, nil
 	}
+	q := Query{Where: where}
 	filters := make([]kook.Filter, 0, len(q.Where))
 	for _, w := range q.Where {
 		f, err := kook.ParseFilter(w, pycompat.ParseValue)
