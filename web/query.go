@@ -191,7 +191,7 @@ type cached struct {
 	hosts []string
 }
 
-const queryCacheSize = 32
+const queryCacheSize = 8
 
 func newQueryCache() *queryCache {
 	return &queryCache{order: list.New(), items: map[string]*list.Element{}}

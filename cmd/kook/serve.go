@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/netip"
 	"os"
+	"runtime"
 	"runtime/debug"
 	"strings"
 	"time"
@@ -93,6 +94,12 @@ func (c *ServeCmd) Run(ctx context.Context, g *Globals) error {
 		return err
 	}
 	defer srv.Close()
+	// Keep the heap near what the snapshot takes: a soft limit of twice
+	// the heap after loading (the garbage collector works harder near it).
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	debug.SetMemoryLimit(int64(ms.HeapAlloc) * 2)
 	ln, err := net.Listen("tcp", c.Listen)
 	if err != nil {
 		return err
