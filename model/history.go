@@ -13,10 +13,10 @@ type Commit struct {
 	// system user and host name the tool ran as; Identity is the ZooKeeper
 	// identity it authenticated as ("digest:alice"), "" when anonymous.
 	User, OSUser, Machine, Identity string
-	Tool   string // "kook", "kook-import", "kook serve", "" for a Go program
-	Reason string
-	Hosts  []HostChange
-	Groups []GroupChange
+	Tool                            string // "kook", "kook-import", "kook serve", "" for a Go program
+	Reason                          string
+	Hosts                           []HostChange
+	Groups                          []GroupChange
 }
 
 // Who says who made the change, for people: the user a program acted for,

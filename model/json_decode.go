@@ -7,8 +7,6 @@ import (
 	"math/big"
 	"strconv"
 	"strings"
-	"unicode/utf16"
-	"unicode/utf8"
 )
 
 // UnmarshalJSON parses one JSON document into a Value. Numbers with a '.',
@@ -227,89 +225,19 @@ func (d *decoder) number() (Value, error) {
 }
 
 func (d *decoder) string() (Value, error) {
-	d.pos++ // opening quote
-	start := d.pos
-	// Fast path: no escapes.
-	for d.pos < len(d.data) {
-		c := d.data[d.pos]
-		if c == '"' {
-			s := string(d.data[start:d.pos])
-			d.pos++
-			return s, nil
-		}
-		if c == '\\' {
-			break
-		}
-		d.pos++
+	str, n, why := DecodeString(d.data[d.pos:], false, true)
+	switch why {
+	case StringOK:
+		d.pos += n
+		return str, nil
+	case StringEscape:
+		d.pos += n
+		return nil, d.errorf("bad escape \\%c", d.data[d.pos+1])
+	case StringUnicode:
+		d.pos += n
+		return nil, d.errorf("bad \\u escape")
 	}
-	var sb strings.Builder
-	sb.Write(d.data[start:d.pos])
-	for d.pos < len(d.data) {
-		c := d.data[d.pos]
-		switch {
-		case c == '"':
-			d.pos++
-			return sb.String(), nil
-		case c == '\\':
-			if d.pos+1 >= len(d.data) {
-				return nil, d.errorf("unterminated string")
-			}
-			e := d.data[d.pos+1]
-			d.pos += 2
-			switch e {
-			case '"', '\\', '/':
-				sb.WriteByte(e)
-			case 'b':
-				sb.WriteByte('\b')
-			case 'f':
-				sb.WriteByte('\f')
-			case 'n':
-				sb.WriteByte('\n')
-			case 'r':
-				sb.WriteByte('\r')
-			case 't':
-				sb.WriteByte('\t')
-			case 'u':
-				r, err := d.hex4()
-				if err != nil {
-					return nil, err
-				}
-				if utf16.IsSurrogate(r) && d.pos+6 <= len(d.data) && d.data[d.pos] == '\\' && d.data[d.pos+1] == 'u' {
-					save := d.pos
-					d.pos += 2
-					r2, err := d.hex4()
-					if err == nil {
-						if dec := utf16.DecodeRune(r, r2); dec != utf8.RuneError {
-							sb.WriteRune(dec)
-							continue
-						}
-					}
-					d.pos = save
-				}
-				if utf16.IsSurrogate(r) {
-					sb.Write(appendWTF8(nil, r)) // a lone surrogate, kept as Python keeps it
-					continue
-				}
-				sb.WriteRune(r)
-			default:
-				return nil, d.errorf("bad escape \\%c", e)
-			}
-		default:
-			sb.WriteByte(c)
-			d.pos++
-		}
-	}
+	d.pos = len(d.data)
 	return nil, d.errorf("unterminated string")
 }
 
-func (d *decoder) hex4() (rune, error) {
-	if d.pos+4 > len(d.data) {
-		return 0, d.errorf("short \\u escape")
-	}
-	n, err := strconv.ParseUint(string(d.data[d.pos:d.pos+4]), 16, 32)
-	if err != nil {
-		return 0, d.errorf("bad \\u escape")
-	}
-	d.pos += 4
-	return rune(n), nil
-}

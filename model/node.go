@@ -56,7 +56,7 @@ type GroupNode struct {
 // Clone returns a deep copy of h.
 func (h *HostNode) Clone() *HostNode {
 	c := *h
-	c.Host = *h.Host.clone()
+	c.Host = *h.Host.Clone()
 	c.Groups = slices.Clone(h.Groups)
 	c.Extra = h.Extra.Clone()
 	return &c
@@ -65,21 +65,23 @@ func (h *HostNode) Clone() *HostNode {
 // Clone returns a deep copy of g.
 func (g *GroupNode) Clone() *GroupNode {
 	c := *g
-	c.Group = *g.Group.clone()
+	c.Group = *g.Group.Clone()
 	c.Group.Hosts, c.Group.Children = nil, nil
 	c.Parents = slices.Clone(g.Parents)
 	c.Extra = g.Extra.Clone()
 	return &c
 }
 
-func (h *Host) clone() *Host {
+// Clone returns a deep copy of h.
+func (h *Host) Clone() *Host {
 	c := *h
 	c.Vars, c.FileVars = h.Vars.Clone(), h.FileVars.Clone()
 	c.VarSources, c.FileVarSources = cloneStrings(h.VarSources), cloneStrings(h.FileVarSources)
 	return &c
 }
 
-func (g *Group) clone() *Group {
+// Clone returns a deep copy of g.
+func (g *Group) Clone() *Group {
 	c := *g
 	c.Hosts, c.Children = slices.Clone(g.Hosts), slices.Clone(g.Children)
 	c.Vars, c.FileVars = g.Vars.Clone(), g.FileVars.Clone()

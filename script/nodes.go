@@ -34,18 +34,17 @@ func Inventory(n *model.Nodes) *model.Inventory {
 			inv.AddGroup(c.Name)
 		}
 	}
-	for _, h := range inv.Hosts {
-		node := n.Hosts[h.Name]
-		h.Vars, h.FileVars = node.Vars.Clone(), node.FileVars.Clone()
-		h.Source, h.VarSources, h.FileVarSources = node.Source, cloneSources(node.VarSources), cloneSources(node.FileVarSources)
+	for i, h := range inv.Hosts {
+		inv.Hosts[i] = n.Hosts[h.Name].Host.Clone()
 	}
 	for _, g := range inv.Groups {
 		node := n.Groups[g.Name]
 		if node == nil {
 			continue
 		}
-		g.Vars, g.FileVars, g.Priority = node.Vars.Clone(), node.FileVars.Clone(), node.Priority
-		g.Source, g.VarSources, g.FileVarSources = node.Source, cloneSources(node.VarSources), cloneSources(node.FileVarSources)
+		c := node.Group.Clone()
+		g.Vars, g.FileVars, g.Priority = c.Vars, c.FileVars, c.Priority
+		g.Source, g.VarSources, g.FileVarSources = c.Source, c.VarSources, c.FileVarSources
 		for _, e := range members[g.Name] {
 			if h := n.Hosts[e.Name]; g.Name != "ungrouped" || h.InGroup("ungrouped") {
 				g.Hosts = append(g.Hosts, e.Name)
@@ -92,17 +91,6 @@ func groupsOnly(names []string, children func(string) []string) *model.Inventory
 		}
 	}
 	return inv
-}
-
-func cloneSources(m map[string]string) map[string]string {
-	if m == nil {
-		return nil
-	}
-	c := make(map[string]string, len(m))
-	for k, v := range m {
-		c[k] = v
-	}
-	return c
 }
 
 // sortedGroups returns n's groups in Seq order.
@@ -185,7 +173,7 @@ func Nodes(inv *model.Inventory, base *model.Nodes) *model.Nodes {
 	last := len(keys) > 1 && inv.Groups[keys[len(keys)-1]].Name == "ungrouped"
 	baseMembers, baseChildren := edgeLists(base)
 	for _, h := range inv.Hosts {
-		node := &model.HostNode{Host: *cloneHost(h)}
+		node := &model.HostNode{Host: *h.Clone()}
 		if old := base.Hosts[h.Name]; old != nil {
 			node.Extra = old.Extra.Clone()
 		}
@@ -219,7 +207,8 @@ func Nodes(inv *model.Inventory, base *model.Nodes) *model.Nodes {
 	}
 	for _, k := range keys {
 		g := inv.Groups[k]
-		node := &model.GroupNode{Group: *cloneGroup(g), Seq: seqs[g.Name], ListLast: g.Name == "ungrouped" && last}
+		node := &model.GroupNode{Group: *g.Clone(), Seq: seqs[g.Name], ListLast: g.Name == "ungrouped" && last}
+		node.Hosts, node.Children = nil, nil
 		if old := base.Groups[g.Name]; old != nil {
 			node.Extra = old.Extra.Clone()
 		}
@@ -249,21 +238,6 @@ func Nodes(inv *model.Inventory, base *model.Nodes) *model.Nodes {
 		}
 	}
 	return out
-}
-
-func cloneHost(h *model.Host) *model.Host {
-	c := *h
-	c.Vars, c.FileVars = h.Vars.Clone(), h.FileVars.Clone()
-	c.VarSources, c.FileVarSources = cloneSources(h.VarSources), cloneSources(h.FileVarSources)
-	return &c
-}
-
-func cloneGroup(g *model.Group) *model.Group {
-	c := *g
-	c.Hosts, c.Children = nil, nil
-	c.Vars, c.FileVars = g.Vars.Clone(), g.FileVars.Clone()
-	c.VarSources, c.FileVarSources = cloneSources(g.VarSources), cloneSources(g.FileVarSources)
-	return &c
 }
 
 // sameOrder returns edges in old's order when both hold the same edges.

@@ -14,6 +14,7 @@ import (
 
 	"github.com/kook-project/kook/model"
 	"github.com/kook-project/kook/zkconn"
+	"github.com/kook-project/kook/zkstore/segment"
 )
 
 // Big changes: a change whose nodes do not fit in one multi (an import of
@@ -221,7 +222,7 @@ func (s *Store) beginBig(ctx context.Context, base *head, version int32, writer 
 }
 
 // finishBig runs steps 3 to 5 of plan p, head being prep at st.
-func (s *Store) finishBig(ctx context.Context, prep *head, st *zk.Stat, p *commitPlan, baseIdx *index) error {
+func (s *Store) finishBig(ctx context.Context, prep *head, st *zk.Stat, p *commitPlan, baseIdx *segment.Index) error {
 	// Step 3: the change record and the segments, invisible until head
 	// names them.
 	rec := s.conn.NewTxn()
@@ -264,7 +265,7 @@ func (s *Store) finishBig(ctx context.Context, prep *head, st *zk.Stat, p *commi
 // node: its record and segments go, head returns to what it was.
 func (s *Store) abandon(ctx context.Context, prep *head, st *zk.Stat, p *commitPlan) {
 	s.deleteHistory(ctx, p.gen)
-	s.deleteSegments(ctx, p.segs.made)
+	s.deleteSegments(ctx, p.segs.Made())
 	if st == nil {
 		return
 	}
@@ -349,7 +350,7 @@ func (s *Store) applyNodes(ctx context.Context, c *model.Commit, versions map[st
 			}
 		}
 		batches := txn.Split(zkconn.BatchRequest)
-		return parallel(ctx, len(batches), 4, func(i int) error { return s.commitNodes(ctx, batches[i]) })
+		return zkconn.Parallel(ctx, len(batches), 4, func(i int) error { return s.commitNodes(ctx, batches[i]) })
 	}
 	// Read the current version of each node, a batch at a time, and make
 	// the batch's ops from it.
@@ -361,7 +362,7 @@ func (s *Store) applyNodes(ctx context.Context, c *model.Commit, versions map[st
 			version int32 // -1: absent
 		}
 		curs := make([]cur, len(part))
-		if err := parallel(ctx, len(part), 64, func(i int) error {
+		if err := zkconn.Parallel(ctx, len(part), 64, func(i int) error {
 			data, st, err := s.conn.Get(ctx, part[i].path)
 			switch {
 			case errors.Is(err, zk.ErrNoNode):
@@ -475,8 +476,8 @@ func (s *Store) takeOver(ctx context.Context, h *head) error {
 // caller holding the lock.
 func (s *Store) recoverLocked(ctx context.Context) error {
 	h, st, err := s.readHead(ctx)
-	if errors.Is(err, model.ErrNotFound) {
-		return nil
+	if errors.Is(err, model.ErrNotFound) || errors.Is(err, errOldFormat) {
+		return nil // nothing in progress
 	}
 	if err != nil || h.Applying == nil {
 		return err

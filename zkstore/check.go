@@ -13,6 +13,7 @@ import (
 
 	"github.com/kook-project/kook/model"
 	"github.com/kook-project/kook/zkconn"
+	"github.com/kook-project/kook/zkstore/segment"
 )
 
 // Problem is one thing Check found wrong with what is stored.
@@ -83,8 +84,8 @@ func (s *Store) Check(ctx context.Context) ([]Problem, error) {
 	broken := false
 	for _, name := range slices.Sorted(mapKeys(idx.Tables)) {
 		t := s.newTableReader(ctx, idx, name)
-		for i, ref := range t.refs {
-			entries, err := t.segment(i)
+		for i, ref := range t.Refs() {
+			entries, err := t.Segment(i)
 			if err != nil {
 				add(s.segmentPath(ref.ID), fmt.Sprintf("table %s: %v", name, err), "rebuild the views from the nodes")
 				broken = true
@@ -150,7 +151,7 @@ func (s *Store) checkNodes(ctx context.Context, hst *zk.Stat) (*model.Nodes, []P
 			err  error
 		}
 		res := make([]got, len(names))
-		parallel(ctx, len(names), 64, func(i int) error {
+		zkconn.Parallel(ctx, len(names), 64, func(i int) error {
 			res[i].data, res[i].st, res[i].err = s.conn.Get(ctx, dir+"/"+EncodeName(names[i]))
 			return nil
 		})
@@ -322,7 +323,7 @@ func printable(key []byte) string {
 // not the current index, what it names, nor what the generation before
 // used (its dropped list), nor a big change's in flight, and older than
 // orphanAge.
-func (s *Store) orphans(ctx context.Context, h *head, idx *index) ([]string, error) {
+func (s *Store) orphans(ctx context.Context, h *head, idx *segment.Index) ([]string, error) {
 	kids, _, err := s.conn.Children(ctx, s.segmentsDir())
 	if errors.Is(err, zk.ErrNoNode) {
 		return nil, nil
@@ -331,7 +332,7 @@ func (s *Store) orphans(ctx context.Context, h *head, idx *index) ([]string, err
 		return nil, fmt.Errorf("list %s: %w", s.segmentsDir(), err)
 	}
 	live := map[string]bool{h.Index: true}
-	for _, id := range idx.segmentIDs() {
+	for _, id := range idx.IDs() {
 		live[id] = true
 	}
 	for _, id := range idx.Dropped {
@@ -438,7 +439,7 @@ func (s *Store) rebuild(ctx context.Context, opts model.UpdateOptions) (model.Re
 	}
 	// Head is missing or broken: mend the nodes where they are, then make
 	// a head.
-	sn := &Snapshot{s: s, ctx: ctx, head: &head{}, nodes: true, tables: map[string]*tableReader{}}
+	sn := &Snapshot{s: s, ctx: ctx, head: &head{}, nodes: true, tables: map[string]*segment.Table{}}
 	n, err := sn.LoadNodes()
 	if err != nil {
 		return model.Result{}, nil, err
@@ -496,7 +497,7 @@ func (s *Store) RebuildViews(ctx context.Context, opts model.UpdateOptions) (mod
 	} else if st != nil {
 		version = st.Version
 	}
-	sn := &Snapshot{s: s, ctx: ctx, head: &head{Generation: gen - 1}, nodes: true, tables: map[string]*tableReader{}}
+	sn := &Snapshot{s: s, ctx: ctx, head: &head{Generation: gen - 1}, nodes: true, tables: map[string]*segment.Table{}}
 	n, err := sn.LoadNodes()
 	if err != nil {
 		return model.Result{}, err
@@ -509,14 +510,14 @@ func (s *Store) RebuildViews(ctx context.Context, opts model.UpdateOptions) (mod
 		return model.Result{}, fmt.Errorf("render views: %w", err)
 	}
 	writer := newWriterID(gen)
-	w := newSegmentWriter(writer)
-	idx := &index{Tables: map[string][]segRef{}}
+	w := segment.NewWriter(writer)
+	idx := &segment.Index{Tables: map[string][]segment.Ref{}}
 	for _, name := range slices.Sorted(mapKeys(tables)) {
-		idx.Tables[name] = w.build(tables[name])
+		idx.Tables[name] = w.Build(tables[name])
 	}
 	if h != nil && h.Format == format {
 		if old, err := s.readIndex(ctx, h.Index); err == nil {
-			idx.Dropped = append(old.segmentIDs(), h.Index)
+			idx.Dropped = append(old.IDs(), h.Index)
 		}
 	}
 	c := &model.Commit{Generation: gen, Time: time.Now(), Tool: opts.Tool, Reason: opts.Reason, User: opts.User}
@@ -529,9 +530,9 @@ func (s *Store) RebuildViews(ctx context.Context, opts model.UpdateOptions) (mod
 	if h != nil && h.Format == format && h.HistoryStart > 0 {
 		nh.HistoryStart = h.HistoryStart
 	}
-	nh.Index = w.addIndex(idx)
+	nh.Index = w.AddIndex(idx)
 	if err := s.writeSegments(ctx, w); err != nil {
-		s.deleteSegments(context.WithoutCancel(ctx), w.made)
+		s.deleteSegments(context.WithoutCancel(ctx), w.Made())
 		return model.Result{}, err
 	}
 	txn := s.conn.NewTxn()
@@ -554,7 +555,7 @@ func (s *Store) RebuildViews(ctx context.Context, opts model.UpdateOptions) (mod
 				return model.Result{}, fmt.Errorf("generation %d may or may not have been stored: the reply was lost (%v) and checking failed: %w", gen, err, rerr)
 			}
 		}
-		s.deleteSegments(context.WithoutCancel(ctx), w.made)
+		s.deleteSegments(context.WithoutCancel(ctx), w.Made())
 		return model.Result{}, fmt.Errorf("write generation %d: %w", gen, err)
 	}
 	return model.Result{Generation: gen, Written: true, Time: c.Time}, nil

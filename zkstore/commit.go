@@ -11,6 +11,7 @@ import (
 
 	"github.com/kook-project/kook/model"
 	"github.com/kook-project/kook/zkconn"
+	"github.com/kook-project/kook/zkstore/segment"
 )
 
 // How a change is committed:
@@ -77,7 +78,7 @@ func (s *Store) begin(ctx context.Context) (*tx, error) {
 		if h.Generation == 0 {
 			// A head left by a first import that never finished: nothing
 			// is stored yet.
-			t := s.newTx(ctx, h, st, &index{Tables: map[string][]segRef{}})
+			t := s.newTx(ctx, h, st, &segment.Index{Tables: map[string][]segment.Ref{}})
 			return t, t.seed()
 		}
 		idx, err := s.readIndex(ctx, h.Index)
@@ -209,7 +210,7 @@ type commitPlan struct {
 	gen    int64
 	writer string
 	head   *head
-	segs   *segmentWriter
+	segs   *segment.Writer
 	nodes  *zkconn.Txn // the node ops
 	commit *model.Commit
 	big    bool // the nodes do not fit in one multi
@@ -221,14 +222,14 @@ type commitPlan struct {
 // plan renders the new segments, index, head and node ops of a change.
 func (s *Store) plan(ctx context.Context, t *tx, c *model.Commit, edits model.TableEdits) (*commitPlan, error) {
 	p := &commitPlan{gen: t.gen, writer: newWriterID(t.gen), commit: c, nodes: s.conn.NewTxn()}
-	p.segs = newSegmentWriter(p.writer)
-	idx := &index{Tables: map[string][]segRef{}}
+	p.segs = segment.NewWriter(p.writer)
+	idx := &segment.Index{Tables: map[string][]segment.Ref{}}
 	if t.idx != nil {
-		idx = t.idx.clone()
+		idx = t.idx.Clone()
 	}
 	var dropped []string
 	for _, name := range slices.Sorted(mapKeys(edits)) {
-		refs, replaced, err := t.table(name).apply(p.segs, edits[name])
+		refs, replaced, err := t.table(name).Apply(p.segs, edits[name])
 		if err != nil {
 			return nil, fmt.Errorf("rewrite view table %s: %w", name, err)
 		}
@@ -267,7 +268,7 @@ func (s *Store) plan(ctx context.Context, t *tx, c *model.Commit, edits model.Ta
 			p.nodes.Set(s.groupPath(gc.After.Name), encodeGroup(gc.After), t.group(gc.After.Name).version)
 		}
 	}
-	h.Index = p.segs.addIndex(idx)
+	h.Index = p.segs.AddIndex(idx)
 	p.head = h
 	p.big = p.nodes.Size() > zkconn.MaxRequest/2
 	if p.big {
@@ -302,15 +303,15 @@ func (s *Store) commit(ctx context.Context, t *tx, p *commitPlan) error {
 	txn.Append(prunes)
 	txn.Append(p.nodes)
 	s.addHistory(txn, p.commit, p.writer)
-	prewritten := txn.Size()+p.segs.bytes() > zkconn.MaxRequest
+	prewritten := txn.Size()+p.segs.Bytes() > zkconn.MaxRequest
 	if prewritten {
 		if err := s.writeSegments(ctx, p.segs); err != nil {
-			s.deleteSegments(context.WithoutCancel(ctx), p.segs.made)
+			s.deleteSegments(context.WithoutCancel(ctx), p.segs.Made())
 			return err
 		}
 	} else {
-		for _, id := range p.segs.made {
-			txn.Create(s.segmentPath(id), p.segs.datas[id])
+		for _, id := range p.segs.Made() {
+			txn.Create(s.segmentPath(id), p.segs.Data(id))
 		}
 	}
 	_, err := s.conn.Commit(ctx, txn)
@@ -324,13 +325,13 @@ func (s *Store) commit(ctx context.Context, t *tx, p *commitPlan) error {
 		// (another writer), or a node was not at the version read (edited
 		// by hand, or by a writer that raced ours): read again.
 		if prewritten {
-			s.deleteSegments(context.WithoutCancel(ctx), p.segs.made)
+			s.deleteSegments(context.WithoutCancel(ctx), p.segs.Made())
 		}
 		return errRetry
 	}
 	if !zkconn.IsMaybeApplied(err) && !zkconn.IsTransient(err) {
 		if prewritten {
-			s.deleteSegments(context.WithoutCancel(ctx), p.segs.made)
+			s.deleteSegments(context.WithoutCancel(ctx), p.segs.Made())
 		}
 		return fmt.Errorf("write generation %d: %w", p.gen, err)
 	}
@@ -343,7 +344,7 @@ func (s *Store) commit(ctx context.Context, t *tx, p *commitPlan) error {
 		return nil
 	}
 	if prewritten {
-		s.deleteSegments(context.WithoutCancel(ctx), p.segs.made)
+		s.deleteSegments(context.WithoutCancel(ctx), p.segs.Made())
 	}
 	return errRetry
 }
@@ -392,11 +393,11 @@ func (s *Store) makeDirs(ctx context.Context) error {
 }
 
 // writeSegments creates a plan's segments in batches, several at a time.
-func (s *Store) writeSegments(ctx context.Context, w *segmentWriter) error {
+func (s *Store) writeSegments(ctx context.Context, w *segment.Writer) error {
 	var batches []*zkconn.Txn
 	cur := s.conn.NewTxn()
-	for _, id := range w.made {
-		p, data := s.segmentPath(id), w.datas[id]
+	for _, id := range w.Made() {
+		p, data := s.segmentPath(id), w.Data(id)
 		if cur.Full(len(p)+len(data), zkconn.BatchRequest) {
 			batches = append(batches, cur)
 			cur = s.conn.NewTxn()
@@ -406,7 +407,7 @@ func (s *Store) writeSegments(ctx context.Context, w *segmentWriter) error {
 	if cur.Len() > 0 {
 		batches = append(batches, cur)
 	}
-	return parallel(ctx, len(batches), 4, func(i int) error {
+	return zkconn.Parallel(ctx, len(batches), 4, func(i int) error {
 		return s.commitBatch(ctx, batches[i])
 	})
 }
@@ -443,7 +444,7 @@ func (s *Store) deleteSegments(ctx context.Context, ids []string) {
 func (s *Store) deletePaths(ctx context.Context, paths []string) {
 	const batch = 500
 	n := (len(paths) + batch - 1) / batch
-	parallel(ctx, n, 4, func(i int) error {
+	zkconn.Parallel(ctx, n, 4, func(i int) error {
 		part := paths[i*batch : min((i+1)*batch, len(paths))]
 		txn := s.conn.NewTxn()
 		for _, p := range part {

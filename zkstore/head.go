@@ -3,7 +3,8 @@ package zkstore
 import (
 	"encoding/json"
 	"fmt"
-	"regexp"
+
+	"github.com/kook-project/kook/zkstore/segment"
 )
 
 // format is the layout version head says it follows. Version 1 (kook up
@@ -39,18 +40,12 @@ type applying struct {
 	By         string `json:"by"` // who, for people
 }
 
-// Bounds on what is read from ZooKeeper, checked before use: a head or
-// index that breaks them was not written by kook.
+// Bounds on what is read from ZooKeeper, checked before use: a head that
+// breaks them was not written by kook.
 const (
-	maxHeadSize   = 64 << 10
-	maxCount      = 1 << 40
-	maxSegments   = 1 << 20 // per table
-	maxSegmentRaw = 8 << 20 // a segment, decompressed
+	maxHeadSize = 64 << 10
+	maxCount    = 1 << 40
 )
-
-// idPattern is what a writer or segment id looks like: the generation in
-// hex, a random part, and for segments a number: "2a-1f2e3d4c.17".
-var idPattern = regexp.MustCompile(`^[0-9a-f]{1,16}-[0-9a-f]{8}(\.[0-9a-z]{1,8})?$`)
 
 func (h *head) marshal() []byte {
 	data, _ := json.Marshal(h)
@@ -75,13 +70,13 @@ func parseHead(data []byte) (*head, error) {
 		return nil, fmt.Errorf("generation %d is out of range", h.Generation)
 	case h.Hosts < 0 || h.Hosts > maxCount || h.Groups < 0 || h.Groups > maxCount:
 		return nil, fmt.Errorf("counts %d hosts, %d groups are out of range", h.Hosts, h.Groups)
-	case h.Index != "" && !idPattern.MatchString(h.Index):
+	case h.Index != "" && !segment.ValidID(h.Index):
 		return nil, fmt.Errorf("index %q is not a segment id", h.Index)
 	case h.HistoryStart < 0 || h.HistoryStart > h.Generation+1:
 		return nil, fmt.Errorf("history_start %d is out of range", h.HistoryStart)
 	}
 	if a := h.Applying; a != nil {
-		if !idPattern.MatchString(a.ID) || (a.Index != "" && !idPattern.MatchString(a.Index)) || a.Generation != h.Generation+1 {
+		if !segment.ValidID(a.ID) || (a.Index != "" && !segment.ValidID(a.Index)) || a.Generation != h.Generation+1 {
 			return nil, fmt.Errorf("applying: %+v is not a change in progress", *a)
 		}
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/kook-project/kook/model"
 	"github.com/kook-project/kook/zkconn"
+	"github.com/kook-project/kook/zkstore/segment"
 )
 
 // History: every change writes <root>/inventory/history/<generation> (12
@@ -143,12 +144,12 @@ func maybeGzip(data []byte) []byte {
 	if len(data) <= 16<<10 {
 		return data
 	}
-	return gzipFast(data)
+	return segment.GzipFast(data)
 }
 
 func maybeGunzip(data []byte) ([]byte, error) {
 	if len(data) >= 2 && data[0] == 0x1f && data[1] == 0x8b {
-		return gunzip(data, 64<<20)
+		return segment.Gunzip(data, 64<<20)
 	}
 	return data, nil
 }

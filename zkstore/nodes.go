@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path"
 	"slices"
 	"sync"
 	"time"
@@ -11,6 +12,8 @@ import (
 	"github.com/go-zookeeper/zk"
 
 	"github.com/kook-project/kook/model"
+	"github.com/kook-project/kook/zkconn"
+	"github.com/kook-project/kook/zkstore/segment"
 )
 
 // LoadNodes reads every node of the generation sn holds. It costs the
@@ -34,7 +37,7 @@ func (sn *Snapshot) loadNodes() (*model.Nodes, map[string]int32, error) {
 		return nil, nil, err
 	}
 	hs := make([]*model.HostNode, len(hosts))
-	if err := parallel(sn.ctx, len(hosts), 64, func(i int) error {
+	if err := zkconn.Parallel(sn.ctx, len(hosts), 64, func(i int) error {
 		data, st, err := sn.readNode(sn.s.hostPath(hosts[i]))
 		if err != nil {
 			return err
@@ -50,7 +53,7 @@ func (sn *Snapshot) loadNodes() (*model.Nodes, map[string]int32, error) {
 		return nil, nil, err
 	}
 	gs := make([]*model.GroupNode, len(groups))
-	if err := parallel(sn.ctx, len(groups), 64, func(i int) error {
+	if err := zkconn.Parallel(sn.ctx, len(groups), 64, func(i int) error {
 		data, st, err := sn.readNode(sn.s.groupPath(groups[i]))
 		if err != nil {
 			return err
@@ -119,7 +122,16 @@ func (s *Store) Replace(ctx context.Context, opts model.UpdateOptions, build fun
 	}
 	h, st, err := s.readHead(ctx)
 	version := int32(-1)
+	oldFormat := false
 	switch {
+	case errors.Is(err, errOldFormat):
+		// A store written by kook before format 2: replacing all of it
+		// needs nothing of it. Its generations go on.
+		raw, rst, rerr := s.readHeadRaw(ctx)
+		if rerr != nil || raw == nil {
+			return model.Result{}, err
+		}
+		h, version, oldFormat = &head{Format: format, Generation: raw.Generation, HistoryStart: 1}, rst.Version, true
 	case errors.Is(err, model.ErrNotFound):
 		h = nil
 	case err != nil:
@@ -144,13 +156,22 @@ func (s *Store) Replace(ctx context.Context, opts model.UpdateOptions, build fun
 		back.Applying = nil
 		s.setHead(context.WithoutCancel(ctx), &back, pst.Version)
 	}
-	res, p, baseIdx, err := s.planReplace(ctx, h, gen, writer, build, opts)
+	planHead := h
+	if oldFormat {
+		planHead = nil // nothing of the old store is read
+	}
+	res, p, baseIdx, err := s.planReplace(ctx, planHead, gen, writer, build, opts)
 	if err != nil || p == nil {
 		undo()
 		return res, err
 	}
 	if err := s.finishBig(ctx, prep, pst, p, baseIdx); err != nil {
 		return res, err
+	}
+	if oldFormat {
+		for _, dir := range []string{"trees", "blobs"} {
+			s.conn.DeleteAll(ctx, path.Join(s.base(), dir))
+		}
 	}
 	res.Generation, res.Written, res.Time = gen, true, p.commit.Time
 	return res, nil
@@ -159,14 +180,14 @@ func (s *Store) Replace(ctx context.Context, opts model.UpdateOptions, build fun
 // planReplace reads the base, builds the target and plans the change; a
 // nil plan means nothing changes.
 func (s *Store) planReplace(ctx context.Context, h *head, gen int64, writer string,
-	build func(*model.Nodes) (*model.Nodes, error), opts model.UpdateOptions) (model.Result, *commitPlan, *index, error) {
+	build func(*model.Nodes) (*model.Nodes, error), opts model.UpdateOptions) (model.Result, *commitPlan, *segment.Index, error) {
 	res := model.Result{Generation: gen - 1}
 	base := model.NewNodes(0)
-	var baseIdx *index
+	var baseIdx *segment.Index
 	versions := map[string]int32{}
 	if h != nil && h.Generation > 0 {
 		// The lock and head.applying keep the nodes still: read them all.
-		sn := &Snapshot{s: s, ctx: ctx, head: h, nodes: true, tables: map[string]*tableReader{}}
+		sn := &Snapshot{s: s, ctx: ctx, head: h, nodes: true, tables: map[string]*segment.Table{}}
 		var err error
 		if base, versions, err = sn.loadNodes(); err != nil {
 			return res, nil, nil, err
@@ -213,20 +234,20 @@ func (s *Store) planReplace(ctx context.Context, h *head, gen int64, writer stri
 			versions[s.groupPath(gc.After.Name)] = -1
 		}
 	}
-	p.segs = newSegmentWriter(writer)
-	idx := &index{Tables: map[string][]segRef{}}
+	p.segs = segment.NewWriter(writer)
+	idx := &segment.Index{Tables: map[string][]segment.Ref{}}
 	for _, name := range slices.Sorted(mapKeys(tables)) {
-		idx.Tables[name] = p.segs.build(tables[name])
+		idx.Tables[name] = p.segs.Build(tables[name])
 	}
 	if baseIdx != nil {
-		idx.Dropped = baseIdx.segmentIDs()
+		idx.Dropped = baseIdx.IDs()
 	}
 	if h != nil && h.Index != "" {
 		idx.Dropped = append(idx.Dropped, h.Index)
 	}
 	p.head = &head{Format: format, Generation: gen, Writer: writer, Time: c.Time.UnixMilli(),
 		Hosts: int64(len(target.Hosts)), Groups: int64(len(target.Groups))}
-	p.head.Index = p.segs.addIndex(idx)
+	p.head.Index = p.segs.AddIndex(idx)
 	return res, p, baseIdx, nil
 }
 

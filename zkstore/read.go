@@ -12,6 +12,7 @@ import (
 
 	"github.com/kook-project/kook/model"
 	"github.com/kook-project/kook/zkconn"
+	"github.com/kook-project/kook/zkstore/segment"
 )
 
 // Snapshot is one generation as a reader sees it: its views, and its nodes
@@ -22,13 +23,13 @@ type Snapshot struct {
 	ctx  context.Context
 	head *head
 	stat *zk.Stat
-	idx  *index
+	idx  *segment.Index
 
 	idxOnce sync.Once
 	idxErr  error
 
 	mu     sync.Mutex
-	tables map[string]*tableReader
+	tables map[string]*segment.Table
 	// nodes is true when the snapshot may read nodes: no big change was
 	// being applied when it was taken.
 	nodes bool
@@ -86,12 +87,12 @@ func (s *Store) snapshot(ctx context.Context, nodes bool) (*Snapshot, error) {
 	if h.Generation == 0 {
 		return nil, fmt.Errorf("no inventory stored at %s yet: %w", s.root, model.ErrNotFound)
 	}
-	return &Snapshot{s: s, ctx: ctx, head: h, stat: st, tables: map[string]*tableReader{}, nodes: nodes}, nil
+	return &Snapshot{s: s, ctx: ctx, head: h, stat: st, tables: map[string]*segment.Table{}, nodes: nodes}, nil
 }
 
 // index reads the snapshot's index once, when a table is first needed:
 // a reader of nodes alone (kook-inventory --host) never reads it.
-func (sn *Snapshot) index() (*index, error) {
+func (sn *Snapshot) index() (*segment.Index, error) {
 	sn.idxOnce.Do(func() {
 		sn.idx, sn.idxErr = sn.s.readIndex(sn.ctx, sn.head.Index)
 		var gone *goneError
@@ -122,15 +123,14 @@ func (sn *Snapshot) HistoryStart() int64 { return sn.head.HistoryStart }
 // read, the table's reads fail with why.
 func (sn *Snapshot) Table(name string) model.TableReader { return sn.table(name) }
 
-func (sn *Snapshot) table(name string) *tableReader {
+func (sn *Snapshot) table(name string) *segment.Table {
 	sn.mu.Lock()
 	defer sn.mu.Unlock()
 	if t, ok := sn.tables[name]; ok {
 		return t
 	}
 	idx, err := sn.index()
-	t := sn.s.newTableReader(sn.ctx, idx, name)
-	t.err = err
+	t := segment.NewTable(sn.ctx, sn.s.fetchSegment, idx, name, err)
 	sn.tables[name] = t
 	return t
 }
@@ -142,21 +142,21 @@ func (sn *Snapshot) TableFunc() func(string) model.TableReader { return sn.Table
 // scanning them afterwards costs no round trip.
 func (sn *Snapshot) Prefetch(names ...string) error {
 	type seg struct {
-		t *tableReader
+		t *segment.Table
 		i int
 	}
 	var all []seg
 	for _, n := range names {
 		t := sn.table(n)
-		if t.err != nil {
-			return t.err
+		if err := t.Err(); err != nil {
+			return err
 		}
-		for i := range t.refs {
+		for i := range t.Refs() {
 			all = append(all, seg{t, i})
 		}
 	}
-	return parallel(sn.ctx, len(all), 32, func(i int) error {
-		_, err := all[i].t.segment(all[i].i)
+	return zkconn.Parallel(sn.ctx, len(all), 32, func(i int) error {
+		_, err := all[i].t.Segment(all[i].i)
 		return err
 	})
 }
@@ -227,7 +227,7 @@ func (sn *Snapshot) readNode(p string) ([]byte, *zk.Stat, error) {
 // do not exist.
 func (sn *Snapshot) Hosts(names []string) ([]*model.HostNode, error) {
 	out := make([]*model.HostNode, len(names))
-	err := parallel(sn.ctx, len(names), 64, func(i int) error {
+	err := zkconn.Parallel(sn.ctx, len(names), 64, func(i int) error {
 		h, err := sn.Host(names[i])
 		if errors.Is(err, model.ErrNotFound) {
 			return nil
@@ -284,7 +284,7 @@ func (sn *Snapshot) Lineage(host string) (*model.HostNode, map[string]*model.Gro
 			}
 		}
 		got := make([]*model.GroupNode, len(level))
-		if err := parallel(sn.ctx, len(level), 16, func(i int) error {
+		if err := zkconn.Parallel(sn.ctx, len(level), 16, func(i int) error {
 			var err error
 			got[i], err = sn.Group(level[i])
 			return err

@@ -13,6 +13,7 @@ import (
 
 	"github.com/kook-project/kook/model"
 	"github.com/kook-project/kook/zkconn"
+	"github.com/kook-project/kook/zkstore/segment"
 )
 
 // DefaultRoot is where kook keeps its data unless told otherwise.
@@ -142,7 +143,7 @@ func (s *Store) readHead(ctx context.Context) (*head, *zk.Stat, error) {
 	}
 	h, err := parseHead(data)
 	if errors.Is(err, errOldFormat) {
-		return nil, nil, fmt.Errorf("%s: %w: migrate it with kook repair", s.headPath(), err)
+		return nil, nil, fmt.Errorf("%s: %w: import the inventory again with kook-import, which replaces it", s.headPath(), err)
 	}
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: %w (kook repair can rebuild it)", s.headPath(), err)
@@ -163,9 +164,9 @@ func (s *Store) Generation(ctx context.Context) (int64, error) {
 }
 
 // readIndex reads the index segment id.
-func (s *Store) readIndex(ctx context.Context, id string) (*index, error) {
+func (s *Store) readIndex(ctx context.Context, id string) (*segment.Index, error) {
 	if id == "" {
-		return &index{Tables: map[string][]segRef{}}, nil
+		return &segment.Index{Tables: map[string][]segment.Ref{}}, nil
 	}
 	data, _, err := s.conn.Get(ctx, s.segmentPath(id))
 	if errors.Is(err, zk.ErrNoNode) {
@@ -174,7 +175,7 @@ func (s *Store) readIndex(ctx context.Context, id string) (*index, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read index %s: %w", id, err)
 	}
-	x, err := decodeIndex(data)
+	x, err := segment.DecodeIndex(data)
 	if err != nil {
 		return nil, fmt.Errorf("index %s: %w", s.segmentPath(id), err)
 	}

@@ -639,3 +639,42 @@ func TestIntegrationServerGone(t *testing.T) {
 	}
 	update(t, direct, model.SetHostVars{Host: "h", Vars: vars("v", int64(2))})
 }
+
+// TestIntegrationOldFormatReplaced: a store written by kook before format 2
+// is refused by readers with what to do, and an import (Replace) replaces
+// it whole, its generations going on.
+func TestIntegrationOldFormatReplaced(t *testing.T) {
+	s := mustOpen(t)
+	ctx := ctxT(t)
+	base := s.Root() + "/inventory"
+	for _, p := range []string{base + "/trees/t000000000007-1f2e3d4c/hosts", base + "/blobs"} {
+		if err := s.Conn().EnsurePath(ctx, p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.Conn().Create(ctx, base+"/trees/t000000000007-1f2e3d4c/hosts/old", []byte(`{"seq":1}`)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Conn().Create(ctx, base+"/head", []byte(`{"generation":7,"tree":"t000000000007-1f2e3d4c","blob":"000000000007-a1b2c3d4","views":{},"host_buckets":1}`)); err != nil {
+		t.Fatal(err)
+	}
+	err := s.Read(ctx, true, func(*zkstore.Snapshot) error { return nil })
+	if err == nil || !strings.Contains(err.Error(), "older kook") {
+		t.Fatalf("reading a format 1 store: %v", err)
+	}
+	res, err := s.Replace(ctx, model.UpdateOptions{}, func(base *model.Nodes) (*model.Nodes, error) {
+		if len(base.Hosts) != 0 {
+			t.Errorf("the base of a format 1 store holds %d hosts", len(base.Hosts))
+		}
+		return base, (model.CreateHost{Name: "new"}).Apply(base)
+	})
+	if err != nil || res.Generation != 8 {
+		t.Fatalf("replace: %+v, %v", res, err)
+	}
+	if n := load(t, s); len(n.Hosts) != 1 || n.Hosts["new"] == nil {
+		t.Errorf("after replace: %v", n.Hosts)
+	}
+	if ok, _, _ := s.Conn().Exists(ctx, base+"/trees"); ok {
+		t.Error("the old trees are still there")
+	}
+}

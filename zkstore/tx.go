@@ -11,6 +11,8 @@ import (
 	"github.com/go-zookeeper/zk"
 
 	"github.com/kook-project/kook/model"
+	"github.com/kook-project/kook/zkconn"
+	"github.com/kook-project/kook/zkstore/segment"
 )
 
 // tx is the model.Tx of one attempt at a change. It reads nodes when first
@@ -23,14 +25,14 @@ type tx struct {
 	ctx  context.Context
 	head *head    // nil when nothing is stored yet
 	stat *zk.Stat // head's stat, nil when nothing is stored
-	idx  *index
+	idx  *segment.Index
 	gen  int64 // the generation this change makes
 	keys int64 // keys handed out
 
 	mu     sync.Mutex
 	hosts  map[string]*hostState
 	groups map[string]*groupState
-	tables map[string]*tableReader
+	tables map[string]*segment.Table
 	err    error // the first failure of a method that cannot return one
 }
 
@@ -53,9 +55,9 @@ var (
 	_ model.Prefetcher = (*tx)(nil)
 )
 
-func (s *Store) newTx(ctx context.Context, h *head, st *zk.Stat, idx *index) *tx {
+func (s *Store) newTx(ctx context.Context, h *head, st *zk.Stat, idx *segment.Index) *tx {
 	t := &tx{s: s, ctx: ctx, head: h, stat: st, idx: idx, gen: 1,
-		hosts: map[string]*hostState{}, groups: map[string]*groupState{}, tables: map[string]*tableReader{}}
+		hosts: map[string]*hostState{}, groups: map[string]*groupState{}, tables: map[string]*segment.Table{}}
 	if h != nil {
 		t.gen = h.Generation + 1
 	}
@@ -134,10 +136,10 @@ func (t *tx) fail(err error) {
 // Prefetch implements model.Prefetcher: it reads the named nodes, many at
 // a time.
 func (t *tx) Prefetch(hosts, groups []string) error {
-	if err := parallel(t.ctx, len(hosts), 64, func(i int) error { return t.host(hosts[i]).err }); err != nil {
+	if err := zkconn.Parallel(t.ctx, len(hosts), 64, func(i int) error { return t.host(hosts[i]).err }); err != nil {
 		return err
 	}
-	return parallel(t.ctx, len(groups), 64, func(i int) error { return t.group(groups[i]).err })
+	return zkconn.Parallel(t.ctx, len(groups), 64, func(i int) error { return t.group(groups[i]).err })
 }
 
 // Host implements model.Tx.
@@ -180,7 +182,7 @@ func (t *tx) Hosts(names []string) ([]*model.HostNode, error) {
 // attempt started from holds it.
 func (t *tx) Table(name string) model.TableReader { return t.table(name) }
 
-func (t *tx) table(name string) *tableReader {
+func (t *tx) table(name string) *segment.Table {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	tr, ok := t.tables[name]

@@ -6,7 +6,6 @@ import (
 	"math/big"
 	"strconv"
 	"strings"
-	"unicode/utf16"
 	"unicode/utf8"
 
 	"github.com/kook-project/kook/model"
@@ -254,68 +253,20 @@ func (d *pjsonDecoder) number() (any, error) {
 }
 
 func (d *pjsonDecoder) str() (string, error) {
-	d.pos++ // opening quote
-	var sb strings.Builder
-	for d.pos < len(d.data) {
-		c := d.data[d.pos]
-		switch {
-		case c == '"':
-			d.pos++
-			return sb.String(), nil
-		case c < 0x20:
-			return "", d.fail("Invalid control character")
-		case c != '\\':
-			sb.WriteByte(c)
-			d.pos++
-			continue
-		}
-		if d.pos+1 >= len(d.data) {
-			break
-		}
-		e := d.data[d.pos+1]
-		d.pos += 2
-		switch e {
-		case '"', '\\', '/':
-			sb.WriteByte(e)
-		case 'b':
-			sb.WriteByte('\b')
-		case 'f':
-			sb.WriteByte('\f')
-		case 'n':
-			sb.WriteByte('\n')
-		case 'r':
-			sb.WriteByte('\r')
-		case 't':
-			sb.WriteByte('\t')
-		case 'u':
-			r, ok := d.hex4()
-			if !ok {
-				return "", d.fail("Invalid \\uXXXX escape")
-			}
-			if utf16.IsSurrogate(r) && r < 0xdc00 && d.word(`\u`) {
-				save := d.pos - 2
-				if r2, ok := d.hex4(); ok && r2 >= 0xdc00 && r2 <= 0xdfff {
-					r = utf16.DecodeRune(r, r2)
-				} else {
-					d.pos = save
-				}
-			}
-			sb.WriteRune(r) // a lone surrogate, which kook cannot keep, becomes U+FFFD
-		default:
-			return "", d.fail("Invalid \\escape")
-		}
+	// Python's json: strict about control characters; a lone surrogate,
+	// which kook cannot keep in a parsed value, becomes U+FFFD.
+	str, n, why := model.DecodeString(d.data[d.pos:], true, false)
+	d.pos += n
+	switch why {
+	case model.StringOK:
+		return str, nil
+	case model.StringControl:
+		return "", d.fail("Invalid control character")
+	case model.StringEscape:
+		return "", d.fail("Invalid \\escape")
+	case model.StringUnicode:
+		return "", d.fail("Invalid \\uXXXX escape")
 	}
 	return "", d.fail("Unterminated string starting")
 }
 
-func (d *pjsonDecoder) hex4() (rune, bool) {
-	if d.pos+4 > len(d.data) {
-		return 0, false
-	}
-	n, err := strconv.ParseUint(string(d.data[d.pos:d.pos+4]), 16, 32)
-	if err != nil || strings.ContainsAny(string(d.data[d.pos:d.pos+4]), "+-_") {
-		return 0, false
-	}
-	d.pos += 4
-	return rune(n), true
-}
