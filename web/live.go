@@ -13,6 +13,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/go-zookeeper/zk"
+
 	"github.com/kook-project/kook/model"
 	"github.com/kook-project/kook/precedence"
 	"github.com/kook-project/kook/script"
@@ -162,8 +164,14 @@ func (l *Live) follow(ctx context.Context) {
 	defer close(l.done)
 	headPath := path.Join(l.store.Root(), "inventory", "head")
 	conn := l.store.Conn()
+	// One watch armed at a time: it is set again only once it fired, so
+	// the periodic looks do not pile up watches on head.
+	var ev <-chan zk.Event
 	for ctx.Err() == nil {
-		_, _, ev, err := conn.ExistsW(ctx, headPath)
+		var err error
+		if ev == nil {
+			_, _, ev, err = conn.ExistsW(ctx, headPath)
+		}
 		if err == nil {
 			err = l.catchUp(ctx)
 		}
@@ -175,6 +183,7 @@ func (l *Live) follow(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-ev:
+			ev = nil
 		case <-l.kick:
 		case <-time.After(5 * time.Second):
 		}
