@@ -94,12 +94,13 @@ func (c *ServeCmd) Run(ctx context.Context, g *Globals) error {
 		return err
 	}
 	defer srv.Close()
-	// Keep the heap near what the snapshot takes: a soft limit of twice
-	// the heap after loading (the garbage collector works harder near it).
+	// Keep the heap near what the snapshot takes: a soft limit of 1.8
+	// times the heap after loading (the garbage collector works harder
+	// near it; it is a soft limit, so a grown inventory still fits).
 	runtime.GC()
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
-	debug.SetMemoryLimit(int64(ms.HeapAlloc) * 2)
+	debug.SetMemoryLimit(int64(ms.HeapAlloc) * 9 / 5)
 	ln, err := net.Listen("tcp", c.Listen)
 	if err != nil {
 		return err
