@@ -21,7 +21,7 @@ import (
 
 // ServeCmd is `kook serve`.
 type ServeCmd struct {
-	Listen        string   `default:"127.0.0.1:8080" placeholder:"ADDR" help:"Address to listen on."`
+	Listen        string   `default:"127.0.0.1:8080" placeholder:"ADDR" help:"Address to listen on (default 127.0.0.1:8080)."`
 	Users         string   `placeholder:"FILE" help:"Users file: NAME:BCRYPT-HASH:ROLE per line, role read, write or admin; mode 600."`
 	TrustedHeader string   `placeholder:"NAME" help:"Header holding the user a reverse proxy logged in (X-Forwarded-User); believed only from --trusted-proxy."`
 	TrustedProxy  []string `placeholder:"ADDR|CIDR" help:"Addresses of the reverse proxies allowed to set --trusted-header."`
