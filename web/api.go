@@ -28,7 +28,7 @@ func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
 func (s *Server) apiStatus(w http.ResponseWriter, r *http.Request) {
 	sn := s.live.Snap()
-	writeJSON(w, http.StatusOK, model.Map{{Key: "generation", Value: sn.Gen}, {Key: "hosts", Value: int64(len(sn.Hosts))},
+	writeJSON(w, http.StatusOK, model.Map{{Key: "generation", Value: sn.Gen}, {Key: "hosts", Value: int64(sn.HostCount())},
 		{Key: "groups", Value: int64(len(sn.Groups))}, {Key: "user", Value: identityOf(r).User}, {Key: "role", Value: identityOf(r).Role.String()}})
 }
 

@@ -67,12 +67,12 @@ func (s *Server) hostsPage(w http.ResponseWriter, r *http.Request) {
 	rows := make([]row, 0, p.End()-p.Offset)
 	for _, h := range hosts[p.Offset:p.End()] {
 		rw := row{Name: h}
-		if n := sn.Hosts[h]; n != nil {
+		if n := sn.HostNode(h); n != nil {
 			rw.Groups = n.GroupNames()
 		}
 		rows = append(rows, rw)
 	}
-	data["Rows"], data["Page"], data["Total"] = rows, p, len(sn.Hosts)
+	data["Rows"], data["Page"], data["Total"] = rows, p, sn.HostCount()
 	s.render(w, r, "hosts.html", &page{Title: "Hosts", Nav: "hosts", Data: data})
 }
 
@@ -160,7 +160,7 @@ func (s *Server) graph(group string, withVars bool) (string, error) {
 	sn := s.live.Snap()
 	inv := sn.Inv
 	if withVars {
-		inv = buildInventory(sn.Hosts, sn.Groups)
+		inv = buildInventory(sn.hosts.flatten(), sn.Groups)
 	}
 	return export.Graph(inv, group, withVars)
 }

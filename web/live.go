@@ -46,12 +46,12 @@ type Live struct {
 type Snap struct {
 	Gen    int64
 	Time   time.Time
-	Hosts  map[string]*model.HostNode
+	hosts  hostMap
 	Groups map[string]*model.GroupNode
 	// Inv is the inventory as Ansible builds it from kook-inventory's
 	// --list (its order), each level of vars kept apart; it shares the
 	// nodes' vars. Its structure and group vars are current; its host vars
-	// may be older than Hosts' (read those from Hosts).
+	// may be older than the nodes' (read those with HostNode).
 	Inv *model.Inventory
 
 	// merger is shared by the snapshots that share Inv.
@@ -151,8 +151,8 @@ func (l *Live) reload(ctx context.Context) error {
 		return fmt.Errorf("load inventory: %w", err)
 	}
 	l.reloads.Add(1)
-	sn := &Snap{Gen: gen, Time: t, Hosts: n.Hosts, Groups: n.Groups, merger: &sharedMerger{}}
-	sn.Inv = buildInventory(sn.Hosts, sn.Groups)
+	sn := &Snap{Gen: gen, Time: t, hosts: hostMap{base: n.Hosts}, Groups: n.Groups, merger: &sharedMerger{}}
+	sn.Inv = buildInventory(sn.hosts.base, sn.Groups)
 	l.publish(sn)
 	debug.FreeOSMemory() // what loading took beyond the snapshot goes back
 
@@ -224,16 +224,16 @@ func (l *Live) catchUp(ctx context.Context) error {
 // apply publishes the snapshot after commit c.
 func (l *Live) apply(c *model.Commit) {
 	old := l.Snap()
-	sn := &Snap{Gen: c.Generation, Time: c.Time, Hosts: maps.Clone(old.Hosts), Groups: maps.Clone(old.Groups)}
+	sn := &Snap{Gen: c.Generation, Time: c.Time, hosts: old.hosts.edit(), Groups: maps.Clone(old.Groups)}
 	// A change that moves nothing and sets only host vars keeps the
 	// inventory's structure and its groups: host vars are read from the
 	// nodes. Any other change rebuilds it.
 	structural := len(c.Groups) > 0
 	for _, h := range c.Hosts {
 		if h.After == nil {
-			delete(sn.Hosts, h.Before.Name)
+			sn.hosts.put(h.Before.Name, nil)
 		} else {
-			sn.Hosts[h.After.Name] = h.After
+			sn.hosts.put(h.After.Name, h.After)
 		}
 		if h.Before == nil || h.After == nil || !slices.Equal(h.Before.Groups, h.After.Groups) || h.Before.Slot != h.After.Slot {
 			structural = true
@@ -251,8 +251,10 @@ func (l *Live) apply(c *model.Commit) {
 		}
 	}
 	if structural {
-		sn.Inv, sn.merger = buildInventory(sn.Hosts, sn.Groups), &sharedMerger{}
+		sn.hosts = hostMap{base: sn.hosts.flatten()}
+		sn.Inv, sn.merger = buildInventory(sn.hosts.base, sn.Groups), &sharedMerger{}
 	} else {
+		sn.hosts.compact()
 		sn.Inv, sn.merger = old.Inv, old.merger
 	}
 	l.mu.Lock()
@@ -297,4 +299,80 @@ func shareHost(h *model.Host, n *model.HostNode) {
 func shareGroup(g *model.Group, n *model.GroupNode) {
 	g.Vars, g.FileVars, g.Priority = n.Vars, n.FileVars, n.Priority
 	g.Source, g.VarSources, g.FileVarSources = n.Source, n.VarSources, n.FileVarSources
+}
+
+// hostMap is the snapshot's hosts: a map shared by many snapshots and the
+// few hosts changed since, so that a change does not copy 100,000 entries.
+type hostMap struct {
+	base map[string]*model.HostNode
+	over map[string]*model.HostNode // a nil value: deleted
+	n    int                        // hosts in all
+}
+
+// overMax is how many changed hosts a snapshot keeps apart before they
+// are merged into a new base: a copy of the whole map per overMax hosts
+// changed.
+const overMax = 4096
+
+// HostNode returns the named host's node, nil if there is none.
+func (sn *Snap) HostNode(name string) *model.HostNode { return sn.hosts.get(name) }
+
+// HostCount returns the number of hosts.
+func (sn *Snap) HostCount() int { return sn.hosts.len() }
+
+func (m *hostMap) get(name string) *model.HostNode {
+	if h, ok := m.over[name]; ok {
+		return h
+	}
+	return m.base[name]
+}
+
+func (m *hostMap) len() int {
+	if m.over == nil {
+		return len(m.base)
+	}
+	return m.n
+}
+
+// edit returns a copy to change: the base shared, the changes copied.
+func (m hostMap) edit() hostMap {
+	c := hostMap{base: m.base, over: maps.Clone(m.over), n: m.len()}
+	if c.over == nil {
+		c.over = map[string]*model.HostNode{}
+	}
+	return c
+}
+
+func (m *hostMap) put(name string, h *model.HostNode) {
+	had := m.get(name) != nil
+	m.over[name] = h
+	switch {
+	case had && h == nil:
+		m.n--
+	case !had && h != nil:
+		m.n++
+	}
+}
+
+// flatten returns every host in one new map.
+func (m *hostMap) flatten() map[string]*model.HostNode {
+	out := make(map[string]*model.HostNode, m.len())
+	for k, v := range m.base {
+		out[k] = v
+	}
+	for k, v := range m.over {
+		if v == nil {
+			delete(out, k)
+		} else {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+// compact merges the changes into a new base once they are many.
+func (m *hostMap) compact() {
+	if len(m.over) > overMax {
+		*m = hostMap{base: m.flatten()}
+	}
 }

@@ -47,7 +47,7 @@ func TestIntegrationLiveReloadsWithoutRecord(t *testing.T) {
 	if sn.Gen != last.Generation || l.Reloads() != 2 {
 		t.Errorf("generation %d (want %d), %d loads (want 2)", sn.Gen, last.Generation, l.Reloads())
 	}
-	if v, _ := sn.Hosts["a"].Vars.Get("n"); v != int64(2) {
+	if v, _ := sn.HostNode("a").Vars.Get("n"); v != int64(2) {
 		t.Errorf("n = %v", v)
 	}
 	// With every record there, it applies them one by one.
@@ -86,5 +86,28 @@ func TestSplitLinesKeep(t *testing.T) {
 	got := fmt.Sprintf("%q", splitLinesKeep([]byte("a\nb\r\nc\rd")))
 	if want := `["a\n" "b\r\n" "c\r" "d"]`; got != want {
 		t.Errorf("splitLinesKeep = %s, want %s", got, want)
+	}
+}
+
+func TestHostMap(t *testing.T) {
+	node := func(n string) *model.HostNode { return &model.HostNode{Host: model.Host{Name: n}} }
+	m := hostMap{base: map[string]*model.HostNode{"a": node("a"), "b": node("b")}}
+	e := m.edit()
+	e.put("c", node("c"))
+	e.put("a", nil)
+	e.put("b", node("b"))
+	if e.len() != 2 || e.get("a") != nil || e.get("c") == nil || m.get("a") == nil || m.len() != 2 {
+		t.Fatalf("edit: len %d, a %v, c %v; original: a %v, len %d", e.len(), e.get("a"), e.get("c"), m.get("a"), m.len())
+	}
+	f := e.flatten()
+	if len(f) != 2 || f["b"] == nil || f["c"] == nil {
+		t.Errorf("flatten: %v", f)
+	}
+	for i := range overMax + 1 {
+		e.put(fmt.Sprint("h", i), node("h"))
+	}
+	e.compact()
+	if e.over != nil || e.len() != overMax+3 {
+		t.Errorf("after compact: over %d, len %d", len(e.over), e.len())
 	}
 }

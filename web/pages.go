@@ -186,7 +186,7 @@ func (s *Server) index(w http.ResponseWriter, r *http.Request) {
 	}
 	sn := s.live.Snap()
 	s.render(w, r, "index.html", &page{Title: "kook", Nav: "services", Data: map[string]any{
-		"Services": svcs, "Hosts": len(sn.Hosts), "Groups": len(sn.Groups), "Gen": sn.Gen, "Time": sn.Time}})
+		"Services": svcs, "Hosts": sn.HostCount(), "Groups": len(sn.Groups), "Gen": sn.Gen, "Time": sn.Time}})
 }
 
 // pageSize bounds what one page lists.

@@ -33,7 +33,7 @@ type HostDetail struct {
 
 // Host returns a host's detail; ErrNotFound if the snapshot has no such host.
 func (sn *Snap) Host(name string) (*HostDetail, error) {
-	h := sn.Hosts[name]
+	h := sn.HostNode(name)
 	if h == nil {
 		return nil, fmt.Errorf("host %q: %w", name, model.ErrNotFound)
 	}
@@ -262,7 +262,7 @@ func (sn *Snap) Filter(names []string, where []string) ([]string, error) {
 	m := sn.merger.m
 	out := names[:0:0]
 	for _, name := range names {
-		vars := effectiveKeys(m, name, sn.Hosts[name], keys)
+		vars := effectiveKeys(m, name, sn.HostNode(name), keys)
 		ok := true
 		for _, f := range filters {
 			if !f.Match(vars) {
