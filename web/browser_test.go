@@ -256,7 +256,7 @@ func TestIntegrationBrowserConfig(t *testing.T) {
 	}
 	tb.screenshot("service")
 	tb.confirmAll("")
-	tb.eval(`(() => { const s = document.querySelector('#assocs li[data-host="web-01.example.com"] select.move'); s.value = "prod"; s.dispatchEvent(new Event("change", {bubbles: true})); return true })()`)
+	tb.eval(`(() => { const s = document.querySelector('#assocs li[data-host="web-01.example.com"] input.move'); s.value = "prod"; s.dispatchEvent(new Event("change", {bubbles: true})); return true })()`)
 	tb.until("the move", `document.querySelector('#assocs li[data-host="web-01.example.com"]') === null`)
 	as, _ = e.jones.Assocs(t.Context(), "shop")
 	if len(as) != 1 || as[0].Env != "prod" {

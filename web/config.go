@@ -104,11 +104,12 @@ func displayEnv(env string) string {
 
 func (s *Server) servicePage(w http.ResponseWriter, r *http.Request, st *envState) {
 	chain := chainOf(st.env)
-	confs, err := s.showAll(r.Context(), st.svc, chain)
+	confs, err := s.showAll(r.Context(), st.svc, chain[:len(chain)-1])
 	if err != nil {
 		s.failErr(w, r, err)
 		return
 	}
+	confs[st.env] = &jones.EnvConfig{Service: st.svc, Env: displayEnv(st.env), Version: st.version, Config: st.config, View: st.view}
 	type treeRow struct {
 		envEntry
 		URL     string

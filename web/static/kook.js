@@ -205,9 +205,9 @@ function setupService() {
       send("DELETE", assocURL(host), null).then(function (res) { if (res.ok) location.reload(); else fail(res); });
     });
     list.addEventListener("change", function (ev) {
-      if (!ev.target.classList.contains("move") || ev.target.value === "" && ev.target.selectedIndex === 0) return;
-      var host = ev.target.closest("li").dataset.host, to = ev.target.value;
-      if (!confirm("Move " + host + " to " + (to || "/") + "?")) { ev.target.selectedIndex = 0; return; }
+      if (!ev.target.classList.contains("move") || ev.target.value.trim() === "") return;
+      var host = ev.target.closest("li").dataset.host, to = ev.target.value.trim().replace(/^\/+|\/+$/g, "");
+      if (!confirm("Move " + host + " to " + (to || "/") + "?")) { ev.target.value = ""; return; }
       send("PUT", assocURL(host), form({ env: to }), "application/x-www-form-urlencoded").then(function (res) {
         if (res.status === 201) location.reload(); else fail(res);
       });
