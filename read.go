@@ -43,7 +43,7 @@ type Host struct {
 	// Generation is the inventory generation read.
 	Generation int64
 
-	ancestors []string // every group above the host, 'all' included
+	ancestors []string // every group above the host, 'all' left out
 }
 
 // GroupNames returns Ansible's group_names: the host's groups and all
@@ -64,7 +64,8 @@ func (c *Client) Host(ctx context.Context, name string) (*Host, error) {
 			return err
 		}
 		inv := model.InventoryOf([]*model.HostNode{h}, groups)
-		out = &Host{Name: name, Vars: precedence.StripInternal(precedence.HostVars(inv, name)), OwnVars: h.Vars, FileVars: h.FileVars,
+		m := precedence.NewMerger(inv)
+		out = &Host{Name: name, Vars: precedence.StripInternal(m.HostVars(name)), OwnVars: h.Vars, FileVars: h.FileVars,
 			Source: h.Source, VarSources: h.VarSources, FileVarSources: h.FileVarSources, Generation: sn.Generation()}
 		direct := slices.Clone(h.Groups)
 		slices.SortFunc(direct, func(a, b model.Edge) int {
@@ -73,9 +74,9 @@ func (c *Client) Host(ctx context.Context, name string) (*Host, error) {
 		for _, e := range direct {
 			out.Groups = append(out.Groups, e.Name)
 		}
-		for g := range groups {
-			out.ancestors = append(out.ancestors, g)
-		}
+		// Ansible's host.get_groups(): the groups above the host, less
+		// 'ungrouped' when reconciliation took the host out of it.
+		out.ancestors = m.Groups(name)
 		return nil
 	})
 	return out, err

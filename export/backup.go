@@ -20,7 +20,9 @@ const BackupMarker = "kook_backup"
 // and group in inventory order, membership and children in order, vars at
 // each level in their key order with their exact types (int vs float, big
 // ints, vaulted strings, dicts that look like them: model.AppendStored),
-// priorities, and provenance. ReadBackup restores
+// priorities, provenance, the source each group file var came from
+// (model.Group.FileVarRanks) and which hosts left 'ungrouped'
+// (model.Host.LeftUngrouped). ReadBackup restores
 // exactly that inventory (model.EqualInventories).
 //
 // The layout is one host or group per line, so that two backups diff well:
@@ -38,7 +40,11 @@ func WriteBackup(inv *model.Inventory) []byte {
 			buf = append(buf, ',')
 		}
 		buf = append(buf, '\n')
-		buf = appendEntity(buf, h.Name, nil, nil, h.Vars, h.FileVars, nil, h.Source, h.VarSources, h.FileVarSources)
+		var extra model.Map
+		if h.LeftUngrouped {
+			extra = model.Map{{Key: "left_ungrouped", Value: true}}
+		}
+		buf = appendEntity(buf, h.Name, nil, nil, h.Vars, h.FileVars, nil, h.Source, h.VarSources, h.FileVarSources, extra)
 	}
 	buf = append(buf, "],\n\"groups\":["...)
 	for i, g := range inv.Groups {
@@ -47,13 +53,22 @@ func WriteBackup(inv *model.Inventory) []byte {
 		}
 		buf = append(buf, '\n')
 		p := int64(g.Priority)
-		buf = appendEntity(buf, g.Name, g.Hosts, g.Children, g.Vars, g.FileVars, &p, g.Source, g.VarSources, g.FileVarSources)
+		var extra model.Map
+		if len(g.FileVarRanks) > 0 {
+			ranks := make(model.Map, 0, len(g.FileVarRanks))
+			for k, r := range g.FileVarRanks {
+				ranks = append(ranks, model.Entry{Key: k, Value: int64(r)})
+			}
+			sort.Slice(ranks, func(i, j int) bool { return ranks[i].Key < ranks[j].Key })
+			extra = model.Map{{Key: "file_var_ranks", Value: ranks}}
+		}
+		buf = appendEntity(buf, g.Name, g.Hosts, g.Children, g.Vars, g.FileVars, &p, g.Source, g.VarSources, g.FileVarSources, extra)
 	}
 	return append(buf, "]}\n"...)
 }
 
 func appendEntity(buf []byte, name string, hosts, children []string, vars, fileVars model.Map, priority *int64,
-	source string, varSources, fileVarSources map[string]string) []byte {
+	source string, varSources, fileVarSources map[string]string, extra model.Map) []byte {
 	m := model.Map{{Key: "name", Value: name}}
 	if hosts != nil || priority != nil {
 		m.Set("hosts", valueStrings(hosts))
@@ -77,6 +92,7 @@ func appendEntity(buf []byte, name string, hosts, children []string, vars, fileV
 	if len(fileVarSources) > 0 {
 		m.Set("file_var_sources", sortedMap(fileVarSources))
 	}
+	m = append(m, extra...)
 	return model.AppendStored(buf, m)
 }
 
@@ -142,7 +158,7 @@ func ReadBackup(data []byte) (*model.Inventory, error) {
 			return nil, fmt.Errorf("backup: host %q: %w", e.name, model.ErrExists)
 		}
 		h := inv.AddHost(e.name)
-		h.Vars, h.FileVars = e.vars, e.fileVars
+		h.Vars, h.FileVars, h.LeftUngrouped = e.vars, e.fileVars, e.leftUngrouped
 		h.Source, h.VarSources, h.FileVarSources = e.source, e.varSources, e.fileVarSources
 	}
 	groups, _ := top.Get("groups")
@@ -160,7 +176,7 @@ func ReadBackup(data []byte) (*model.Inventory, error) {
 		}
 		g := inv.AddGroup(e.name)
 		g.Hosts, g.Children, g.Priority = e.hosts, e.children, e.priority
-		g.Vars, g.FileVars = e.vars, e.fileVars
+		g.Vars, g.FileVars, g.FileVarRanks = e.vars, e.fileVars, e.fileVarRanks
 		g.Source, g.VarSources, g.FileVarSources = e.source, e.varSources, e.fileVarSources
 	}
 	if err := inv.Validate(); err != nil {
@@ -176,6 +192,8 @@ type backupEntity struct {
 	priority                   int
 	source                     string
 	varSources, fileVarSources map[string]string
+	leftUngrouped              bool           // hosts only
+	fileVarRanks               map[string]int // groups only
 }
 
 func readEntity(v model.Value, isGroup bool) (backupEntity, error) {
@@ -199,6 +217,21 @@ func readEntity(v model.Value, isGroup bool) (backupEntity, error) {
 			e.varSources, err = backupStringMap(f.Value)
 		case "file_var_sources":
 			e.fileVarSources, err = backupStringMap(f.Value)
+		case "left_ungrouped":
+			if isGroup {
+				err = errors.New("only hosts have it")
+				break
+			}
+			var ok bool
+			if e.leftUngrouped, ok = f.Value.(bool); !ok {
+				err = errors.New("not a boolean")
+			}
+		case "file_var_ranks":
+			if !isGroup {
+				err = errors.New("only groups have it")
+				break
+			}
+			e.fileVarRanks, err = backupRanks(f.Value)
 		case "hosts", "children", "priority":
 			if !isGroup {
 				err = errors.New("only groups have it")
@@ -260,6 +293,22 @@ func backupStrings(v model.Value) ([]string, error) {
 	}
 	if len(out) == 0 {
 		return nil, nil
+	}
+	return out, nil
+}
+
+func backupRanks(v model.Value) (map[string]int, error) {
+	m, ok := v.(model.Map)
+	if !ok {
+		return nil, errors.New("not an object")
+	}
+	out := make(map[string]int, len(m))
+	for _, e := range m {
+		n, ok := e.Value.(int64)
+		if !ok || n < 1 || int64(int(n)) != n {
+			return nil, errors.New("not an object of positive integers")
+		}
+		out[e.Key] = int(n)
 	}
 	return out, nil
 }

@@ -12,6 +12,10 @@ import (
 	"github.com/kook-project/kook/model"
 )
 
+// multiSource is an inventory of two sources whose group_vars/ Ansible
+// applies one source at a time (model.Group.FileVarRanks).
+var multiSource = []string{"../inventory/testdata/dirs/multisrc/a/hosts", "../inventory/testdata/dirs/multisrc/b/hosts"}
+
 // Every source kook reads, and the tricky inventory, survive a backup
 // exactly: order, levels, types, priorities and provenance.
 func TestBackupRoundTrip(t *testing.T) {
@@ -28,6 +32,12 @@ func TestBackupRoundTrip(t *testing.T) {
 			invs[src.Name] = inv
 		}
 	}
+	// Two sources: group file vars remember which source set them.
+	multi, err := inventory.Load(multiSource...)
+	if err != nil || len(multi.Group("top").FileVarRanks) == 0 {
+		t.Fatalf("multisrc: %v, ranks %v", err, multi.Group("top").FileVarRanks)
+	}
+	invs["multisrc"] = multi
 	for name, inv := range invs {
 		data := export.WriteBackup(inv)
 		if !export.IsBackup(data) {

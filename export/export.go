@@ -140,6 +140,15 @@ func (e *Result) check(orig, target *model.Inventory) error {
 		return fmt.Errorf("export check: the export does not load back (a kook bug): %w", err)
 	}
 	if d := ansibleDiff(orig, got); d != "" {
+		for _, g := range orig.Groups {
+			if len(g.FileVarRanks) > 0 {
+				// model.Group.FileVarRanks: not a bug, a limit of one
+				// directory.
+				return fmt.Errorf("export: the inventory was read from several sources, and Ansible applies their "+
+					"group_vars/ one source at a time, which decides some vars here (%s); one group_vars/ directory "+
+					"cannot keep that order: export it as JSON (kook export --format json) instead", d)
+			}
+		}
 		return fmt.Errorf("export check: Ansible would read a different inventory from the export (a kook bug): %s", d)
 	}
 	e.Notes = append(e.Notes, exactDiff(target, got)...)
@@ -249,6 +258,60 @@ func hostPrefix(hosts []*model.Host, natural []string) []string {
 		out[i] = hosts[i].Name
 	}
 	return out
+}
+
+// ungroupedPrefix is hostPrefix for hosts listed first under 'ungrouped'
+// to be created early, where reconciliation takes them out of it again. A
+// host Ansible must take out of 'ungrouped' (model.Host.LeftUngrouped) is
+// always listed there; any other host below 'ungrouped' never is, since
+// Ansible would then drop 'ungrouped' from its groups (and its vars): it
+// is created where its group lists it, out of order if need be.
+func ungroupedPrefix(inv *model.Inventory, natural []string) []string {
+	p, _ := ungroupedPrefixExact(inv, natural)
+	return p
+}
+
+// ungroupedPrefixExact is ungroupedPrefix, also reporting whether it left
+// no host out (the hosts then come back in order).
+func ungroupedPrefixExact(inv *model.Inventory, natural []string) ([]string, bool) {
+	prefix := hostPrefix(inv.Hosts, natural)
+	k := len(prefix)
+	for i, h := range inv.Hosts {
+		if h.LeftUngrouped {
+			k = max(k, i+1)
+		}
+	}
+	var below map[string]bool
+	if u := inv.Group("ungrouped"); u != nil && len(u.Children) > 0 {
+		below = map[string]bool{}
+		for g := range inv.Below("ungrouped") {
+			for _, h := range inv.Group(g).Hosts {
+				below[h] = true
+			}
+		}
+	}
+	out := make([]string, 0, k)
+	for _, h := range inv.Hosts[:k] {
+		if !below[h.Name] || h.LeftUngrouped {
+			out = append(out, h.Name)
+		}
+	}
+	return out, len(out) == k
+}
+
+// ungroupedLast reports whether listing the hosts of 'ungrouped' after
+// every group's (natural, the hosts in the order the rest of the document
+// mentions them, 'ungrouped”s left out) creates the hosts in inventory
+// order with no host listed early: the way out when a host below
+// 'ungrouped' would otherwise have to be listed there.
+func ungroupedLast(inv *model.Inventory, natural []string) bool {
+	for _, h := range inv.Hosts {
+		if h.LeftUngrouped {
+			return false
+		}
+	}
+	natural = append(slices.Clone(natural), inv.Group("ungrouped").Hosts...)
+	return len(hostPrefix(inv.Hosts, natural)) == 0
 }
 
 // laterMentioned returns the prefix hosts that the rest of the document

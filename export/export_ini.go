@@ -30,7 +30,11 @@ func renderINI(inv *model.Inventory) ([]byte, error) {
 			natural = append(natural, g.Hosts...)
 		}
 	}
-	prefix := hostPrefix(inv.Hosts, natural)
+	prefix, exact := ungroupedPrefixExact(inv, natural)
+	last := !exact && ungroupedLast(inv, natural[len(ungrouped.Hosts):])
+	if last {
+		prefix = nil
+	}
 	w := &iniWriter{inv: inv, seen: map[string]bool{}, bare: laterMentioned(inv, prefix, natural[len(ungrouped.Hosts):])}
 	// Bare lines at the top are in 'ungrouped', which reconciliation keeps
 	// only for hosts in no other group; a host in no group but 'all' is
@@ -48,7 +52,7 @@ func renderINI(inv *model.Inventory) ([]byte, error) {
 		}
 		w.hosts([]string{h})
 	}
-	if rest := withoutNames(ungrouped.Hosts, prefix); len(rest) > 0 {
+	if rest := withoutNames(ungrouped.Hosts, prefix); len(rest) > 0 && !last {
 		if section != "ungrouped" {
 			w.header("ungrouped", "")
 		}
@@ -64,6 +68,10 @@ func renderINI(inv *model.Inventory) ([]byte, error) {
 			w.hosts(g.Hosts)
 		}
 		w.vars(g)
+	}
+	if last && len(ungrouped.Hosts) > 0 {
+		w.header("ungrouped", "")
+		w.hosts(ungrouped.Hosts)
 	}
 	for _, g := range inv.Groups {
 		if g != all && len(g.Children) > 0 {

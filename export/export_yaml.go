@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/big"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -187,7 +188,7 @@ func renderYAML(inv *model.Inventory) ([]byte, error) {
 	natural := yamlHosts(top)
 	// In the nested layout 'all''s own hosts come before 'ungrouped': it
 	// serves only if they need no hosts created before them.
-	if top == nil || len(inv.Group("all").Hosts) > 0 && len(hostPrefix(inv.Hosts, natural)) > 0 {
+	if top == nil || len(inv.Group("all").Hosts) > 0 && len(ungroupedPrefix(inv, natural)) > 0 {
 		top, first = yamlFlat(inv)
 		natural = yamlHosts(top)
 	}
@@ -195,7 +196,17 @@ func renderYAML(inv *model.Inventory) ([]byte, error) {
 	// 'ungrouped': it is created where 'all' lists it (Export notes it).
 	var prefix []string
 	eligible := ungroupable(inv)
-	for _, h := range hostPrefix(inv.Hosts, natural) {
+	candidates, exact := ungroupedPrefixExact(inv, natural)
+	if !exact {
+		// A host below 'ungrouped' cannot be listed there early: in the
+		// flat layout, 'ungrouped' listed after the groups may do.
+		flat, ug := yamlFlat(inv)
+		flat = append(append(slices.Clone(flat[1:len(flat)-1]), ug), flat[len(flat)-1])
+		if rest := withoutNames(yamlHosts(flat), ungrouped.Hosts); ungroupedLast(inv, rest) {
+			top, first, natural, candidates = flat, ug, yamlHosts(flat), nil
+		}
+	}
+	for _, h := range candidates {
 		if eligible[h] {
 			prefix = append(prefix, h)
 		}

@@ -111,8 +111,8 @@ func (p *iniParser) section(name, tag string) error {
 	if state != "hosts" && state != "children" && state != "vars" {
 		return p.errorf("section [%s:%s] has unknown type %q: want [%s], [%s:vars] or [%s:children]", name, tag, tag, name, name, name)
 	}
-	if err := model.ValidateName(name); err != nil {
-		return p.errorf("group name %q: %v", name, err)
+	if err := model.ValidateGroupName(name); err != nil {
+		return p.errorf("group name %s: %v", quoteName(name), err)
 	}
 	g := p.inv.Group(name)
 	if g == nil {
@@ -204,11 +204,14 @@ func (p *iniParser) hostLine(line string) error {
 		if err != nil {
 			return err
 		}
+		if err := checkSize(p.file, p.line, k, val); err != nil {
+			return err
+		}
 		vars.Set(k, val)
 	}
 	for _, name := range hosts {
 		if err := model.ValidateName(name); err != nil {
-			return p.errorf("host name %q: %v", name, err)
+			return p.errorf("host name %s: %v", quoteName(name), err)
 		}
 		h := p.inv.Host(name)
 		if h == nil {
@@ -221,10 +224,20 @@ func (p *iniParser) hostLine(line string) error {
 			}
 		}
 		p.addToGroup(p.group, name)
+		// InventoryData.set_variable looks the name up among groups
+		// first: on a host named like a group, the line's vars are the
+		// group's ([localhost] then "localhost ansible_connection=local").
+		g := p.inv.Group(name)
 		for _, e := range vars {
 			v := e.Value
 			if len(hosts) > 1 {
 				v = model.CloneValue(v)
+			}
+			if g != nil {
+				if err := p.setGroupVar(g, e.Key, v); err != nil {
+					return err
+				}
+				continue
 			}
 			p.setHostVar(h, e.Key, v, len(vars))
 		}
@@ -269,7 +282,15 @@ func (p *iniParser) varLine(line string) error {
 	if err != nil {
 		return err
 	}
-	g := p.inv.Group(p.group)
+	if err := checkSize(p.file, p.line, k, val); err != nil {
+		return err
+	}
+	return p.setGroupVar(p.inv.Group(p.group), k, val)
+}
+
+// setGroupVar is Group.set_variable: ansible_group_priority sets the
+// priority, anything else a var.
+func (p *iniParser) setGroupVar(g *model.Group, k string, val model.Value) error {
 	if k == model.PriorityVar {
 		prio, err := pyIntValue(val)
 		if err != nil {
@@ -291,8 +312,8 @@ func (p *iniParser) childLine(line string) error {
 	if !ok {
 		return p.errorf("expected a group name, got %q", line)
 	}
-	if err := model.ValidateName(child); err != nil {
-		return p.errorf("group name %q: %v", child, err)
+	if err := model.ValidateGroupName(child); err != nil {
+		return p.errorf("group name %s: %v", quoteName(child), err)
 	}
 	if p.inv.Group(child) != nil {
 		return p.addChild(p.group, child)

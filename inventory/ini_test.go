@@ -497,7 +497,10 @@ func TestParseINIErrors(t *testing.T) {
 		{"empty host", `"" x=1` + "\n", 1, "empty name"},
 		{"NUL in host", "a\x00b\n", 1, "NUL"},
 		{"invalid UTF-8 in group", "[caf\xe9]\n", 1, "not valid UTF-8"},
-		{"unsupported \\N", `h x="'\N{BOM}'"` + "\n", 1, `\N{...} escapes are not supported`},
+		{"meta group", "h\n[_meta]\nh2\n", 2, `"_meta" is reserved by Ansible's inventory script protocol`},
+		{"meta child", "[p:children]\n_meta\n", 2, `"_meta" is reserved`},
+		{"long host name", "h\n[g]\n" + strings.Repeat("x", model.MaxNameBytes+1) + " a=1\n", 3, "over kook's limit of 4096"},
+		{"long group name", "[" + strings.Repeat("g", 5000) + "]\n", 1, "name is 5000 bytes long"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

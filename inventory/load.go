@@ -18,7 +18,9 @@ import (
 // `ansible-inventory -i SOURCE1 -i SOURCE2 ...` does: each source in turn, a
 // directory being all the files in it, then Reconcile, then the
 // group_vars/ and host_vars/ beside each source (in the source's directory
-// for a file, in the directory itself for a directory).
+// for a file, in the directory itself for a directory), each group's file
+// vars remembering which source set them (model.Group.FileVarRanks).
+// Source paths are read as SourcePath gives them.
 //
 // Each file goes to the first of Ansible's inventory plugins that accepts it
 // and parses it, in Ansible's order: a host list ("a,b", when no such file
@@ -30,12 +32,36 @@ import (
 // every plugin's error, the most useful first. A missing source is an error
 // wrapping fs.ErrNotExist.
 func Load(sources ...string) (*model.Inventory, error) {
-	inv := model.New()
+	return LoadWith(Options{}, sources...)
+}
+
+// DefaultMaxSourceBytes is the most Load reads from any one source by
+// default: far above real inventories (100,000 hosts take about 20 MiB),
+// and a bound on what a runaway source (/dev/zero, a script that never
+// stops printing) costs.
+const DefaultMaxSourceBytes = 256 << 20
+
+// Options change how LoadWith reads sources.
+type Options struct {
+	// MaxSourceBytes bounds what is read from any one file (an inventory
+	// file, a vars file) or printed by an inventory script; a larger one
+	// is an error wrapping ErrSourceTooLarge. 0 means
+	// DefaultMaxSourceBytes.
+	MaxSourceBytes int64
+}
+
+// LoadWith is Load with options.
+func LoadWith(opts Options, sources ...string) (*model.Inventory, error) {
+	l := &loader{inv: model.New(), max: opts.MaxSourceBytes}
+	if l.max <= 0 {
+		l.max = DefaultMaxSourceBytes
+	}
+	inv := l.inv
 	for _, src := range sources {
 		if src == "" {
 			continue // Ansible skips empty sources
 		}
-		if err := loadSource(inv, src); err != nil {
+		if err := l.source(src); err != nil {
 			return nil, err
 		}
 	}
@@ -46,22 +72,60 @@ func Load(sources ...string) (*model.Inventory, error) {
 	if err := inv.Validate(); err != nil {
 		return nil, fmt.Errorf("%s: %w", strings.Join(sources, ", "), err)
 	}
-	for _, src := range sources {
+	// Each source's group_vars/ in turn, as get_vars_from_inventory_sources
+	// applies them: a group's file vars remember which source set them
+	// (model.Group.FileVarRanks).
+	for i, src := range sources {
 		dir, ok := varsDirOf(src)
 		if !ok {
 			continue
 		}
-		if err := LoadVarsDir(inv, dir); err != nil {
+		if err := loadVarsDir(inv, dir, i, l.max); err != nil {
 			return nil, err
 		}
 	}
+	if err := checkRecordSizes(inv); err != nil {
+		return nil, err
+	}
 	return inv, nil
+}
+
+// checkRecordSizes refuses a host or group whose vars together could not
+// fit in one store record (model.MaxRecordBytes), naming where it was
+// declared: the store would refuse it, but only once connected.
+func checkRecordSizes(inv *model.Inventory) error {
+	check := func(kind, name, source string, levels ...model.Map) error {
+		n := 0
+		for _, m := range levels {
+			n += model.JSONSize(m, model.MaxRecordBytes-n)
+		}
+		if n <= model.MaxRecordBytes {
+			return nil
+		}
+		where := ""
+		if source != "" {
+			where = source + ": "
+		}
+		return fmt.Errorf("%s%s %s: its vars come to over %d bytes as JSON, more than one ZooKeeper record can hold",
+			where, kind, quoteName(name), model.MaxRecordBytes)
+	}
+	for _, h := range inv.Hosts {
+		if err := check("host", h.Name, h.Source, h.Vars, h.FileVars); err != nil {
+			return err
+		}
+	}
+	for _, g := range inv.Groups {
+		if err := check("group", g.Name, g.Source, g.Vars, g.FileVars); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // varsDirOf is where get_vars_from_inventory_sources looks for vars files
 // of a source; host lists have none.
 func varsDirOf(src string) (string, bool) {
-	path := expandPath(src)
+	path := SourcePath(src)
 	st, err := os.Stat(path)
 	switch {
 	case err == nil && st.IsDir():
@@ -72,11 +136,15 @@ func varsDirOf(src string) (string, bool) {
 	return filepath.Dir(path), true
 }
 
-// expandPath is the expansion Ansible's unfrackpath applies to a source
-// without a comma: environment variables (unset ones left as they are) and a
-// leading ~. The path stays relative, so messages show it as given.
-func expandPath(src string) string {
-	if strings.Contains(src, ",") {
+// SourcePath is the path Ansible reads for an -i source: the CLI's
+// unfrackpath(follow=False) expands environment variables (unset ones left
+// as they are) and a leading ~, then normalizes the path lexically, before
+// any symlink is resolved, so "link/../hosts" is "hosts" whatever link
+// points to. A source holding a comma is returned as it is (Ansible does
+// not touch it: a host list, or a file named so). The path stays relative
+// when it was, so that messages show it as given.
+func SourcePath(src string) string {
+	if strings.Contains(src, ",") || src == "" {
 		return src
 	}
 	p := os.Expand(src, func(name string) string {
@@ -90,17 +158,26 @@ func expandPath(src string) string {
 			p = home + p[1:]
 		}
 	}
-	return p
+	// os.path.normpath(join(cwd, p)) and filepath.Clean(p) name the same
+	// file: both drop "." and "x/.." lexically, and a leading ".." is the
+	// parent of the working directory either way.
+	return filepath.Clean(p)
 }
 
-// loadSource is InventoryManager.parse_source for one -i argument.
-func loadSource(inv *model.Inventory, src string) error {
-	path := expandPath(src)
+// loader reads sources into inv.
+type loader struct {
+	inv *model.Inventory
+	max int64 // Options.MaxSourceBytes
+}
+
+// source is InventoryManager.parse_source for one -i argument.
+func (l *loader) source(src string) error {
+	path := SourcePath(src)
 	st, err := os.Stat(path)
 	if err == nil && st.IsDir() {
-		return loadDir(inv, path)
+		return l.dir(path)
 	}
-	return loadFile(inv, path)
+	return l.file(path)
 }
 
 // ignoredEntry is the IGNORED pattern of inventory/manager.py with the
@@ -109,10 +186,10 @@ func loadSource(inv *model.Inventory, src string) error {
 var ignoredEntry = lazyRegexp(`^\.|^host_vars\n?$|^group_vars\n?$|^vars_plugins\n?$|` +
 	`(?:\.pyc|\.pyo|\.swp|\.bak|~|\.rpm|\.md|\.txt|\.rst|\.orig|\.ini|\.cfg|\.retry)\n?$`)
 
-// loadDir parses every entry of an inventory directory in byte order,
+// dir parses every entry of an inventory directory in byte order,
 // recursing into subdirectories. A directory that yields nothing is an
 // error, as it is for Ansible.
-func loadDir(inv *model.Inventory, dir string) error {
+func (l *loader) dir(dir string) error {
 	entries, err := os.ReadDir(dir) // sorted by name, bytewise
 	if err != nil {
 		return fmt.Errorf("read inventory directory: %w", err)
@@ -122,7 +199,7 @@ func loadDir(inv *model.Inventory, dir string) error {
 		if ignoredEntry().MatchString(e.Name()) {
 			continue
 		}
-		if err := loadSource(inv, filepath.Join(dir, e.Name())); err != nil {
+		if err := l.source(filepath.Join(dir, e.Name())); err != nil {
 			return err
 		}
 		parsed = true
@@ -169,10 +246,11 @@ type attempt struct {
 // yamlExtensions are the yaml plugin's yaml_extensions.
 var yamlExtensions = []string{".yaml", ".yml", ".json"}
 
-// loadFile tries Ansible's plugins on one file, in Ansible's order. The auto
+// file tries Ansible's plugins on one file, in Ansible's order. The auto
 // plugin is left out: it only accepts plugin configuration files, which kook
 // cannot run and the yaml plugin rejects anyway.
-func loadFile(inv *model.Inventory, path string) error {
+func (l *loader) file(path string) error {
+	inv := l.inv
 	st, err := os.Stat(path)
 	if err != nil {
 		if strings.Contains(path, ",") {
@@ -183,16 +261,16 @@ func loadFile(inv *model.Inventory, path string) error {
 		}
 		return fmt.Errorf("inventory source: %w", err)
 	}
-	data, err := os.ReadFile(path)
+	data, err := ReadSourceFile(path, l.max)
 	if err != nil {
-		return fmt.Errorf("read inventory source: %w", err)
+		return err
 	}
 	if isVaultData(data) {
 		return errVaultFile(path)
 	}
 	var tries []attempt
 	if st.Mode()&0o111 != 0 || bytes.HasPrefix(data, []byte("#!")) {
-		ran, err := runScriptSource(inv, path)
+		ran, err := runScriptSource(inv, path, l.max)
 		if err == nil {
 			return nil
 		}

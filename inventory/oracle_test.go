@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -53,9 +54,19 @@ for line in sys.stdin:
         inv = InventoryManager(loader=loader, sources=sources)
         def fv(e):
             return get_vars_from_inventory_sources(loader, inv._sources, [e], 'all')
+        def ranks(e):
+            # The last source whose group_vars/ sets each var, when not the first.
+            out = {}
+            for i, s in enumerate(inv._sources):
+                for k in get_vars_from_inventory_sources(loader, [s], [e], 'all'):
+                    if i > 0:
+                        out[k] = i
+                    else:
+                        out.pop(k, None)
+            return out
         out = {'groups': [dict(name=g.name, hosts=[h.name for h in g.hosts],
                                children=[c.name for c in g.child_groups],
-                               vars=clean(g.vars), priority=g.priority, filevars=fv(g))
+                               vars=clean(g.vars), priority=g.priority, filevars=fv(g), fileranks=ranks(g))
                           for g in inv.groups.values()],
                'hosts': [dict(name=h.name, vars=clean(h.vars), filevars=fv(h)) for h in inv.hosts.values()]}
         text = json.dumps(out, cls=AnsibleJSONEncoder, preprocess_unsafe=True)
@@ -229,6 +240,14 @@ func checkDump(t testing.TB, inv *model.Inventory, want model.Map) {
 		}
 		checkVars(t, "group "+g.Name+" vars", g.Vars, w, "vars")
 		checkVars(t, "group "+g.Name+" file vars", g.FileVars, w, "filevars")
+		wr, _ := w.Get("fileranks")
+		want := map[string]int{}
+		for _, e := range wr.(model.Map) {
+			want[e.Key] = int(e.Value.(int64))
+		}
+		if got := g.FileVarRanks; !maps.Equal(got, want) && len(got)+len(want) > 0 {
+			t.Errorf("group %s file var sources = %v, Ansible %v", g.Name, got, want)
+		}
 	}
 	for i, x := range hosts {
 		w, h := x.(model.Map), inv.Hosts[i]
@@ -334,7 +353,13 @@ func inventoryView(inv *model.Inventory, export bool) model.Map {
 	format(inv.Group("all"))
 	hostvars := model.Map{}
 	merger := precedence.NewMerger(inv)
-	for _, h := range inv.Hosts {
+	listed := inv.Hosts
+	if h := inv.Host("all"); h != nil {
+		// The pattern "all" naming a host selects that host alone
+		// (InventoryManager._evaluate_patterns), so --list prints it alone.
+		listed = []*model.Host{h}
+	}
+	for _, h := range listed {
 		var vars model.Map
 		if export {
 			vars = h.Vars.Clone()

@@ -214,16 +214,19 @@ func pyIter(v any) ([]any, error) {
 // plugin does, and parses what it prints. ran reports whether the script
 // started at all: when it did not (not a script after all), its error says
 // little about the file.
-func runScriptSource(inv *model.Inventory, path string) (ran bool, err error) {
+func runScriptSource(inv *model.Inventory, path string, max int64) (ran bool, err error) {
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		return false, err
 	}
-	stdout, stderr, err := runScript(abs, "--list")
+	stdout, stderr, err := runScript(abs, max, "--list")
 	if err != nil {
 		var exitErr *exec.ExitError
 		if errors.As(err, &exitErr) {
 			return true, fmt.Errorf("inventory script %s had an execution error: %v: %s", path, err, strings.TrimSpace(string(stderr)))
+		}
+		if errors.Is(err, ErrSourceTooLarge) {
+			return true, &ParseError{File: path, Err: fmt.Errorf("--list: %w", err)}
 		}
 		return false, fmt.Errorf("problem running %s --list: %w", path, err)
 	}
@@ -232,7 +235,7 @@ func runScriptSource(inv *model.Inventory, path string) (ran bool, err error) {
 	}
 	hostVars := func(host string) (any, error) {
 		// Ansible ignores the exit status of --host calls.
-		out, _, err := runScript(abs, "--host", host)
+		out, _, err := runScript(abs, max, "--host", host)
 		var exitErr *exec.ExitError
 		if err != nil && !errors.As(err, &exitErr) {
 			return nil, fmt.Errorf("problem running %s --host %s: %w", path, host, err)
@@ -246,10 +249,43 @@ func runScriptSource(inv *model.Inventory, path string) (ran bool, err error) {
 	return true, parseScriptOutput(inv, path, stdout, hostVars)
 }
 
-func runScript(path string, args ...string) (stdout, stderr []byte, err error) {
-	var out, errb bytes.Buffer
+// runScript runs an inventory script. It kills a script that prints more
+// than max bytes and returns an error wrapping ErrSourceTooLarge; of its
+// stderr it keeps the first 64 KiB, for messages.
+func runScript(path string, max int64, args ...string) (stdout, stderr []byte, err error) {
+	errb := &cappedBuffer{max: 64 << 10}
 	cmd := exec.Command(path, args...)
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	err = cmd.Run()
-	return out.Bytes(), errb.Bytes(), err
+	cmd.Stderr = errb
+	pipe, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, nil, err
+	}
+	out, rerr := readAtMost(pipe, max)
+	if errors.Is(rerr, ErrSourceTooLarge) {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		return nil, errb.Bytes(), fmt.Errorf("it printed %w", rerr)
+	}
+	err = cmd.Wait()
+	if err == nil {
+		err = rerr
+	}
+	return out, errb.Bytes(), err
+}
+
+// cappedBuffer keeps the first max bytes written to it and drops the rest,
+// never failing a write (a failing writer would leave the child blocked).
+type cappedBuffer struct {
+	bytes.Buffer
+	max int
+}
+
+func (b *cappedBuffer) Write(p []byte) (int, error) {
+	if room := b.max - b.Len(); room > 0 {
+		b.Buffer.Write(p[:min(len(p), room)])
+	}
+	return len(p), nil
 }

@@ -82,6 +82,8 @@ func TestParseScriptErrors(t *testing.T) {
 		{"hostvars a list", `{"web": ["a"], "_meta": {"hostvars": []}}`, `out.json: improperly formatted host information for a`},
 		{"empty group name", `{"": {"hosts": []}}`, `out.json:1: invalid empty group name`},
 		{"cycle", `{"a": {"children": ["b"]}, "b": {"children": ["a"]}}`, `out.json:1: adding group "a" as child to "b" creates a recursive dependency loop`},
+		// Ansible creates the group; kook could not list it back.
+		{"meta group", `{"a": {"children": ["_meta"]}}`, `out.json:1: group "_meta": "_meta" is reserved`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

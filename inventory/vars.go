@@ -55,26 +55,45 @@ const maxVarsDirDepth = 64
 // For a name, the first of NAME, NAME.yml, NAME.yaml, NAME.json that exists
 // is used; if it is a directory, its files are read recursively in sorted
 // order, skipping hidden files, backups ("~") and extensions other than
-// those. Later files replace earlier keys. An empty file adds nothing; one
+// those. Later files replace earlier keys. The vars read are those of the
+// first inventory source (rank 0 in model.Group.FileVarRanks); Load reads
+// each source's in turn. An empty file adds nothing; one
 // whose top level is not a mapping is an error, and so is a file encrypted
 // with ansible-vault (ErrVaultEncrypted). Provenance is recorded as
 // "DIR/group_vars/NAME.yml:LINE".
 func LoadVarsDir(inv *model.Inventory, dir string) error {
+	return loadVarsDir(inv, dir, 0, DefaultMaxSourceBytes)
+}
+
+// loadVarsDir is LoadVarsDir for the inventory source of index rank: the
+// group vars it sets get that rank (model.Group.FileVarRanks). No vars
+// file may be larger than max bytes.
+func loadVarsDir(inv *model.Inventory, dir string, rank int, max int64) error {
 	if len(inv.Groups) > 0 {
-		vd := openVarsDir(filepath.Join(dir, "group_vars"))
+		vd := openVarsDir(filepath.Join(dir, "group_vars"), max)
 		for _, g := range inv.Groups {
 			m, src, err := readEntityVars(vd, g.Name)
 			if err != nil {
 				return err
 			}
 			g.FileVars.Update(m)
+			for _, e := range m {
+				if rank > 0 {
+					if g.FileVarRanks == nil {
+						g.FileVarRanks = map[string]int{}
+					}
+					g.FileVarRanks[e.Key] = rank
+				} else {
+					delete(g.FileVarRanks, e.Key)
+				}
+			}
 			for k, w := range src {
 				setVarSource(&g.FileVarSources, k, w)
 			}
 		}
 	}
 	if len(inv.Hosts) > 0 {
-		vd := openVarsDir(filepath.Join(dir, "host_vars"))
+		vd := openVarsDir(filepath.Join(dir, "host_vars"), max)
 		for _, h := range inv.Hosts {
 			m, src, err := readEntityVars(vd, h.Name)
 			if err != nil {
@@ -102,7 +121,7 @@ func readEntityVars(vd *varsDir, name string) (model.Map, map[string]string, err
 	var vars model.Map
 	var src map[string]string
 	for _, f := range files {
-		m, lines, err := readVarsFile(f)
+		m, lines, err := readVarsFile(f, vd.max)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -128,16 +147,17 @@ func readEntityVars(vd *varsDir, name string) (model.Map, map[string]string, err
 type varsDir struct {
 	path    string
 	entries map[string]fs.DirEntry // nil: stat every candidate
+	max     int64                  // the largest vars file read
 }
 
 // openVarsDir returns nil if path is not a directory: Ansible skips a
 // missing one, and warns about a file and skips it.
-func openVarsDir(path string) *varsDir {
+func openVarsDir(path string, max int64) *varsDir {
 	st, err := os.Stat(path)
 	if err != nil || !st.IsDir() {
 		return nil
 	}
-	vd := &varsDir{path: path}
+	vd := &varsDir{path: path, max: max}
 	list, err := os.ReadDir(path)
 	if err != nil {
 		return vd // perhaps searchable but not readable: stat still works
@@ -252,13 +272,10 @@ func varsDirFiles(dir string, depth int) ([]string, error) {
 
 // readVarsFile loads one vars file as DataLoader.load_from_file does and
 // returns its top-level vars with the line of each key.
-func readVarsFile(file string) (model.Map, map[string]int, error) {
-	data, err := os.ReadFile(file)
+func readVarsFile(file string, max int64) (model.Map, map[string]int, error) {
+	data, err := ReadSourceFile(file, max)
 	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil, nil, &ParseError{File: file, Err: err}
-		}
-		return nil, nil, fmt.Errorf("read vars file: %w", err)
+		return nil, nil, err
 	}
 	if isVaultData(data) {
 		return nil, nil, errVaultFile(file)
@@ -285,6 +302,9 @@ func readVarsFile(file string) (model.Map, map[string]int, error) {
 		val, err := conv.Value(pm.Vals[i])
 		if err != nil {
 			return nil, nil, errorf(file, pm.KeyLines[i], "%s: %v", ks, err)
+		}
+		if err := checkSize(file, pm.KeyLines[i], ks, val); err != nil {
+			return nil, nil, err
 		}
 		m.Set(ks, val)
 		lines[ks] = pm.KeyLines[i]

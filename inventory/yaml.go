@@ -211,8 +211,8 @@ func (s *sourceSet) addGroup(key any, line int) (string, error) {
 	case !ok:
 		return "", errorf(s.file, line, "unable to add group %s: invalid group name, expected a string but got %s", pycompat.Str(key), pycompat.TypeName(key))
 	}
-	if err := model.ValidateName(name); err != nil {
-		return "", errorf(s.file, line, "group %q: %v", name, err)
+	if err := model.ValidateGroupName(name); err != nil {
+		return "", errorf(s.file, line, "group %s: %v", quoteName(name), err)
 	}
 	g := s.inv.AddGroup(name)
 	if g.Source == "" {
@@ -228,7 +228,7 @@ func (s *sourceSet) addHost(name, group string, port int64, hasPort bool, line i
 		return errorf(s.file, line, "invalid empty host name")
 	}
 	if err := model.ValidateName(name); err != nil {
-		return errorf(s.file, line, "host %q: %v", name, err)
+		return errorf(s.file, line, "host %s: %v", quoteName(name), err)
 	}
 	h := s.inv.Host(name)
 	if h == nil {
@@ -286,6 +286,9 @@ func (s *sourceSet) setVar(entity string, key, val any, line int) error {
 	v, err := s.conv.Value(val)
 	if err != nil {
 		return errorf(s.file, line, "%s: %v", k, err)
+	}
+	if err := checkSize(s.file, line, k, v); err != nil {
+		return err
 	}
 	if g := s.inv.Group(entity); g != nil {
 		g.Vars.Set(k, v)

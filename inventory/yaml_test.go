@@ -81,6 +81,9 @@ func TestParseYAMLErrors(t *testing.T) {
 		{"priority", "g:\n  vars:\n    ansible_group_priority: [1]\n", "f.yml:3: ansible_group_priority: int() argument must be"},
 		{"bad range", "g:\n  hosts:\n    web[1:x]:\n", "f.yml:3: "},
 		{"syntax", "g:\n  hosts: [\n", "f.yml:"},
+		// Ansible accepts these; kook cannot serve them (see model.ValidateGroupName, MaxNameBytes).
+		{"meta group", "g:\n  children:\n    _meta:\n", `f.yml:3: group "_meta": "_meta" is reserved`},
+		{"long host", "g:\n  hosts:\n    ? " + strings.Repeat("h", 4097) + "\n    :\n", `f.yml:3: host "hhhh`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -117,7 +117,12 @@ func within(env, top string) bool {
 // store's root; jonesView paths are relative to the root, as Jones wrote them
 // into nodemaps.
 
-func (s *Store) servicesPath() string      { return s.root + "/services" }
+func (s *Store) servicesPath() string { return s.root + "/services" }
+
+// ServicesPath returns where the Jones tree of the store under root is
+// (root as NewStore takes it): the subtree Jones clients read, which kook
+// makes world-readable by default.
+func ServicesPath(root string) string      { return (&Store{root: cleanRoot(root)}).servicesPath() }
 func (s *Store) svcPath(svc string) string { return s.root + jonesService(svc) }
 func (s *Store) nodemapsPath(svc string) string {
 	return s.svcPath(svc) + "/nodemaps"

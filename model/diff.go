@@ -9,7 +9,7 @@ import (
 // Change is one difference between two inventories, for people to read.
 type Change struct {
 	Op     byte   // '+' added, '-' removed, '~' changed
-	Kind   string // "host", "group", "member", "child", "var", "file var", "priority", "order"
+	Kind   string // "host", "group", "member", "child", "var", "file var", "file var source", "priority", "order"
 	Entity string // "host web1" or "group web"
 	Detail string // what changed, e.g. `http_port: 80 -> 8080`
 }
@@ -68,6 +68,7 @@ func Diff(a, b *Inventory) []Change {
 		}
 		out = diffVars(out, ent, "var", ga.Vars, gb.Vars)
 		out = diffVars(out, ent, "file var", ga.FileVars, gb.FileVars)
+		out = diffRanks(out, ent, ga, gb)
 	}
 	if len(out) == 0 && !EqualInventories(a, b) {
 		out = append(out, Change{Op: '~', Kind: "order", Entity: "inventory", Detail: "(hosts or groups reordered, or provenance changed)"})
@@ -88,6 +89,19 @@ func diffVars(out []Change, ent, kind string, a, b Map) []Change {
 	for _, e := range a {
 		if !b.Has(e.Key) {
 			out = append(out, Change{Op: '-', Kind: kind, Entity: ent, Detail: e.Key})
+		}
+	}
+	return out
+}
+
+// diffRanks reports file vars of b whose source rank (Group.FileVarRanks)
+// differs from a's, the value staying the same.
+func diffRanks(out []Change, ent string, a, b *Group) []Change {
+	for _, e := range b.FileVars {
+		old, ok := a.FileVars.Get(e.Key)
+		if ok && EqualOrdered(old, e.Value) && a.FileVarRanks[e.Key] != b.FileVarRanks[e.Key] {
+			out = append(out, Change{Op: '~', Kind: "file var source", Entity: ent,
+				Detail: fmt.Sprintf("%s: source %d -> %d", e.Key, a.FileVarRanks[e.Key], b.FileVarRanks[e.Key])})
 		}
 	}
 	return out
@@ -258,6 +272,7 @@ func NodeDiff(hosts []HostChange, groups []GroupChange) []Change {
 		}
 		out = diffVars(out, ent, "var", a.Vars, b.Vars)
 		out = diffVars(out, ent, "file var", a.FileVars, b.FileVars)
+		out = diffRanks(out, ent, &a.Group, &b.Group)
 	}
 	return out
 }

@@ -90,7 +90,7 @@ func (o CreateGroup) String() string { return "group add " + o.Name }
 
 // Apply implements Op.
 func (o CreateGroup) Apply(tx Tx) error {
-	if err := ValidateName(o.Name); err != nil {
+	if err := ValidateGroupName(o.Name); err != nil {
 		return fmt.Errorf("group %q: %w", o.Name, err)
 	}
 	if _, err := tx.Group(o.Name); err == nil {
@@ -506,6 +506,9 @@ func (o UnsetGroupVars) Apply(tx Tx) error {
 		if !unsetVar(o.Level, k, &g.Vars, g.VarSources, &g.FileVars, g.FileVarSources) {
 			return fmt.Errorf("group %q has no var %q%s: %w", o.Group, k, where(o.Level), ErrNotFound)
 		}
+		if !g.FileVars.Has(k) {
+			setRank(&g.Group, k, 0)
+		}
 	}
 	tx.PutGroup(g)
 	return nil
@@ -558,6 +561,21 @@ func pick(level VarLevel, fileVars Map, key string) VarLevel {
 
 // setVar sets a var; setting the value it has changes nothing, not even
 // its provenance.
+// setRank sets the rank of a group's file var (see Group.FileVarRanks).
+func setRank(g *Group, key string, rank int) {
+	if rank == 0 {
+		delete(g.FileVarRanks, key)
+		if len(g.FileVarRanks) == 0 {
+			g.FileVarRanks = nil
+		}
+		return
+	}
+	if g.FileVarRanks == nil {
+		g.FileVarRanks = map[string]int{}
+	}
+	g.FileVarRanks[key] = rank
+}
+
 func setVar(m *Map, sources map[string]string, e Entry) {
 	if old, ok := m.Get(e.Key); ok && EqualOrdered(old, e.Value) {
 		return

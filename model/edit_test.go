@@ -25,6 +25,15 @@ func base(t *testing.T) *model.Nodes {
 	return n
 }
 
+// metaInventory holds a group named "_meta", which Ansible accepts and the
+// script protocol cannot list.
+func metaInventory() *model.Inventory {
+	inv := model.New()
+	inv.AddGroup("_meta")
+	inv.Reconcile()
+	return inv
+}
+
 func TestOpErrors(t *testing.T) {
 	tests := []struct {
 		name      string
@@ -35,6 +44,9 @@ func TestOpErrors(t *testing.T) {
 		{"CreateHostExists", model.CreateHost{Name: "w1"}, model.ErrExists, `host "w1"`},
 		{"CreateHostUnknownGroup", model.CreateHost{Name: "n", Groups: []string{"nope"}}, model.ErrNotFound, `group "nope"`},
 		{"CreateHostBadName", model.CreateHost{Name: "a\x00b"}, nil, "NUL"},
+		{"CreateHostLongName", model.CreateHost{Name: strings.Repeat("h", model.MaxNameBytes+1)}, nil, "over kook's limit"},
+		{"CreateGroupMeta", model.CreateGroup{Name: "_meta"}, nil, `"_meta" is reserved`},
+		{"MergeGroupMeta", model.Merge{Src: metaInventory()}, nil, `"_meta" is reserved`},
 		{"DeleteHostUnknown", model.DeleteHost{Name: "nope"}, model.ErrNotFound, `host "nope"`},
 		{"CreateGroupExists", model.CreateGroup{Name: "web"}, model.ErrExists, `group "web"`},
 		{"DeleteGroupNotEmpty", model.DeleteGroup{Name: "prod"}, model.ErrNotEmpty, "1 child group (web)"},
@@ -202,5 +214,53 @@ func TestMergeAddsAndRemovesNothing(t *testing.T) {
 	}
 	if got, _ := n.Members("ungrouped"); len(got) != 0 {
 		t.Errorf("ungrouped holds %v", got)
+	}
+}
+
+// TestFileVarRanks: Merge brings the source of each file var it sets, an
+// edit keeps the source of a var it changes, unsetting drops it, and a
+// change of source alone is a change.
+func TestFileVarRanks(t *testing.T) {
+	n := base(t)
+	src := model.New()
+	web := src.AddGroup("web")
+	web.FileVars = model.Map{{Key: "x", Value: int64(1)}, {Key: "y", Value: int64(2)}}
+	web.FileVarRanks = map[string]int{"x": 1}
+	src.Reconcile()
+	if err := (model.Merge{Src: src}).Apply(n); err != nil {
+		t.Fatal(err)
+	}
+	if got := n.Groups["web"].FileVarRanks; len(got) != 1 || got["x"] != 1 {
+		t.Fatalf("after Merge: ranks %v, want x:1", got)
+	}
+	before := n.Groups["web"].Clone()
+	if err := (model.SetGroupVars{Group: "web", Level: model.LevelFile, Vars: model.Map{{Key: "x", Value: int64(3)}}}).Apply(n); err != nil {
+		t.Fatal(err)
+	}
+	if got := n.Groups["web"].FileVarRanks["x"]; got != 1 {
+		t.Errorf("after set: rank of x %d, want 1 (kept)", got)
+	}
+	if err := (model.UnsetGroupVars{Group: "web", Level: model.LevelFile, Keys: []string{"x"}}).Apply(n); err != nil {
+		t.Fatal(err)
+	}
+	if got := n.Groups["web"].FileVarRanks; got != nil {
+		t.Errorf("after unset: ranks %v, want none", got)
+	}
+	if err := n.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	moved := before.Clone()
+	moved.FileVarRanks = map[string]int{"x": 2}
+	if model.EqualGroupNodes(before, moved) {
+		t.Error("EqualGroupNodes ignores the source rank")
+	}
+	changes := model.NodeDiff(nil, []model.GroupChange{{Before: before, After: moved}})
+	if len(changes) != 1 || !strings.Contains(changes[0].String(), "x: source 1 -> 2") {
+		t.Errorf("changes = %v", changes)
+	}
+	moved.FileVarRanks = map[string]int{"nope": 1}
+	n.PutGroup(moved)
+	if err := n.Validate(); err == nil || !strings.Contains(err.Error(), `rank for "nope"`) {
+		t.Errorf("Validate = %v, want the stray rank named", err)
 	}
 }

@@ -9,7 +9,7 @@ func EqualInventories(a, b *Inventory) bool {
 	}
 	for i, ha := range a.Hosts {
 		hb := b.Hosts[i]
-		if ha.Name != hb.Name || ha.Source != hb.Source ||
+		if ha.Name != hb.Name || ha.Source != hb.Source || ha.LeftUngrouped != hb.LeftUngrouped ||
 			!EqualOrdered(ha.Vars, hb.Vars) || !EqualOrdered(ha.FileVars, hb.FileVars) ||
 			!equalStringMaps(ha.VarSources, hb.VarSources) || !equalStringMaps(ha.FileVarSources, hb.FileVarSources) {
 			return false
@@ -19,7 +19,7 @@ func EqualInventories(a, b *Inventory) bool {
 		gb := b.Groups[i]
 		if ga.Name != gb.Name || ga.Priority != gb.Priority || ga.Source != gb.Source ||
 			!equalStrings(ga.Hosts, gb.Hosts) || !equalStrings(ga.Children, gb.Children) ||
-			!EqualOrdered(ga.Vars, gb.Vars) || !EqualOrdered(ga.FileVars, gb.FileVars) ||
+			!EqualOrdered(ga.Vars, gb.Vars) || !EqualOrdered(ga.FileVars, gb.FileVars) || !equalInts(ga.FileVarRanks, gb.FileVarRanks) ||
 			!equalStringMaps(ga.VarSources, gb.VarSources) || !equalStringMaps(ga.FileVarSources, gb.FileVarSources) {
 			return false
 		}

@@ -2,6 +2,7 @@ package model
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 )
 
@@ -27,6 +28,16 @@ type Host struct {
 	Source         string            `json:",omitempty"`
 	VarSources     map[string]string `json:",omitempty"`
 	FileVarSources map[string]string `json:",omitempty"`
+
+	// LeftUngrouped is set on a host that Ansible's reconciliation took out
+	// of 'ungrouped' (the source listed it there and in another group)
+	// while 'ungrouped' is above one of its other groups
+	// ([ungrouped:children]). Host.remove_group then drops 'ungrouped' from
+	// the groups the host's vars come from, although the host is still
+	// below it: the host gets neither the vars of 'ungrouped' nor 'ungrouped' in
+	// group_names. Reconcile sets it; in nodes, it is a Slot (the script
+	// output lists the host under 'ungrouped', and Ansible does the same).
+	LeftUngrouped bool `json:",omitempty"`
 }
 
 // Group is one inventory group.
@@ -38,14 +49,64 @@ type Group struct {
 	Hosts    []string // direct member hosts
 	Children []string // direct child groups
 	Vars     Map      // inventory-source group vars (level 1)
-	FileVars Map      // group_vars/ file vars (levels 2 and 3)
+	FileVars Map      // group_vars/ file vars (levels 2 and 3), a later source's over an earlier's
 	// Priority is ansible_group_priority as set in the inventory source; a
 	// group_vars/ file cannot set it. NewGroup sets DefaultPriority.
 	Priority int
 
+	// FileVarRanks says, for each var of FileVars that the group_vars/ of
+	// an inventory source other than the first set, which source: its
+	// index among the sources read (-i order). Ansible applies group_vars/
+	// one source at a time (get_vars_from_inventory_sources), all the
+	// host's groups in order for each, so a later source's file for a
+	// shallow group beats an earlier source's for a deeper one; the rank
+	// keeps that order. A var not listed has rank 0. An edit keeps the
+	// rank of a var it changes; a var it adds has rank 0.
+	FileVarRanks map[string]int `json:",omitempty"`
+
 	Source         string            `json:",omitempty"`
 	VarSources     map[string]string `json:",omitempty"`
 	FileVarSources map[string]string `json:",omitempty"`
+}
+
+// FileVarsOfRank returns the vars of g.FileVars of rank r (see
+// FileVarRanks), in their order.
+func (g *Group) FileVarsOfRank(r int) Map {
+	if len(g.FileVarRanks) == 0 {
+		if r == 0 {
+			return g.FileVars
+		}
+		return nil
+	}
+	var out Map
+	for _, e := range g.FileVars {
+		if g.FileVarRanks[e.Key] == r {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// checkRanks reports a rank that is not positive or names no file var.
+func checkRanks(g *Group) error {
+	for k, r := range g.FileVarRanks {
+		if r < 1 {
+			return fmt.Errorf("file var %q: rank %d: ranks start at 1 (0 is not recorded)", k, r)
+		}
+		if !g.FileVars.Has(k) {
+			return fmt.Errorf("rank for %q, which is not a file var", k)
+		}
+	}
+	return nil
+}
+
+// MaxFileVarRank is the highest rank among g's file vars (0 for none).
+func (g *Group) MaxFileVarRank() int {
+	m := 0
+	for _, r := range g.FileVarRanks {
+		m = max(m, r)
+	}
+	return m
 }
 
 // NewGroup returns an empty group with Ansible's default priority.
@@ -61,8 +122,14 @@ type Inventory struct {
 	Hosts  []*Host
 	Groups []*Group
 
-	hostIndex  map[string]*Host
-	groupIndex map[string]*Group
+	// The name indexes map a name to its position in the slice. They check
+	// themselves on every hit (the element there must still bear the
+	// name), so a lookup never returns a host or group that was renamed,
+	// removed or replaced through the slices; on a miss they index the
+	// elements appended since. See Reindex.
+	hostIndex           map[string]int
+	groupIndex          map[string]int
+	hostSeen, groupSeen int // elements indexed
 }
 
 // New returns an inventory holding only 'all' and its first child 'ungrouped'.
@@ -74,52 +141,83 @@ func New() *Inventory {
 	return inv
 }
 
-func (inv *Inventory) index() {
-	if inv.hostIndex == nil || len(inv.hostIndex) != len(inv.Hosts) {
-		inv.hostIndex = make(map[string]*Host, len(inv.Hosts))
-		for _, h := range inv.Hosts {
-			inv.hostIndex[h.Name] = h
-		}
-	}
-	if inv.groupIndex == nil || len(inv.groupIndex) != len(inv.Groups) {
-		inv.groupIndex = make(map[string]*Group, len(inv.Groups))
-		for _, g := range inv.Groups {
-			inv.groupIndex[g.Name] = g
-		}
-	}
-}
-
 // Host returns the named host, or nil.
 func (inv *Inventory) Host(name string) *Host {
-	inv.index()
-	return inv.hostIndex[name]
+	if i := lookup(&inv.hostIndex, &inv.hostSeen, len(inv.Hosts), name, false, func(i int) string { return inv.Hosts[i].Name }); i >= 0 {
+		return inv.Hosts[i]
+	}
+	return nil
+}
+
+// Reindex makes Host and Group find hosts and groups renamed, or replaced
+// by others of other names, through the slices (they notice on their own
+// only once the old name is looked up).
+func (inv *Inventory) Reindex() {
+	inv.hostIndex, inv.hostSeen = nil, 0
+	inv.groupIndex, inv.groupSeen = nil, 0
 }
 
 // Group returns the named group, or nil.
 func (inv *Inventory) Group(name string) *Group {
-	inv.index()
-	return inv.groupIndex[name]
+	if i := lookup(&inv.groupIndex, &inv.groupSeen, len(inv.Groups), name, false, func(i int) string { return inv.Groups[i].Name }); i >= 0 {
+		return inv.Groups[i]
+	}
+	return nil
+}
+
+// lookup finds name's position in a slice of n elements (nameAt gives
+// each one's name) through index, which covers the first *seen elements.
+// A hit is checked (the element there must still bear the name), so an old
+// name never finds an element renamed or replaced since; a stale hit
+// rebuilds the index. A miss indexes the elements appended since and, with
+// sure, rebuilds the whole index before saying there is none (O(n): not for
+// the lookups of a parser, which misses for every new name). It returns -1
+// if no element bears the name.
+func lookup(index *map[string]int, seen *int, n int, name string, sure bool, nameAt func(int) string) int {
+	if i, ok := (*index)[name]; ok && i < n && nameAt(i) == name {
+		return i
+	} else if ok || *seen > n {
+		*index, *seen = nil, 0 // the slice changed under the index
+	}
+	for pass := 0; pass < 2; pass++ {
+		if *index == nil {
+			*index = make(map[string]int, n)
+		}
+		for ; *seen < n; *seen++ {
+			if _, dup := (*index)[nameAt(*seen)]; !dup {
+				(*index)[nameAt(*seen)] = *seen
+			}
+		}
+		if i, ok := (*index)[name]; ok && nameAt(i) == name {
+			return i
+		}
+		if !sure || pass == 1 {
+			break
+		}
+		*index, *seen = nil, 0
+	}
+	return -1
 }
 
 // AddHost returns the named host, creating it at the end if it is new.
+// It does not rescan the whole inventory for a new name: parsers call it
+// for every host.
 func (inv *Inventory) AddHost(name string) *Host {
-	if h := inv.Host(name); h != nil {
-		return h
+	if i := lookup(&inv.hostIndex, &inv.hostSeen, len(inv.Hosts), name, false, func(i int) string { return inv.Hosts[i].Name }); i >= 0 {
+		return inv.Hosts[i]
 	}
 	h := &Host{Name: name}
 	inv.Hosts = append(inv.Hosts, h)
-	inv.hostIndex[name] = h
 	return h
 }
 
 // AddGroup returns the named group, creating it at the end if it is new.
 func (inv *Inventory) AddGroup(name string) *Group {
-	if g := inv.Group(name); g != nil {
-		return g
+	if i := lookup(&inv.groupIndex, &inv.groupSeen, len(inv.Groups), name, false, func(i int) string { return inv.Groups[i].Name }); i >= 0 {
+		return inv.Groups[i]
 	}
 	g := NewGroup(name)
 	inv.Groups = append(inv.Groups, g)
-	inv.groupIndex[name] = g
 	return g
 }
 
@@ -189,7 +287,7 @@ func (inv *Inventory) RemoveHost(name string) bool {
 		return false
 	}
 	inv.Hosts = removeFunc(inv.Hosts, func(h *Host) bool { return h.Name == name })
-	delete(inv.hostIndex, name)
+	inv.hostIndex, inv.hostSeen = nil, 0
 	for _, g := range inv.Groups {
 		g.Hosts = remove(g.Hosts, name)
 	}
@@ -206,7 +304,7 @@ func (inv *Inventory) RemoveGroup(name string) error {
 		return fmt.Errorf("group %q: %w", name, ErrNotFound)
 	}
 	inv.Groups = removeFunc(inv.Groups, func(g *Group) bool { return g.Name == name })
-	delete(inv.groupIndex, name)
+	inv.groupIndex, inv.groupSeen = nil, 0
 	for _, g := range inv.Groups {
 		g.Children = remove(g.Children, name)
 	}
@@ -228,6 +326,7 @@ func (inv *Inventory) Reconcile() {
 	ungrouped := inv.AddGroup("ungrouped")
 	groups := inv.HostGroups()
 	leave := map[string]bool{}
+	var below map[string]bool // groups below 'ungrouped', once needed
 	for _, h := range inv.Hosts {
 		var inUngrouped, inOther bool
 		for _, g := range groups[h.Name] {
@@ -242,6 +341,12 @@ func (inv *Inventory) Reconcile() {
 		switch {
 		case inUngrouped && inOther:
 			leave[h.Name] = true
+			if len(ungrouped.Children) > 0 {
+				if below == nil {
+					below = inv.Below("ungrouped")
+				}
+				h.LeftUngrouped = slices.ContainsFunc(groups[h.Name], func(g string) bool { return below[g] })
+			}
 		case !inUngrouped && !inOther && inv.Group(h.Name) != nil:
 			// Ansible's add_child('ungrouped', name) looks the name up
 			// among groups first: the group of that name becomes the
@@ -257,6 +362,26 @@ func (inv *Inventory) Reconcile() {
 	if len(leave) > 0 {
 		ungrouped.Hosts = removeFunc(ungrouped.Hosts, func(h string) bool { return leave[h] })
 	}
+}
+
+// Below returns the set of groups below group (its descendants).
+func (inv *Inventory) Below(group string) map[string]bool {
+	out := map[string]bool{}
+	stack := []string{group}
+	for len(stack) > 0 {
+		g := inv.Group(stack[len(stack)-1])
+		stack = stack[:len(stack)-1]
+		if g == nil {
+			continue
+		}
+		for _, c := range g.Children {
+			if !out[c] {
+				out[c] = true
+				stack = append(stack, c)
+			}
+		}
+	}
+	return out
 }
 
 // Parents returns, for every group, its direct parents in group order.
@@ -340,6 +465,9 @@ func (inv *Inventory) Validate() error {
 				return fmt.Errorf("group %q: %w", g.Name, err)
 			}
 		}
+		if err := checkRanks(g); err != nil {
+			return fmt.Errorf("group %q: %w", g.Name, err)
+		}
 	}
 	if _, err := inv.Depths(); err != nil {
 		return err
@@ -417,6 +545,7 @@ func (inv *Inventory) Clone() *Inventory {
 		gc.Children = append([]string(nil), g.Children...)
 		gc.Vars, gc.FileVars = g.Vars.Clone(), g.FileVars.Clone()
 		gc.VarSources, gc.FileVarSources = cloneStrings(g.VarSources), cloneStrings(g.FileVarSources)
+		gc.FileVarRanks = cloneInts(g.FileVarRanks)
 		c.Groups[i] = &gc
 	}
 	return c
@@ -430,6 +559,29 @@ func (inv *Inventory) SortedGroupNames() []string {
 	}
 	sort.Strings(names)
 	return names
+}
+
+func cloneInts(m map[string]int) map[string]int {
+	if m == nil {
+		return nil
+	}
+	c := make(map[string]int, len(m))
+	for k, v := range m {
+		c[k] = v
+	}
+	return c
+}
+
+func equalInts(a, b map[string]int) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if bv, ok := b[k]; !ok || bv != v {
+			return false
+		}
+	}
+	return true
 }
 
 func cloneStrings(m map[string]string) map[string]string {

@@ -106,3 +106,36 @@ func TestDiffAndSummary(t *testing.T) {
 		t.Error("diff of equal inventories is not empty")
 	}
 }
+
+// TestIndexFollowsTheSlices: the name index never answers with an element
+// that no longer bears the name, whatever a caller does to the exported
+// slices; appended elements are found, and Reindex finds renamed ones.
+func TestIndexFollowsTheSlices(t *testing.T) {
+	inv := model.New()
+	inv.AddHost("a")
+	inv.AddHost("b")
+	if inv.Host("a") == nil {
+		t.Fatal("a not found")
+	}
+	inv.Hosts[0].Name = "renamed"
+	if inv.Host("a") != nil || inv.Host("renamed") == nil {
+		t.Error("a renamed host is found by its old name, or not by its new one")
+	}
+	inv.Hosts[1] = &model.Host{Name: "b"}
+	if h := inv.Host("b"); h != inv.Hosts[1] {
+		t.Error("a host replaced by another of its name is found as the old one")
+	}
+	inv.Hosts[1] = &model.Host{Name: "replaced"}
+	inv.Reindex()
+	if inv.Host("b") != nil || inv.Host("replaced") == nil {
+		t.Error("after Reindex, a replaced host is found by its old name, or not by its new one")
+	}
+	inv.Hosts = inv.Hosts[:1]
+	if inv.Host("replaced") != nil {
+		t.Error("a host cut from the slice is still found")
+	}
+	inv.Groups = append(inv.Groups, model.NewGroup("web"))
+	if inv.Group("web") == nil {
+		t.Error("a group appended to the slice is not found")
+	}
+}

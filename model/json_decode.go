@@ -240,4 +240,3 @@ func (d *decoder) string() (Value, error) {
 	d.pos = len(d.data)
 	return nil, d.errorf("unterminated string")
 }
-

@@ -45,6 +45,9 @@ func (o Merge) Apply(tx Tx) error {
 		}
 		d.Vars.Update(g.Vars.Clone())
 		d.FileVars.Update(g.FileVars.Clone())
+		for _, e := range g.FileVars {
+			setRank(&d.Group, e.Key, g.FileVarRanks[e.Key])
+		}
 		d.Priority = g.Priority
 		if d.Source == "" {
 			d.Source = g.Source
@@ -119,7 +122,7 @@ func (inv *Inventory) hasChild(parent, child string) bool {
 func getOrNewGroup(tx Tx, name string) (*GroupNode, error) {
 	d, err := tx.Group(name)
 	if isNotFound(err) {
-		if err := ValidateName(name); err != nil {
+		if err := ValidateGroupName(name); err != nil {
 			return nil, fmt.Errorf("group %q: %w", name, err)
 		}
 		return &GroupNode{Group: *NewGroup(name), Seq: tx.NewKey()}, nil

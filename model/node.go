@@ -86,6 +86,7 @@ func (g *Group) Clone() *Group {
 	c.Hosts, c.Children = slices.Clone(g.Hosts), slices.Clone(g.Children)
 	c.Vars, c.FileVars = g.Vars.Clone(), g.FileVars.Clone()
 	c.VarSources, c.FileVarSources = cloneStrings(g.VarSources), cloneStrings(g.FileVarSources)
+	c.FileVarRanks = cloneInts(g.FileVarRanks)
 	return &c
 }
 
@@ -151,7 +152,7 @@ func EqualGroupNodes(a, b *GroupNode) bool {
 	}
 	return a.Name == b.Name && a.Seq == b.Seq && a.ListLast == b.ListLast && a.Priority == b.Priority &&
 		sameEdges(a.Parents, b.Parents) && EqualOrdered(a.Vars, b.Vars) &&
-		EqualOrdered(a.FileVars, b.FileVars) && a.Source == b.Source &&
+		EqualOrdered(a.FileVars, b.FileVars) && equalInts(a.FileVarRanks, b.FileVarRanks) && a.Source == b.Source &&
 		equalStringMaps(a.VarSources, b.VarSources) && equalStringMaps(a.FileVarSources, b.FileVarSources) &&
 		EqualOrdered(a.Extra, b.Extra)
 }

@@ -154,7 +154,7 @@ func (n *Nodes) Validate() error {
 	}
 	for _, name := range slices.Sorted(maps.Keys(n.Groups)) {
 		g := n.Groups[name]
-		if err := ValidateName(name); err != nil {
+		if err := ValidateGroupName(name); err != nil {
 			return fmt.Errorf("group %q: %w", name, err)
 		}
 		if name != "all" && len(g.Parents) == 0 {
@@ -175,6 +175,9 @@ func (n *Nodes) Validate() error {
 		}
 		if err := checkVars("group", name, g.FileVars); err != nil {
 			return err
+		}
+		if err := checkRanks(&g.Group); err != nil {
+			return fmt.Errorf("group %q: %w", name, err)
 		}
 	}
 	// A cycle: walk up from every group.
@@ -232,7 +235,7 @@ func InventoryOf(hosts []*HostNode, groups map[string]*GroupNode) *Inventory {
 	})
 	for _, g := range nodes {
 		ig := inv.AddGroup(g.Name)
-		ig.Vars, ig.FileVars, ig.Priority = g.Vars, g.FileVars, g.Priority
+		ig.Vars, ig.FileVars, ig.Priority, ig.FileVarRanks = g.Vars, g.FileVars, g.Priority, g.FileVarRanks
 		ig.Source, ig.VarSources, ig.FileVarSources = g.Source, g.VarSources, g.FileVarSources
 	}
 	for _, g := range nodes {
@@ -244,6 +247,7 @@ func InventoryOf(hosts []*HostNode, groups map[string]*GroupNode) *Inventory {
 			}
 		}
 	}
+	var below map[string]bool // groups below 'ungrouped', once needed
 	for _, h := range hosts {
 		ih := inv.AddHost(h.Name)
 		ih.Vars, ih.FileVars = h.Vars, h.FileVars
@@ -253,6 +257,21 @@ func InventoryOf(hosts []*HostNode, groups map[string]*GroupNode) *Inventory {
 				g.Hosts = append(g.Hosts, h.Name)
 			}
 		}
+		if h.Slot != 0 {
+			if below == nil {
+				below = inv.Below("ungrouped")
+			}
+			ih.LeftUngrouped = LeftUngrouped(h, below)
+		}
 	}
 	return inv
+}
+
+// LeftUngrouped reports whether Ansible, reading the script output of
+// these nodes, drops 'ungrouped' from the groups host h's vars come from
+// (see Host.LeftUngrouped): h is listed under 'ungrouped' (a Slot) and
+// is a member of a group below it. below is the set of groups below
+// 'ungrouped'.
+func LeftUngrouped(h *HostNode, below map[string]bool) bool {
+	return h.Slot != 0 && !h.InGroup("ungrouped") && slices.ContainsFunc(h.Groups, func(e Edge) bool { return below[e.Name] })
 }

@@ -231,3 +231,60 @@ func (m *Map) UnmarshalJSON(data []byte) error {
 	*m = mm
 	return nil
 }
+
+// JSONSize returns about how many bytes v takes as JSON (AppendStored):
+// exactly for most values, a little more or less for floats and invalid
+// UTF-8. It stops counting once past limit, returning a number above it,
+// so that checking a huge value against a bound costs the bound.
+func JSONSize(v Value, limit int) int {
+	n := 0
+	var walk func(v Value)
+	walk = func(v Value) {
+		if n > limit {
+			return
+		}
+		switch x := v.(type) {
+		case nil:
+			n += 4
+		case bool:
+			n += 5
+		case int64:
+			n += 20
+		case *big.Int:
+			n += len(x.String())
+		case float64:
+			n += 24
+		case string:
+			n += jsonStringSize(x)
+		case Vault:
+			n += 21 + jsonStringSize(string(x))
+		case []Value:
+			n += 2
+			for _, e := range x {
+				walk(e)
+				n++
+			}
+		case Map:
+			n += 2
+			for _, e := range x {
+				n += jsonStringSize(e.Key) + 2
+				walk(e.Value)
+			}
+		}
+	}
+	walk(v)
+	return n
+}
+
+func jsonStringSize(s string) int {
+	n := 2 + len(s)
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '"' || c == '\\':
+			n++
+		case c < 0x20:
+			n += 5
+		}
+	}
+	return n
+}

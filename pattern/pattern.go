@@ -115,6 +115,7 @@ func Limit(inv *model.Inventory, pattern string) (*model.Inventory, error) {
 		c.Children = patFilter(g.Children, keepGroup)
 		c.Vars, c.FileVars = g.Vars.Clone(), g.FileVars.Clone()
 		c.VarSources, c.FileVarSources = maps.Clone(g.VarSources), maps.Clone(g.FileVarSources)
+		c.FileVarRanks = maps.Clone(g.FileVarRanks)
 		out.Groups = append(out.Groups, &c)
 	}
 	return out, nil
@@ -417,24 +418,27 @@ func (sub patSub) apply(hosts []string) ([]string, error) {
 	return hosts[i : i+1], nil
 }
 
+// patMatcher matches names as a compiled host pattern does.
+type patMatcher interface {
+	MatchString(string) bool
+	String() string
+}
+
 // patCompile is _match_list's compilation: fnmatch for a glob, or a Python
 // regex after '~', matched at the start only (re.match).
-func patCompile(pattern string) (*regexp.Regexp, error) {
-	var expr string
+func patCompile(pattern string) (patMatcher, error) {
 	if pattern[0] == '~' {
-		t, err := patRegex(pattern[1:])
+		re, err := compilePython(pattern[1:])
 		if err != nil {
 			return nil, fmt.Errorf("invalid host list pattern %q: %w", pattern, err)
 		}
-		expr = `^(?:` + t + `)`
-	} else {
-		t, err := patGlob(pattern)
-		if err != nil {
-			return nil, fmt.Errorf("invalid host list pattern %q: %w", pattern, err)
-		}
-		expr = `(?s)^(?:` + t + `)\z`
+		return re, nil
 	}
-	re, err := regexp.Compile(expr)
+	t, err := patGlob(pattern)
+	if err != nil {
+		return nil, fmt.Errorf("invalid host list pattern %q: %w", pattern, err)
+	}
+	re, err := regexp.Compile(`(?s)^(?:` + t + `)\z`)
 	if err != nil {
 		return nil, fmt.Errorf("invalid host list pattern %q: %w", pattern, err)
 	}

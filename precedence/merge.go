@@ -29,8 +29,13 @@ const (
 
 // Layer is one set of vars that contributes to a host's effective vars.
 type Layer struct {
-	Level   int
-	Entity  string            // the group or host the vars belong to
+	Level  int
+	Entity string // the group or host the vars belong to
+	// Rank, in a LevelGroupFile layer, is the inventory source whose
+	// group_vars/ the vars come from (model.Group.FileVarRanks): Ansible
+	// applies one source's files for all the host's groups, then the
+	// next source's.
+	Rank    int
 	Vars    model.Map         // shared with the inventory: do not modify
 	Sources map[string]string // var -> "file:line", where known
 }
@@ -215,12 +220,16 @@ func (m *Merger) GroupSetAt(i int) *GroupSet {
 		return s
 	}
 	direct := m.direct[i]
+	left := m.inv.Hosts[i].LeftUngrouped
 	// Hosts in the same groups tend to come together.
-	if i > 0 && m.hostSet[i-1] != nil && slices.Equal(direct, m.direct[i-1]) {
+	if i > 0 && m.hostSet[i-1] != nil && slices.Equal(direct, m.direct[i-1]) && left == m.inv.Hosts[i-1].LeftUngrouped {
 		m.hostSet[i] = m.hostSet[i-1]
 		return m.hostSet[i]
 	}
 	key := setKey(direct)
+	if left {
+		key = append(key, 'u')
+	}
 	s, ok := m.sets[string(key)]
 	if !ok {
 		var ranks []int32
@@ -228,7 +237,14 @@ func (m *Merger) GroupSetAt(i int) *GroupSet {
 			ranks = append(ranks, m.lineage(g)...)
 		}
 		slices.Sort(ranks)
-		s = &GroupSet{m: m, ranks: slices.Compact(ranks)}
+		ranks = slices.Compact(ranks)
+		if u, ok := m.index["ungrouped"]; ok && left {
+			// Host.remove_group dropped 'ungrouped' (see
+			// model.Host.LeftUngrouped); the groups above it stay, being
+			// above the host's other groups too.
+			ranks = slices.DeleteFunc(ranks, func(r int32) bool { return r == m.rank[u] })
+		}
+		s = &GroupSet{m: m, ranks: ranks}
 		m.sets[string(key)] = s
 	}
 	m.hostSet[i] = s
@@ -272,6 +288,11 @@ func (m *Merger) Layers(host string) []Layer {
 			out = append(out, Layer{Level: level, Entity: entity, Vars: vars, Sources: sources})
 		}
 	}
+	addRank := func(g *model.Group, rank int) {
+		if vars := g.FileVarsOfRank(rank); len(vars) > 0 {
+			out = append(out, Layer{Level: LevelGroupFile, Entity: g.Name, Rank: rank, Vars: vars, Sources: g.FileVarSources})
+		}
+	}
 	var all *model.Group
 	if m.all >= 0 {
 		all = m.groups[m.all]
@@ -284,9 +305,10 @@ func (m *Merger) Layers(host string) []Layer {
 	if all != nil {
 		add(LevelAllFile, all.Name, all.FileVars, all.FileVarSources)
 	}
-	for _, r := range s.ranks {
-		g := m.groups[m.order[r]]
-		add(LevelGroupFile, g.Name, g.FileVars, g.FileVarSources)
+	for rank := 0; rank <= s.maxRank(); rank++ {
+		for _, r := range s.ranks {
+			addRank(m.groups[m.order[r]], rank)
+		}
 	}
 	h := m.inv.Hosts[m.hostIdx[host]]
 	add(LevelHost, h.Name, h.Vars, h.VarSources)
@@ -332,15 +354,39 @@ func (s *GroupSet) Groups() []*model.Group {
 func (s *GroupSet) Vars() model.Map {
 	if s.vars == nil {
 		f := NewFolder(0)
-		for _, g := range s.Groups() {
+		groups := s.Groups()
+		for _, g := range groups {
 			f.Update(g.Vars)
 		}
-		for _, g := range s.Groups() {
-			f.Update(g.FileVars)
+		rest := groups
+		if s.m.all >= 0 {
+			f.Update(groups[0].FileVars) // level 2: group_vars/all of every source
+			rest = groups[1:]
+		}
+		// Level 3: each source's group_vars/ for all the groups in turn.
+		top := s.maxRank()
+		for rank := 0; rank <= top; rank++ {
+			for _, g := range rest {
+				if top == 0 {
+					f.Update(g.FileVars)
+				} else {
+					f.Update(g.FileVarsOfRank(rank))
+				}
+			}
 		}
 		s.vars = f.Map()
 	}
 	return s.vars
+}
+
+// maxRank is the highest source rank among the file vars of the set's
+// groups other than 'all' (whose file vars are a level of their own).
+func (s *GroupSet) maxRank() int {
+	top := 0
+	for _, r := range s.ranks {
+		top = max(top, s.m.groups[s.m.order[r]].MaxFileVarRank())
+	}
+	return top
 }
 
 // A Folder builds a Map by successive Python dict updates (combine_vars

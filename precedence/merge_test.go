@@ -162,3 +162,41 @@ func BenchmarkMergerAllHosts(b *testing.B) {
 		}
 	}
 }
+
+// TestFileVarRanks: Ansible applies group_vars/ one inventory source at a
+// time, every group of the host in order for each, so a file var from a
+// later source (rank 1) beats one of a deeper group from an earlier source
+// (testdata/dirs/multisrc in package inventory, checked against Ansible).
+func TestFileVarRanks(t *testing.T) {
+	inv := model.New()
+	inv.AddGroup("top")
+	inv.AddGroup("deep")
+	inv.AddHost("h1")
+	if err := inv.AddChild("top", "deep"); err != nil {
+		t.Fatal(err)
+	}
+	if err := inv.AddHostToGroup("deep", "h1"); err != nil {
+		t.Fatal(err)
+	}
+	inv.Reconcile()
+	deep, top := inv.Group("deep"), inv.Group("top")
+	deep.FileVars = model.Map{{Key: "x", Value: "a/deep"}, {Key: "y", Value: "b/deep"}}
+	deep.FileVarRanks = map[string]int{"y": 1}
+	top.FileVars = model.Map{{Key: "x", Value: "b/top"}, {Key: "y", Value: "b/top"}}
+	top.FileVarRanks = map[string]int{"x": 1, "y": 1}
+	got := precedence.HostVars(inv, "h1")
+	if x, _ := got.Get("x"); x != "b/top" {
+		t.Errorf("x = %v, want b/top (a later source beats a deeper group)", x)
+	}
+	if y, _ := got.Get("y"); y != "b/deep" {
+		t.Errorf("y = %v, want b/deep (within one source, the deeper group wins)", y)
+	}
+	var layers []string
+	for _, l := range precedence.Layers(inv, "h1") {
+		layers = append(layers, fmt.Sprintf("%d:%s:%d:%s", l.Level, l.Entity, l.Rank, model.MarshalJSON(l.Vars)))
+	}
+	want := []string{`3:deep:0:{"x":"a/deep"}`, `3:top:1:{"x":"b/top","y":"b/top"}`, `3:deep:1:{"y":"b/deep"}`}
+	if !slices.Equal(layers, want) {
+		t.Errorf("Layers = %q, want %q", layers, want)
+	}
+}

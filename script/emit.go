@@ -43,10 +43,17 @@ package script
 // A host named like a group gets no _meta.hostvars entry: Ansible would set
 // those vars on the group of that name (InventoryData.set_variable looks up
 // groups first), so the script protocol cannot give such a host vars of its
-// own. Ansible warns about such names.
+// own. Where the host needs some (its own vars, host_vars/ files, or pinned
+// values), kook refuses the inventory, naming the host (Check); the parsers
+// follow Ansible's rule, so "[localhost]" then "localhost
+// ansible_connection=local" gives the var to the group, as Ansible does. A
+// group named "_meta" is refused too: the protocol reserves the key.
 
 import (
 	"bytes"
+	"fmt"
+	"strings"
+
 	"github.com/kook-project/kook/model"
 	"github.com/kook-project/kook/precedence"
 )
@@ -55,27 +62,67 @@ import (
 // exactly what kook-inventory prints once inv is stored: every group (an
 // empty one as {"hosts": []}), then "_meta": {"hostvars": ...}. inv must be
 // reconciled (model.Inventory.Reconcile), as a parsed or stored inventory
-// is.
+// is, and be one the protocol can express (Check): what it cannot is left
+// out.
 func List(inv *model.Inventory) []byte {
 	n := Nodes(inv, &model.Nodes{KeyBase: 1 << 32})
-	tables, _ := Renderer{}.Tables(n)
+	tables, _ := Renderer{}.tables(n, false)
 	var buf bytes.Buffer
 	WriteList(&buf, MemTables(tables))
 	return buf.Bytes()
 }
 
-// hostVars returns the _meta.hostvars entry of each of hosts, as JSON, nil
-// for an empty one. It does not leave out a host named like a group: the
-// callers know all the groups, inv may hold only those above hosts.
-func hostVars(inv *model.Inventory, hosts []*model.Host) map[string][]byte {
+// Check reports what of inv the script protocol cannot give Ansible, as
+// every writer's Renderer refuses it: a group named "_meta", or a host named
+// like a group that needs vars of its own (see the top of this file).
+func Check(inv *model.Inventory) error {
+	_, err := Renderer{}.Tables(Nodes(inv, &model.Nodes{KeyBase: 1 << 32}))
+	return err
+}
+
+// hostVars returns the _meta.hostvars entry of each of hosts, nil for an
+// empty one. It does not leave out a host named like a group: the callers
+// know all the groups, inv may hold only those above hosts.
+func hostVars(inv *model.Inventory, hosts []*model.Host) map[string]model.Map {
 	e := newEmitter(inv)
-	out := make(map[string][]byte, len(hosts))
+	out := make(map[string]model.Map, len(hosts))
 	for _, h := range hosts {
 		if vars := e.hostVars(h, e.m.GroupSet(h.Name)); len(vars) > 0 {
-			out[h.Name] = model.AppendJSON(nil, vars, false)
+			out[h.Name] = vars
 		}
 	}
 	return out
+}
+
+// hostEntry returns the JSON of a host's _meta.hostvars entry, nil for an
+// empty one, or, for a host named like a group, an error if the entry is
+// not empty: Ansible would give those vars to the group.
+func hostEntry(name string, vars model.Map, isGroup bool) ([]byte, error) {
+	switch {
+	case len(vars) == 0:
+		return nil, nil
+	case isGroup:
+		return nil, errHostIsGroup(name, vars)
+	}
+	return model.AppendJSON(nil, vars, false), nil
+}
+
+// errHostIsGroup explains why a host named like a group cannot have vars.
+func errHostIsGroup(name string, vars model.Map) error {
+	keys := vars.Keys()
+	list := strings.Join(keys, ", ")
+	if len(keys) > 8 {
+		list = strings.Join(keys[:8], ", ") + fmt.Sprintf(" and %d more", len(keys)-8)
+	}
+	return fmt.Errorf("host %q is also a group: Ansible gives what an inventory script lists under "+
+		"_meta.hostvars for that name to the group (InventoryData.set_variable looks groups up first), "+
+		"so the vars the host needs of its own (%s) cannot reach it through kook-inventory; "+
+		"rename the host or the group, or set those vars on a group", name, list)
+}
+
+// errMetaGroup explains why a group named "_meta" cannot be served.
+func errMetaGroup() error {
+	return fmt.Errorf("group %q: %w", model.MetaGroup, model.ValidateGroupName(model.MetaGroup))
 }
 
 type emitter struct {

@@ -1,6 +1,10 @@
 package script
 
-import "github.com/kook-project/kook/model"
+import (
+	"slices"
+
+	"github.com/kook-project/kook/model"
+)
 
 // This file orders the JSON that List writes; see the Order paragraph at
 // the top of emit.go.
@@ -20,9 +24,12 @@ import "github.com/kook-project/kook/model"
 // lists. Where that order differs from first-seen order, the shortest prefix
 // of first-seen order that fixes it goes first under 'ungrouped'
 // (reconciliation removes grouped hosts from it again) — unless emitting
-// 'ungrouped' last gives the right order by itself.
+// 'ungrouped' last gives the right order by itself. A host below 'ungrouped'
+// ([ungrouped:children]) is never listed there, since Ansible would then
+// drop 'ungrouped' from its groups, and a host the source made leave it
+// (model.Host.LeftUngrouped) always is.
 func (e *emitter) plan() (keys []int, ungroupedHosts []string) {
-	keys, first := groupKeys(e.inv)
+	keys, first := groupKeys(e.inv, true)
 	if e.ungrouped < 0 {
 		return keys, nil
 	}
@@ -34,8 +41,9 @@ func (e *emitter) plan() (keys []int, ungroupedHosts []string) {
 
 // groupKeys returns the order of inv's group keys that makes the script
 // plugin create the groups in inv's order (see plan), 'ungrouped' left out
-// unless it has children: then it comes first, and first is true.
-func groupKeys(inv *model.Inventory) (keys []int, first bool) {
+// unless it has children and ungroupedFirst says so: then it comes first,
+// and first is true.
+func groupKeys(inv *model.Inventory, ungroupedFirst bool) (keys []int, first bool) {
 	groups := inv.Groups
 	n := len(groups)
 	index := make(map[string]int, n)
@@ -96,7 +104,7 @@ func groupKeys(inv *model.Inventory) (keys []int, first bool) {
 		}
 		return len(run)
 	}
-	ungroupedFirst := ug >= 0 && len(children[ug]) > 0
+	ungroupedFirst = ungroupedFirst && ug >= 0 && len(children[ug]) > 0
 	if ungroupedFirst {
 		process(ug)
 	}
@@ -136,10 +144,10 @@ func groupKeys(inv *model.Inventory) (keys []int, first bool) {
 }
 
 // emissionOrder returns the order of all inv's group keys: groupKeys, with
-// 'ungrouped' first, or last when last says so and it has no children.
-// Inventory order decides it; hosts are not looked at.
+// 'ungrouped' first, or last when last says so. Inventory order decides
+// it; hosts are not looked at.
 func emissionOrder(inv *model.Inventory, last bool) []int {
-	keys, first := groupKeys(inv)
+	keys, first := groupKeys(inv, !last)
 	ug := -1
 	for i, g := range inv.Groups {
 		if g.Name == "ungrouped" {
@@ -163,20 +171,7 @@ func (e *emitter) placeUngrouped(keys []int, first bool) ([]int, []string) {
 	for i, h := range hosts {
 		pos[h.Name] = i
 	}
-	// seen[i]: where host i is first met in the keys' host lists, -1 if not.
-	seen := make([]int, len(hosts))
-	for i := range seen {
-		seen[i] = -1
-	}
-	met := 0
-	for _, k := range keys {
-		for _, h := range e.inv.Groups[k].Hosts {
-			if i, ok := pos[h]; ok && seen[i] < 0 {
-				seen[i] = met
-				met++
-			}
-		}
-	}
+	seen, _ := e.creation(keys, pos)
 	ug := e.inv.Groups[e.ungrouped]
 	// Hosts from m on are created in first-seen order by the other keys.
 	m := len(hosts)
@@ -190,29 +185,76 @@ func (e *emitter) placeUngrouped(keys []int, first bool) ([]int, []string) {
 			m = max(m, i+1)
 		}
 	}
+	var left []string // hosts that must be listed although they leave it
+	for i, h := range hosts {
+		if h.LeftUngrouped {
+			m = max(m, i+1)
+			left = append(left, h.Name)
+		}
+	}
 	if m == len(ug.Hosts) {
 		return append([]int{e.ungrouped}, keys...), nil // no padding needed
 	}
-	if !first && e.lastWorks(keys, seen, met, pos) {
+	if !first && e.lastWorks(keys, pos) {
 		return append(keys, e.ungrouped), nil
 	}
-	// 'ungrouped' first, listing hosts[:m]; its own hosts keep their order.
+	// 'ungrouped' first, listing hosts[:m]; its own hosts keep their
+	// order. A host below 'ungrouped' that did not leave it is left out.
+	var below map[string]bool
+	if len(ug.Children) > 0 {
+		below = e.hostsBelow(e.inv.Below("ungrouped"))
+	}
 	list := make([]string, 0, m)
-	next := 0
+	next, exact := 0, true
 	for _, h := range hosts[:m] {
-		if inU[h.Name] {
+		switch {
+		case inU[h.Name]:
 			list = append(list, ug.Hosts[next])
 			next++
-		} else {
+		case below[h.Name] && !h.LeftUngrouped:
+			exact = false
+		default:
 			list = append(list, h.Name)
 		}
 	}
+	if !exact && first {
+		// 'ungrouped' last may create the hosts in order by itself; it
+		// then lists its own hosts, and those that must leave it.
+		if last, _ := groupKeys(e.inv, false); e.lastWorks(last, pos) {
+			var list []string
+			if len(left) > 0 {
+				list = append(slices.Clone(ug.Hosts), left...)
+			}
+			return append(last, e.ungrouped), list
+		}
+	}
+	// Else the order of hosts is given up before their vars.
 	return append([]int{e.ungrouped}, keys...), list
 }
 
-// lastWorks reports whether emitting 'ungrouped' after every other key
-// creates the hosts in first-seen order.
-func (e *emitter) lastWorks(keys []int, seen []int, met int, pos map[string]int) bool {
+// creation returns, for the host at each first-seen position, where the
+// keys' host lists first meet it (-1 if they do not), and how many they
+// meet.
+func (e *emitter) creation(keys []int, pos map[string]int) (seen []int, met int) {
+	seen = make([]int, len(e.inv.Hosts))
+	for i := range seen {
+		seen[i] = -1
+	}
+	for _, k := range keys {
+		for _, h := range e.inv.Groups[k].Hosts {
+			if i, ok := pos[h]; ok && seen[i] < 0 {
+				seen[i] = met
+				met++
+			}
+		}
+	}
+	return seen, met
+}
+
+// lastWorks reports whether emitting 'ungrouped' after keys creates the
+// hosts in first-seen order.
+func (e *emitter) lastWorks(keys []int, pos map[string]int) bool {
+	seen, met := e.creation(keys, pos)
 	order := make([]int, len(seen)) // creation rank -> host
 	for i := range order {
 		order[i] = -1
@@ -234,4 +276,17 @@ func (e *emitter) lastWorks(keys []int, seen []int, met int, pos map[string]int)
 		}
 	}
 	return true
+}
+
+// hostsBelow returns the hosts listed by the given groups.
+func (e *emitter) hostsBelow(groups map[string]bool) map[string]bool {
+	out := map[string]bool{}
+	for name := range groups {
+		if i, ok := e.index[name]; ok {
+			for _, h := range e.inv.Groups[i].Hosts {
+				out[h] = true
+			}
+		}
+	}
+	return out
 }

@@ -2,6 +2,7 @@ package script
 
 import (
 	"cmp"
+	"maps"
 	"slices"
 
 	"github.com/kook-project/kook/model"
@@ -34,17 +35,26 @@ func Inventory(n *model.Nodes) *model.Inventory {
 			inv.AddGroup(c.Name)
 		}
 	}
-	for i, h := range inv.Hosts {
-		inv.Hosts[i] = n.Hosts[h.Name].Host.Clone()
+	var below map[string]bool // groups below 'ungrouped', once needed
+	for _, h := range inv.Hosts {
+		node := n.Hosts[h.Name]
+		h.Vars, h.FileVars = node.Vars.Clone(), node.FileVars.Clone()
+		h.Source, h.VarSources, h.FileVarSources = node.Source, maps.Clone(node.VarSources), maps.Clone(node.FileVarSources)
+		if node.Slot != 0 {
+			if below == nil {
+				below = belowUngrouped(n, children)
+			}
+			h.LeftUngrouped = model.LeftUngrouped(node, below)
+		}
 	}
 	for _, g := range inv.Groups {
 		node := n.Groups[g.Name]
 		if node == nil {
 			continue
 		}
-		c := node.Group.Clone()
-		g.Vars, g.FileVars, g.Priority = c.Vars, c.FileVars, c.Priority
-		g.Source, g.VarSources, g.FileVarSources = c.Source, c.VarSources, c.FileVarSources
+		g.Vars, g.FileVars, g.Priority = node.Vars.Clone(), node.FileVars.Clone(), node.Priority
+		g.Source, g.VarSources, g.FileVarSources = node.Source, maps.Clone(node.VarSources), maps.Clone(node.FileVarSources)
+		g.FileVarRanks = maps.Clone(node.FileVarRanks)
 		for _, e := range members[g.Name] {
 			if h := n.Hosts[e.Name]; g.Name != "ungrouped" || h.InGroup("ungrouped") {
 				g.Hosts = append(g.Hosts, e.Name)
@@ -55,6 +65,23 @@ func Inventory(n *model.Nodes) *model.Inventory {
 		}
 	}
 	return inv
+}
+
+// belowUngrouped returns the groups below 'ungrouped' in n.
+func belowUngrouped(n *model.Nodes, children map[string][]model.Edge) map[string]bool {
+	out := map[string]bool{}
+	stack := []string{"ungrouped"}
+	for len(stack) > 0 {
+		g := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		for _, c := range children[g] {
+			if !out[c.Name] {
+				out[c.Name] = true
+				stack = append(stack, c.Name)
+			}
+		}
+	}
+	return out
 }
 
 // emission returns n's groups in the order --list lists them.
@@ -174,6 +201,7 @@ func Nodes(inv *model.Inventory, base *model.Nodes) *model.Nodes {
 	baseMembers, baseChildren := edgeLists(base)
 	for _, h := range inv.Hosts {
 		node := &model.HostNode{Host: *h.Clone()}
+		node.LeftUngrouped = false // a Slot stands for it (see model.Host.LeftUngrouped)
 		if old := base.Hosts[h.Name]; old != nil {
 			node.Extra = old.Extra.Clone()
 		}

@@ -5,6 +5,7 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 
 	"github.com/kook-project/kook/model"
@@ -16,8 +17,18 @@ type Renderer struct{}
 
 var _ model.Renderer = Renderer{}
 
-// Tables implements model.Renderer: every table of a whole inventory.
-func (Renderer) Tables(n *model.Nodes) (map[string][]model.KV, error) {
+// Tables implements model.Renderer: every table of a whole inventory. It
+// refuses what the script protocol cannot express (see Check).
+func (r Renderer) Tables(n *model.Nodes) (map[string][]model.KV, error) {
+	return r.tables(n, true)
+}
+
+// tables is Tables; unless strict, it leaves out what it cannot express
+// rather than failing.
+func (Renderer) tables(n *model.Nodes, strict bool) (map[string][]model.KV, error) {
+	if _, ok := n.Groups[model.MetaGroup]; ok && strict {
+		return nil, errMetaGroup()
+	}
 	inv := Inventory(n)
 	_, children := edgeLists(n)
 	var groups, members, hostvars []model.KV
@@ -34,10 +45,14 @@ func (Renderer) Tables(n *model.Nodes) (map[string][]model.KV, error) {
 	for _, h := range n.Hosts {
 		members = append(members, memberEntries(h)...)
 	}
-	lines := hostVars(inv, inv.Hosts)
+	entries := hostVars(inv, inv.Hosts)
 	for _, h := range inv.Hosts {
 		// A host named like a group gets no entry (see emit.go).
-		if line := lines[h.Name]; line != nil && inv.Group(h.Name) == nil {
+		line, err := hostEntry(h.Name, entries[h.Name], inv.Group(h.Name) != nil)
+		if err != nil && strict {
+			return nil, err
+		}
+		if line != nil {
 			hostvars = append(hostvars, model.KV{Key: hostvarsKey(h.Name), Value: line})
 		}
 	}
@@ -107,6 +122,9 @@ func (Renderer) Update(src model.ViewSource, hosts []model.HostChange, groups []
 	u := &updater{src: src, edits: model.TableEdits{}, render: map[string]bool{},
 		changedGroups: map[string]*model.GroupChange{}}
 	for i, c := range groups {
+		if c.After != nil && c.After.Name == model.MetaGroup {
+			return nil, errMetaGroup()
+		}
 		u.changedGroups[groupName(c)] = &groups[i]
 	}
 	if err := u.groups(groups); err != nil {
@@ -330,8 +348,8 @@ func (u *updater) reorderGroups(touched map[string]bool) error {
 func (u *updater) childrenAfter(parent string, listed []string) []string {
 	var out []string
 	for _, c := range listed {
-		if gc, ok := u.changedGroups[c]; ok && (gc.After == nil || !gc.After.HasParent(parent)) {
-			continue
+		if gc, ok := u.changedGroups[c]; ok && (gc.After == nil || !sameEdge(gc.Before, gc.After, parent)) {
+			continue // gone, or linked again with a new key: placed below
 		}
 		out = append(out, c)
 	}
@@ -353,11 +371,21 @@ func (u *updater) childrenAfter(parent string, listed []string) []string {
 	return out
 }
 
+// sameEdge reports whether group b links to parent with the key a did.
+func sameEdge(a, b *model.GroupNode, parent string) bool {
+	for _, e := range b.Edges() {
+		if e.Name == parent {
+			return slices.Contains(a.Edges(), e)
+		}
+	}
+	return false
+}
+
 // affectsHostsBelow reports whether a change to a group that stays can
 // change the entries of hosts below it.
 func (u *updater) affectsHostsBelow(c model.GroupChange) (bool, error) {
 	a, b := c.Before, c.After
-	if a.Priority != b.Priority || !sameParents(a, b) ||
+	if a.Priority != b.Priority || !sameParents(a, b) || !maps.Equal(a.FileVarRanks, b.FileVarRanks) ||
 		!model.EqualOrdered(a.FileVars, b.FileVars) || a.Vars.Has(model.PriorityVar) || b.Vars.Has(model.PriorityVar) {
 		return true, nil
 	}
@@ -539,7 +567,7 @@ func (u *updater) renderHosts() error {
 		hosts = append(hosts, h)
 	}
 	inv := model.InventoryOf(hosts, groups)
-	lines := hostVars(inv, inv.Hosts)
+	entries := hostVars(inv, inv.Hosts)
 	for _, h := range hosts {
 		// A host named like a group gets no entry (see emit.go): look
 		// the name up among all groups, not only those above it.
@@ -551,9 +579,9 @@ func (u *updater) renderHosts() error {
 		} else if !errors.Is(err, model.ErrNotFound) {
 			return err
 		}
-		line := lines[h.Name]
-		if isGroup {
-			line = nil
+		line, err := hostEntry(h.Name, entries[h.Name], isGroup)
+		if err != nil {
+			return err
 		}
 		if err := u.setHostvars(h.Name, line); err != nil {
 			return err

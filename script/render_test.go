@@ -111,14 +111,17 @@ func TestUpdateMatchesTables(t *testing.T) {
 			}
 			hosts, groups := diffNodes(n, after)
 			edits, err := r.Update(memSource{after, tables}, hosts, groups)
+			want, werr := r.Tables(after)
+			if (err == nil) != (werr == nil) {
+				t.Fatalf("seed %d step %d %v: Update: %v; Tables: %v", seed, step, ops, err, werr)
+			}
 			if err != nil {
-				t.Fatalf("seed %d step %d %v: Update: %v", seed, step, ops, err)
+				// What the protocol cannot express (a host named like a
+				// group that needs vars of its own): every writer
+				// refuses it, and the change is not made.
+				continue
 			}
 			got := applyEdits(tables, edits)
-			want, err := r.Tables(after)
-			if err != nil {
-				t.Fatal(err)
-			}
 			for _, name := range []string{script.TableGroups, script.TableMembers, script.TableHostvars} {
 				if d := tableDiff(got[name], want[name]); d != "" {
 					t.Fatalf("seed %d step %d after %v: table %s: %s", seed, step, ops, name, d)

@@ -8,10 +8,21 @@ import (
 	"net"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-zookeeper/zk"
 )
+
+// DefaultACL is the ACL of the znodes a connection without an ACL policy
+// creates: every permission for the digest user of auth ("user:password"),
+// or for anyone when auth is "".
+func DefaultACL(auth string) []zk.ACL {
+	if user, pass, ok := strings.Cut(auth, ":"); ok && user != "" {
+		return zk.DigestACL(zk.PermAll, user, pass)
+	}
+	return zk.WorldACL(zk.PermAll)
+}
 
 // Defaults for Config fields left zero.
 const (
@@ -32,13 +43,21 @@ type Config struct {
 	// ConnectTimeout bounds the wait for a session. Dial also honours its
 	// context's deadline, whichever comes first.
 	ConnectTimeout time.Duration
-	// Auth is optional digest credentials, "user:password".
+	// Auth is optional digest credentials, "user:password". It never
+	// appears in an error.
 	Auth string
 	// ACL is what every znode the connection creates carries. Nil means
 	// every permission for the digest user of Auth when set, else for
 	// anyone.
 	ACL []zk.ACL
-	// TLS, when not nil, connects over TLS (ZooKeeper's secureClientPort).
+	// Policy, when set, replaces ACL: it can give subtrees their own ACL
+	// and check the ACLs found (see Policy). Conn.SetPolicy changes it
+	// later.
+	Policy *Policy
+	// TLS, when not nil, connects over TLS (ZooKeeper's secureClientPort),
+	// verifying each server's certificate against the name in the connect
+	// string. With a client certificate (see LoadTLS) the session has the
+	// x509 identity of its subject.
 	TLS *tls.Config
 	// OnEvent, if set, is called for every session event (state changes,
 	// expiry). It must not block.
@@ -48,11 +67,14 @@ type Config struct {
 // Conn is one ZooKeeper session whose paths are relative to the connect
 // string's chroot. A Conn is safe for concurrent use.
 type Conn struct {
-	zk       *zk.Conn
-	chroot   string // "" or "/a/b"
-	acl      []zk.ACL
-	identity string // "digest:alice", or "" when anonymous
-	servers  []string
+	zk         *zk.Conn
+	chroot     string // "" or "/a/b"
+	policy     atomic.Pointer[Policy]
+	identity   string   // "digest:alice", "x509:CN=...", or "" when anonymous
+	identities []string // ACL ids: "digest:alice:HASH", "x509:CN=..."
+	servers    []string
+	checked    sync.Once // the policy's Check, before the first write
+	checkErr   error     // what it found that refuses every write
 	// connectTimeout bounds every wait for a session (see WaitSession).
 	connectTimeout time.Duration
 
@@ -136,6 +158,10 @@ func Dial(ctx context.Context, cfg Config) (*Conn, error) {
 	if err != nil {
 		return nil, err
 	}
+	user, pass, ok := strings.Cut(cfg.Auth, ":")
+	if cfg.Auth != "" && (!ok || user == "") {
+		return nil, errors.New("zookeeper auth must be USER:PASSWORD")
+	}
 	if cfg.SessionTimeout <= 0 {
 		cfg.SessionTimeout = DefaultSessionTimeout
 	}
@@ -147,6 +173,12 @@ func Dial(ctx context.Context, cfg Config) (*Conn, error) {
 
 	c := &Conn{chroot: chroot, servers: servers, live: make(chan struct{}), connectTimeout: cfg.ConnectTimeout}
 	hp := &hostProvider{}
+	if cfg.TLS != nil && len(cfg.TLS.Certificates) > 0 {
+		if subject := certSubject(cfg.TLS.Certificates[0]); subject != "" {
+			c.identity = "x509:" + subject
+			c.identities = append(c.identities, c.identity)
+		}
+	}
 	onEvent := func(ev zk.Event) {
 		if ev.Type == zk.EventSession {
 			c.setState(ev.State)
@@ -155,34 +187,35 @@ func Dial(ctx context.Context, cfg Config) (*Conn, error) {
 			cfg.OnEvent(ev)
 		}
 	}
-	var tlsErr *tlsDialer
-	dialer := zk.WithLogInfo(false) // no-op stand-in when there is no TLS
-	if cfg.TLS != nil {
-		tlsErr = &tlsDialer{cfg: cfg.TLS}
-		dialer = zk.WithDialer(tlsErr.dial)
-	}
+	// The dialer remembers why connections failed (a TLS handshake, a
+	// server that hangs up), so that a connection that never gets a
+	// session can say why instead of just timing out.
+	dialer := &dialer{tls: cfg.TLS, names: hp.name, fatal: make(chan struct{})}
 	// Connect is asynchronous; it fails at once only when no server name
 	// resolves. Its logger writes to stderr, which Ansible reads as an
 	// error, so it is silenced.
 	zc, _, err := zk.Connect(servers, cfg.SessionTimeout, zk.WithLogger(quietLogger{}), zk.WithLogInfo(false),
-		zk.WithEventCallback(onEvent), zk.WithHostProvider(hp), dialer)
+		zk.WithEventCallback(onEvent), zk.WithHostProvider(hp), zk.WithDialer(dialer.dial))
 	if err != nil {
 		return nil, fmt.Errorf("connect to zookeeper %s: %w", strings.Join(servers, ","), err)
 	}
 	c.zk = zc
 	select {
 	case <-c.liveChan():
+	case <-dialer.fatal:
+		// Close waits up to a second for a session it never had: not
+		// within the caller's deadline.
+		go zc.Close()
+		return nil, fmt.Errorf("connect to zookeeper %s: %s", strings.Join(servers, ","), dialer.last())
 	case <-ctx.Done():
-		zc.Close()
+		go zc.Close()
 		why := "timed out"
 		if errors.Is(ctx.Err(), context.Canceled) {
 			why = "canceled"
 		}
 		detail := "is ZooKeeper running there?"
-		if tlsErr != nil {
-			if e := tlsErr.last(); e != "" {
-				detail = e
-			}
+		if e := dialer.last(); e != "" {
+			detail = e
 		}
 		if len(hp.unresolved) > 0 {
 			detail += "; " + strings.Join(hp.unresolved, "; ")
@@ -190,25 +223,38 @@ func Dial(ctx context.Context, cfg Config) (*Conn, error) {
 		return nil, fmt.Errorf("connect to zookeeper %s: %s after %s with no session (%s)",
 			strings.Join(servers, ","), why, cfg.ConnectTimeout, detail)
 	}
-	c.acl = zk.WorldACL(zk.PermAll)
+	acl := DefaultACL(cfg.Auth)
 	if cfg.Auth != "" {
-		user, pass, ok := strings.Cut(cfg.Auth, ":")
-		if !ok || user == "" {
-			zc.Close()
-			return nil, errors.New("zookeeper auth must be USER:PASSWORD")
-		}
 		if _, err := call(ctx, func() (struct{}, error) { return struct{}{}, zc.AddAuth("digest", []byte(cfg.Auth)) }); err != nil {
 			zc.Close()
 			return nil, fmt.Errorf("zookeeper digest auth as %q: %w", user, err)
 		}
-		c.acl = zk.DigestACL(zk.PermAll, user, pass)
+		// The digest identity comes first: it is the one history records.
 		c.identity = "digest:" + user
+		c.identities = append([]string{DigestID(user, pass)}, c.identities...)
 	}
 	if cfg.ACL != nil {
-		c.acl = cfg.ACL
+		acl = cfg.ACL
 	}
+	p := &Policy{ACL: acl}
+	if cfg.Policy != nil {
+		p = cfg.Policy
+	}
+	c.policy.Store(p)
 	return c, nil
 }
+
+// SetPolicy sets the ACL policy of the znodes the connection creates from
+// now on. Set it before the connection writes: the policy's Check runs
+// before the first write only.
+func (c *Conn) SetPolicy(p Policy) { c.policy.Store(&p) }
+
+// Policy returns the connection's ACL policy.
+func (c *Conn) Policy() *Policy { return c.policy.Load() }
+
+// Identities returns the session's identities as ACL ids
+// ("digest:alice:HASH", "x509:CN=alice,O=example"); none when anonymous.
+func (c *Conn) Identities() []string { return c.identities }
 
 func (c *Conn) setState(s zk.State) {
 	c.mu.Lock()
@@ -265,11 +311,13 @@ func (c *Conn) Close() { c.zk.Close() }
 // Chroot returns the chroot prefix, "" when there is none.
 func (c *Conn) Chroot() string { return c.chroot }
 
-// ACL returns the ACL the connection puts on the znodes it creates.
-func (c *Conn) ACL() []zk.ACL { return c.acl }
+// ACL returns the ACL the connection puts on the znodes it creates, but
+// for the subtrees its Policy gives an ACL of their own.
+func (c *Conn) ACL() []zk.ACL { return c.policy.Load().ACL }
 
 // Identity is the ZooKeeper identity the session authenticated as
-// ("digest:alice"), "" when anonymous.
+// ("digest:alice", or "x509:SUBJECT" with a client certificate and no
+// digest auth), "" when anonymous. It holds no secret.
 func (c *Conn) Identity() string { return c.identity }
 
 // SessionID returns the current session's id (it changes after expiry).
@@ -297,235 +345,6 @@ func (c *Conn) rel(p string) string {
 		return "/"
 	}
 	return p
-}
-
-// call runs fn and returns its result, or ctx's error as soon as ctx is
-// done: go-zookeeper's calls block until a reply or a connection loss and
-// take no context. The call goes on in the background; a write abandoned
-// so may still be applied.
-func call[T any](ctx context.Context, fn func() (T, error)) (T, error) {
-	if err := ctx.Err(); err != nil {
-		var zero T
-		return zero, err
-	}
-	if ctx.Done() == nil {
-		return fn()
-	}
-	type result struct {
-		v   T
-		err error
-	}
-	ch := make(chan result, 1)
-	go func() {
-		v, err := fn()
-		ch <- result{v, err}
-	}()
-	select {
-	case r := <-ch:
-		return r.v, r.err
-	case <-ctx.Done():
-		var zero T
-		return zero, ctx.Err()
-	}
-}
-
-type getResult struct {
-	data []byte
-	stat *zk.Stat
-}
-
-// Get returns a znode's data and stat.
-func (c *Conn) Get(ctx context.Context, p string) ([]byte, *zk.Stat, error) {
-	r, err := call(ctx, func() (getResult, error) {
-		data, st, err := c.zk.Get(c.abs(p))
-		return getResult{data, st}, err
-	})
-	return r.data, r.stat, err
-}
-
-type watchResult struct {
-	data []byte
-	kids []string
-	ok   bool
-	stat *zk.Stat
-	ch   <-chan zk.Event
-}
-
-// GetW is Get with a watch.
-func (c *Conn) GetW(ctx context.Context, p string) ([]byte, *zk.Stat, <-chan zk.Event, error) {
-	r, err := call(ctx, func() (watchResult, error) {
-		data, st, ch, err := c.zk.GetW(c.abs(p))
-		return watchResult{data: data, stat: st, ch: ch}, err
-	})
-	return r.data, r.stat, c.relEvents(r.ch), err
-}
-
-// Children lists a znode's children.
-func (c *Conn) Children(ctx context.Context, p string) ([]string, *zk.Stat, error) {
-	r, err := call(ctx, func() (watchResult, error) {
-		kids, st, err := c.zk.Children(c.abs(p))
-		return watchResult{kids: kids, stat: st}, err
-	})
-	return r.kids, r.stat, err
-}
-
-// ChildrenW is Children with a watch.
-func (c *Conn) ChildrenW(ctx context.Context, p string) ([]string, *zk.Stat, <-chan zk.Event, error) {
-	r, err := call(ctx, func() (watchResult, error) {
-		kids, st, ch, err := c.zk.ChildrenW(c.abs(p))
-		return watchResult{kids: kids, stat: st, ch: ch}, err
-	})
-	return r.kids, r.stat, c.relEvents(r.ch), err
-}
-
-// Exists reports whether a znode exists.
-func (c *Conn) Exists(ctx context.Context, p string) (bool, *zk.Stat, error) {
-	r, err := call(ctx, func() (watchResult, error) {
-		ok, st, err := c.zk.Exists(c.abs(p))
-		return watchResult{ok: ok, stat: st}, err
-	})
-	return r.ok, r.stat, err
-}
-
-// ExistsW is Exists with a watch.
-func (c *Conn) ExistsW(ctx context.Context, p string) (bool, *zk.Stat, <-chan zk.Event, error) {
-	r, err := call(ctx, func() (watchResult, error) {
-		ok, st, ch, err := c.zk.ExistsW(c.abs(p))
-		return watchResult{ok: ok, stat: st, ch: ch}, err
-	})
-	return r.ok, r.stat, c.relEvents(r.ch), err
-}
-
-// Create creates a persistent znode with the connection's ACL. Nil data is
-// stored as empty, not null: Jones's Python client (kazoo) reads a null
-// znode as None.
-func (c *Conn) Create(ctx context.Context, p string, data []byte) error {
-	if data == nil {
-		data = []byte{}
-	}
-	_, err := call(ctx, func() (string, error) { return c.zk.Create(c.abs(p), data, 0, c.acl) })
-	return err
-}
-
-// CreateEphemeral creates an ephemeral znode, which ZooKeeper deletes
-// when the session ends, and returns its path.
-func (c *Conn) CreateEphemeral(ctx context.Context, p string, data []byte) (string, error) {
-	if data == nil {
-		data = []byte{}
-	}
-	made, err := call(ctx, func() (string, error) { return c.zk.Create(c.abs(p), data, zk.FlagEphemeral, c.acl) })
-	return c.rel(made), err
-}
-
-// Set writes a znode's data if its version matches (-1: any).
-func (c *Conn) Set(ctx context.Context, p string, data []byte, version int32) (*zk.Stat, error) {
-	return call(ctx, func() (*zk.Stat, error) { return c.zk.Set(c.abs(p), data, version) })
-}
-
-// Delete removes a znode if its version matches (-1: any).
-func (c *Conn) Delete(ctx context.Context, p string, version int32) error {
-	_, err := call(ctx, func() (struct{}, error) { return struct{}{}, c.zk.Delete(c.abs(p), version) })
-	return err
-}
-
-// GetACL returns a znode's ACL and stat.
-func (c *Conn) GetACL(ctx context.Context, p string) ([]zk.ACL, *zk.Stat, error) {
-	type res struct {
-		acl  []zk.ACL
-		stat *zk.Stat
-	}
-	r, err := call(ctx, func() (res, error) {
-		acl, st, err := c.zk.GetACL(c.abs(p))
-		return res{acl, st}, err
-	})
-	return r.acl, r.stat, err
-}
-
-// SetACL replaces a znode's ACL if its ACL version matches (-1: any).
-func (c *Conn) SetACL(ctx context.Context, p string, acl []zk.ACL, version int32) (*zk.Stat, error) {
-	return call(ctx, func() (*zk.Stat, error) { return c.zk.SetACL(c.abs(p), acl, version) })
-}
-
-// EnsurePath creates p and its missing ancestors (the chroot included) with
-// empty data and the connection's ACL. Existing znodes are left alone.
-func (c *Conn) EnsurePath(ctx context.Context, p string) error {
-	c.mu.Lock()
-	rootMade := c.rootMade
-	c.mu.Unlock()
-	full := c.abs(p)
-	start := 0
-	if rootMade {
-		start = len(c.chroot)
-	}
-	for i := start + 1; i <= len(full); i++ {
-		if i < len(full) && full[i] != '/' {
-			continue
-		}
-		for attempt := 0; ; attempt++ {
-			_, err := call(ctx, func() (string, error) { return c.zk.Create(full[:i], []byte{}, 0, c.acl) })
-			if errors.Is(err, zk.ErrNoAuth) {
-				// An ancestor that exists under a parent that refuses us
-				// creates (a chroot an administrator made) is no error.
-				var ok bool
-				ok, err = call(ctx, func() (bool, error) { ok, _, err := c.zk.Exists(full[:i]); return ok, err })
-				if err == nil && !ok {
-					err = zk.ErrNoAuth
-				}
-			}
-			if err == nil || errors.Is(err, zk.ErrNodeExists) {
-				break
-			}
-			// A lost reply or a lost connection: the create may have
-			// been applied; try again, an existing znode is success.
-			if !IsTransient(err) {
-				return fmt.Errorf("create %s: %w", full[:i], err)
-			}
-			if err := c.WaitSession(ctx); err != nil {
-				return fmt.Errorf("create %s: %w", full[:i], err)
-			}
-		}
-	}
-	c.mu.Lock()
-	c.rootMade = true
-	c.mu.Unlock()
-	return nil
-}
-
-// DeleteAll deletes p and everything below it. A missing p is not an error.
-func (c *Conn) DeleteAll(ctx context.Context, p string) error {
-	kids, _, err := c.Children(ctx, p)
-	if errors.Is(err, zk.ErrNoNode) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	for _, k := range kids {
-		if err := c.DeleteAll(ctx, strings.TrimSuffix(p, "/")+"/"+k); err != nil {
-			return err
-		}
-	}
-	err = c.Delete(ctx, p, -1)
-	if errors.Is(err, zk.ErrNoNode) {
-		return nil
-	}
-	return err
-}
-
-// relEvents rewrites watch event paths to be chroot-relative.
-func (c *Conn) relEvents(ch <-chan zk.Event) <-chan zk.Event {
-	if ch == nil || c.chroot == "" {
-		return ch
-	}
-	out := make(chan zk.Event, 1)
-	go func() {
-		for ev := range ch {
-			ev.Path = c.rel(ev.Path)
-			out <- ev
-		}
-		close(out)
-	}()
-	return out
 }
 
 type quietLogger struct{}

@@ -1,7 +1,11 @@
 // Package zkconn is kook's one way of talking to ZooKeeper: it dials a
-// session from a connect string (servers, chroot, digest auth, TLS), keeps
-// every path relative to the chroot, gives every znode it creates the
-// configured ACL, builds multi transactions that know their exact size as
+// session from a connect string (servers, chroot, digest auth, TLS with a
+// client certificate's x509 identity, saying why a handshake failed), keeps
+// every path relative to the chroot, gives every znode it creates the ACL
+// its [Policy] gives that path (from [Roles]: readers, writers, admins),
+// turns ZooKeeper's NoAuth into a [PermissionError] naming the role an
+// operation needs, walks, compares and applies ACLs under a root (kook
+// acl), builds multi transactions that know their exact size as
 // ZooKeeper counts it (and never sends one over the limit), finds out
 // whether a transaction whose reply was lost was applied, and retries with
 // one backoff policy that honours the caller's context.

@@ -18,7 +18,20 @@ type hostProvider struct {
 	mu         sync.Mutex
 	servers    []string
 	curr, last int
-	unresolved []string // "name: why", for the error when no session comes
+	unresolved []string          // "name: why", for the error when no session comes
+	names      map[string]string // resolved address -> the name it came from
+}
+
+// name returns the host name in the connect string that addr was resolved
+// from, which a TLS client must verify the server's certificate against.
+func (hp *hostProvider) name(addr string) string {
+	hp.mu.Lock()
+	defer hp.mu.Unlock()
+	if n, ok := hp.names[addr]; ok {
+		return n
+	}
+	host, _, _ := net.SplitHostPort(addr)
+	return host
 }
 
 // lookupTimeout bounds each server name's resolution.
@@ -57,9 +70,16 @@ func (hp *hostProvider) Init(servers []string) error {
 	}
 	wg.Wait()
 	var found []string
+	hp.names = map[string]string{}
 	for i, r := range results {
 		if r.err != nil {
 			hp.unresolved = append(hp.unresolved, fmt.Sprintf("%s does not resolve: %v", servers[i], r.err))
+		}
+		host, _, _ := net.SplitHostPort(servers[i])
+		for _, a := range r.addrs {
+			if _, dup := hp.names[a]; !dup {
+				hp.names[a] = host
+			}
 		}
 		found = append(found, r.addrs...)
 	}

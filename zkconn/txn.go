@@ -71,24 +71,34 @@ var worldACLSize = aclSize(zk.WorldACL(zk.PermAll))
 // Txn is a multi transaction being built, which knows its exact size as
 // ZooKeeper counts it. Paths are relative to the connection's chroot. Start
 // one with Conn.NewTxn, which sizes it for the connection (its chroot
-// prefixes every path, its ACL goes with every create); the zero value is
-// an empty transaction sized for a connection without chroot or auth.
+// prefixes every path, its ACL policy gives every create its ACL); the
+// zero value is an empty transaction sized for a connection without chroot
+// or auth.
 type Txn struct {
 	ops     []any
-	body    int  // the ops as a multi encodes them, each behind its header
-	prefix  int  // length of the chroot, which every path sent carries
-	acl     int  // encoded size of the ACL creates carry; 0: worldACLSize
-	smaller bool // the first op is a set of no more data than its znode held
+	body    int     // the ops as a multi encodes them, each behind its header
+	prefix  int     // length of the chroot, which every path sent carries
+	policy  *Policy // gives creates their ACL; nil: world, every permission
+	smaller bool    // the first op is a set of no more data than its znode held
 }
 
 // NewTxn starts an empty transaction sized for c.
-func (c *Conn) NewTxn() *Txn { return &Txn{prefix: len(c.chroot), acl: aclSize(c.acl)} }
+func (c *Conn) NewTxn() *Txn { return &Txn{prefix: len(c.chroot), policy: c.policy.Load()} }
 
-func (t *Txn) aclSize() int {
-	if t.acl == 0 {
+// aclSize is the encoded size of the ACL a create of p carries.
+func (t *Txn) aclSize(p string) int {
+	if t.policy == nil {
 		return worldACLSize
 	}
-	return t.acl
+	return aclSize(t.policy.For(p))
+}
+
+// maxACLSize bounds the encoded size of the ACL of any create.
+func (t *Txn) maxACLSize() int {
+	if t.policy == nil {
+		return worldACLSize
+	}
+	return t.policy.maxACLSize()
 }
 
 // opSize is op's encoded size, its multi header included.
@@ -101,7 +111,11 @@ func (t *Txn) opSize(op any) int {
 	}
 	switch op := op.(type) {
 	case *zk.CreateRequest:
-		return multiHeader + path(op.Path) + intSize + len(op.Data) + t.aclSize() + intSize
+		acl := t.maxACLSize() // a create of unknown path (Full)
+		if op.Path != "" {
+			acl = t.aclSize(op.Path)
+		}
+		return multiHeader + path(op.Path) + intSize + len(op.Data) + acl + intSize
 	case *zk.SetDataRequest:
 		return multiHeader + path(op.Path) + intSize + len(op.Data) + intSize
 	case *zk.DeleteRequest:
@@ -229,7 +243,7 @@ func (t *Txn) Clone() *Txn {
 }
 
 // empty returns an empty transaction sized as t is.
-func (t *Txn) empty() *Txn { return &Txn{prefix: t.prefix, acl: t.acl} }
+func (t *Txn) empty() *Txn { return &Txn{prefix: t.prefix, policy: t.policy} }
 
 // Split cuts the transaction into transactions of at most limit bytes and
 // MaxOps ops each, in order; an op larger than limit goes alone. Each part
@@ -283,13 +297,18 @@ func (c *Conn) Commit(ctx context.Context, t *Txn) ([]zk.MultiResponse, error) {
 	if len(t.ops) == 0 {
 		return nil, nil
 	}
-	if n := c.sizeOf(t); n > t.Limit() {
+	if err := c.beforeWrite(ctx); err != nil {
+		return nil, err
+	}
+	policy := c.policy.Load()
+	if n := c.sizeOf(t, policy); n > t.Limit() {
 		return nil, fmt.Errorf("a transaction of %d operations takes %d bytes, over the %d of one request: %w",
 			len(t.ops), n, t.Limit(), model.ErrTooLarge)
 	}
 	if op := t.loneSet(); op != nil {
 		st, err := c.Set(ctx, op.Path, op.Data, op.Version)
-		if err != nil && !IsMaybeApplied(err) && !IsTransient(err) {
+		var pe *PermissionError
+		if err != nil && !IsMaybeApplied(err) && !IsTransient(err) && !errors.As(err, &pe) {
 			return nil, &OpError{Index: 0, Op: "set", Path: op.Path, Err: err}
 		}
 		if err != nil {
@@ -304,7 +323,7 @@ func (c *Conn) Commit(ctx context.Context, t *Txn) ([]zk.MultiResponse, error) {
 			r := *op
 			r.Path = c.abs(r.Path)
 			if r.Acl == nil {
-				r.Acl = c.acl
+				r.Acl = policy.For(op.Path)
 			}
 			abs[i] = &r
 		case *zk.SetDataRequest:
@@ -331,6 +350,11 @@ func (c *Conn) Commit(ctx context.Context, t *Txn) ([]zk.MultiResponse, error) {
 		return res, nil
 	}
 	for i, r := range res {
+		if errors.Is(r.Error, zk.ErrNoAuth) && i < len(t.ops) {
+			// Not an OpError, which callers take for a lost race to
+			// retry: no retry gets the permission.
+			return res, c.denied(r.Error, opName(t.ops[i]), opPath(t.ops[i]), "writer")
+		}
 		if r.Error != nil && i < len(t.ops) && !errors.Is(r.Error, zk.ErrAPIError) {
 			return res, &OpError{Index: i, Op: opName(t.ops[i]), Path: opPath(t.ops[i]), Err: r.Error}
 		}
@@ -338,12 +362,13 @@ func (c *Conn) Commit(ctx context.Context, t *Txn) ([]zk.MultiResponse, error) {
 	return res, err
 }
 
-// sizeOf is t's size as sent on c, whatever connection t was sized for.
-func (c *Conn) sizeOf(t *Txn) int {
-	if t.prefix == len(c.chroot) && t.aclSize() == aclSize(c.acl) {
+// sizeOf is t's size as sent on c with policy, whatever connection t was
+// sized for.
+func (c *Conn) sizeOf(t *Txn, policy *Policy) int {
+	if t.prefix == len(c.chroot) && t.policy == policy {
 		return t.Size()
 	}
-	u := c.NewTxn()
+	u := &Txn{prefix: len(c.chroot), policy: policy}
 	for _, op := range t.ops {
 		u.add(op)
 	}

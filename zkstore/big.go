@@ -462,6 +462,11 @@ func (s *Store) takeOver(ctx context.Context, h *head) error {
 	lctx, cancel := context.WithTimeout(ctx, time.Second)
 	err := s.lock(lctx, id)
 	cancel()
+	if errors.Is(err, zk.ErrNoAuth) {
+		// A reader cannot finish it, and must not spin trying.
+		return &zkconn.PermissionError{Action: fmt.Sprintf("finishing the big change %s left half done by %s (kook repair)", h.Applying.ID, h.Applying.By),
+			Role: "writer", Identity: s.conn.Identity()}
+	}
 	if err != nil {
 		if ctx.Err() != nil {
 			return err

@@ -51,8 +51,29 @@ func encodeGroup(g *model.GroupNode) []byte {
 	buf = strconv.AppendInt(buf, int64(g.Priority), 10)
 	buf = appendVars(buf, "vars", g.Vars)
 	buf = appendVars(buf, "file_vars", g.FileVars)
+	buf = appendRanks(buf, g.FileVarRanks)
 	buf = appendSources(buf, g.Source, g.VarSources, g.FileVarSources)
 	buf = appendExtra(buf, g.Extra)
+	return append(buf, '}')
+}
+
+// appendRanks writes a group's model.Group.FileVarRanks, sorted by var,
+// as "file_var_ranks":{"var":2}. The field is optional: records without
+// it (an inventory of one source, or written before kook kept ranks) read
+// as rank 0 for every var, and a kook that does not know it keeps it as
+// an unknown field.
+func appendRanks(buf []byte, ranks map[string]int) []byte {
+	if len(ranks) == 0 {
+		return buf
+	}
+	buf = append(appendField(buf, "file_var_ranks"), '{')
+	for i, k := range slices.Sorted(mapKeys(ranks)) {
+		if i > 0 {
+			buf = append(buf, ',')
+		}
+		buf = append(model.AppendString(buf, k), ':')
+		buf = strconv.AppendInt(buf, int64(ranks[k]), 10)
+	}
 	return append(buf, '}')
 }
 
@@ -214,6 +235,8 @@ func decodeGroup(name string, data []byte) (*model.GroupNode, error) {
 			g.VarSources, err = asSourceMap(e.Value)
 		case "file_var_sources":
 			g.FileVarSources, err = asSourceMap(e.Value)
+		case "file_var_ranks":
+			g.FileVarRanks, err = asRanks(e.Value)
 		default:
 			g.Extra = append(g.Extra, e)
 		}
@@ -278,6 +301,23 @@ func asEdges(v model.Value) ([]model.Edge, error) {
 			return nil, fmt.Errorf("%q: %w", e.Key, err)
 		}
 		out[i] = model.Edge{Name: e.Key, Key: k}
+	}
+	return out, nil
+}
+
+// asRanks reads what appendRanks wrote.
+func asRanks(v model.Value) (map[string]int, error) {
+	m, err := asMap(v)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]int, len(m))
+	for _, e := range m {
+		n, err := asInt(e.Value)
+		if err != nil || n < 1 || int64(int(n)) != n {
+			return nil, fmt.Errorf("%q: want a positive integer, got %s", e.Key, model.MarshalJSON(e.Value))
+		}
+		out[e.Key] = int(n)
 	}
 	return out, nil
 }

@@ -3,12 +3,13 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/signal"
+	"strings"
 	"time"
-
-	"github.com/alecthomas/kong"
 
 	"github.com/kook-project/kook"
 	"github.com/kook-project/kook/export"
@@ -30,27 +31,41 @@ Examples:
   kook-import inventory/prod/
   kook-import --dry-run hosts.ini
   kook-import --zk zk1:2181,zk2:2181/ops --merge extra.yml
-  kook export --format json > backup.json && kook-import backup.json`
+  kook export --format json > backup.json && kook-import backup.json
+
+Exit status: 0 ok, 1 failure, 2 usage (a bad flag, setting or missing SOURCE).`
 
 // CLI is kook-import's command line.
 type CLI struct {
 	config.Globals
-	Merge   bool     `help:"Add and update hosts, groups, memberships and vars; remove nothing."`
-	Reason  string   `env:"KOOK_REASON" placeholder:"TEXT" help:"Why: kept in history with the change (kook log)."`
-	DryRun  bool     `help:"Print what would change; write nothing."`
-	Sources []string `arg:"" name:"SOURCE" help:"Inventory file or directory." type:"existingpath"`
+	Merge         bool            `help:"Add and update hosts, groups, memberships and vars; remove nothing."`
+	Reason        string          `env:"KOOK_REASON" placeholder:"TEXT" help:"Why: kept in history with the change (kook log)."`
+	DryRun        bool            `help:"Print what would change; write nothing."`
+	MaxSourceSize config.ByteSize `env:"KOOK_MAX_SOURCE_SIZE" default:"256MiB" placeholder:"SIZE" help:"Refuse any one source (file, vars file, script output) larger than this."`
+	Sources       []string        `arg:"" name:"SOURCE" help:"Inventory file or directory, or a host list (a,b)."`
 }
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
-	var cli CLI
-	k := kong.Parse(&cli, kong.Description(description), kong.BindTo(ctx, (*context.Context)(nil)))
-	k.FatalIfErrorf(cli.Run(ctx))
+	code := config.Run(ctx, "kook-import", description, &CLI{}, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
 }
 
 // Run parses the sources, then stores them in one change.
 func (c *CLI) Run(ctx context.Context) error {
+	if err := c.Resolve(); err != nil {
+		return err
+	}
+	for _, src := range c.Sources {
+		// A missing path is a host list when it holds a comma (Ansible's
+		// rule); otherwise it is a mistake on the command line.
+		if p := inventory.SourcePath(src); src != "" && !strings.Contains(src, ",") {
+			if _, err := os.Stat(p); errors.Is(err, fs.ErrNotExist) {
+				return config.UsageError{Err: fmt.Errorf("SOURCE %s: no such file or directory", p)}
+			}
+		}
+	}
 	p := newProgress()
 	// Connecting does not depend on the sources: do it while they parse.
 	// A bad source cancels it.
@@ -63,7 +78,10 @@ func (c *CLI) Run(ctx context.Context) error {
 		client, err = c.Open(openCtx, "kook-import")
 		opened <- err
 	}()
-	src, err := loadSources(c.Sources)
+	src, err := loadSources(c.Sources, int64(c.MaxSourceSize))
+	if errors.Is(err, inventory.ErrSourceTooLarge) {
+		err = fmt.Errorf("%w; raise the limit with --max-source-size or KOOK_MAX_SOURCE_SIZE", err)
+	}
 	if err != nil {
 		cancel()
 	}
@@ -122,11 +140,15 @@ func (p *progress) step(format string, args ...any) {
 }
 
 // loadSources parses the sources as Ansible would, except that a single
-// file holding a kook backup is read as one.
-func loadSources(sources []string) (*model.Inventory, error) {
+// file holding a kook backup is read as one. No source may be larger than
+// max bytes.
+func loadSources(sources []string, max int64) (*model.Inventory, error) {
+	if max <= 0 {
+		max = inventory.DefaultMaxSourceBytes
+	}
 	if len(sources) == 1 {
 		if fi, err := os.Stat(sources[0]); err == nil && fi.Mode().IsRegular() {
-			data, err := os.ReadFile(sources[0])
+			data, err := inventory.ReadSourceFile(sources[0], max)
 			if err != nil {
 				return nil, err
 			}
@@ -139,5 +161,5 @@ func loadSources(sources []string) (*model.Inventory, error) {
 			}
 		}
 	}
-	return inventory.Load(sources...)
+	return inventory.LoadWith(inventory.Options{MaxSourceBytes: max}, sources...)
 }

@@ -7,21 +7,23 @@ import (
 	"os"
 	"os/signal"
 
-	"github.com/alecthomas/kong"
-
 	"github.com/kook-project/kook/internal/config"
 )
 
 const description = `Ansible dynamic inventory reading kook's inventory from ZooKeeper.
 
 Ansible passes only --list or --host, so configure it with the environment
-(KOOK_ZK, KOOK_ROOT, KOOK_TIMEOUT, KOOK_ZK_AUTH, KOOK_LIMIT) or a config file
+(KOOK_ZK, KOOK_ROOT, KOOK_TIMEOUT, KOOK_ZK_AUTH or KOOK_ZK_AUTH_FILE,
+KOOK_TLS_CA, KOOK_TLS_CERT, KOOK_TLS_KEY, KOOK_LIMIT) or a config file
 (KOOK_CONFIG, else ~/.config/kook/config.yml, else /etc/kook/config.yml).
+It only reads: the reader role is enough.
 
 Examples:
   ansible-inventory -i kook-inventory --graph
   KOOK_ZK=zk1:2181/ops ansible-playbook -i kook-inventory site.yml
-  KOOK_LIMIT='web:&eu' ansible-playbook -i kook-inventory deploy.yml`
+  KOOK_LIMIT='web:&eu' ansible-playbook -i kook-inventory deploy.yml
+
+Exit status: 0 ok, 1 failure, 2 usage (a bad flag or setting).`
 
 // CLI is kook-inventory's command line.
 type CLI struct {
@@ -34,8 +36,7 @@ type CLI struct {
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
-	var cli CLI
-	k := kong.Parse(&cli, kong.Description(description), kong.BindTo(ctx, (*context.Context)(nil)))
-	k.FatalIfErrorf(cli.Run(ctx))
+	code := config.Run(ctx, "kook-inventory", description, &CLI{}, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
 }

@@ -171,3 +171,83 @@ func hostvars(t *testing.T, v model.Value) map[string]model.Value {
 	}
 	return out
 }
+
+// TestUsageExitStatus: every usage error of kook-inventory and kook-import
+// exits 2 with one line on stderr, at once (no wait for a connect
+// deadline), whether it is a flag kong rejects or a setting kook does.
+func TestUsageExitStatus(t *testing.T) {
+	src := filepath.Join(t.TempDir(), "hosts.ini")
+	if err := os.WriteFile(src, []byte("h1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		bin  string
+		env  []string
+		args []string
+	}{
+		{"kook-inventory", nil, []string{"--list", "--zk", ""}},
+		{"kook-inventory", nil, []string{"--list", "--timeout", "0"}},
+		{"kook-inventory", nil, []string{"--list", "--timeout=-5s"}},
+		{"kook-inventory", []string{"KOOK_TIMEOUT=0s"}, []string{"--list"}},
+		{"kook-inventory", nil, []string{"--list", "--zk", "127.0.0.1:70000"}},
+		{"kook-inventory", []string{"KOOK_ZK=127.0.0.1:0"}, []string{"--host", "h1"}},
+		{"kook-inventory", nil, []string{"--nope"}},
+		{"kook-inventory", nil, nil},
+		{"kook-inventory", nil, []string{"--list", "--host", "h1"}},
+		{"kook-import", nil, []string{"--zk", "", src}},
+		{"kook-import", nil, []string{"--timeout", "0", src}},
+		{"kook-import", nil, []string{"--zk", "zk1:99999", src}},
+		{"kook-import", nil, []string{"--max-source-size", "0", src}},
+		{"kook-import", nil, []string{filepath.Join(t.TempDir(), "missing.ini")}},
+		{"kook-import", nil, nil},
+		{"kook-import", nil, []string{"--nope", src}},
+	} {
+		r := run(t, append([]string{"KOOK_ZK=127.0.0.1:1", "KOOK_TIMEOUT=20s"}, tt.env...), bin(t, tt.bin), tt.args...)
+		if r.exit != 2 || strings.Count(r.stderr, "\n") != 1 || r.stdout != "" {
+			t.Errorf("%s %q: exit %d, stdout %q, stderr %q; want 2 and one line on stderr", tt.bin, tt.args, r.exit, r.stdout, r.stderr)
+		}
+		if r.took > 3*time.Second {
+			t.Errorf("%s %q took %v", tt.bin, tt.args, r.took)
+		}
+	}
+}
+
+// TestIntegration_ImportBadInput: what kook-import refuses before
+// anything reaches ZooKeeper, naming the file: a source that never ends,
+// a name over kook's limit, a value no record holds; and a file whose name
+// is not UTF-8 is found.
+func TestIntegration_ImportBadInput(t *testing.T) {
+	zk := zktest.Shared(t).Addr + zktest.Root(t)
+	dir := t.TempDir()
+	write := func(name, data string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"/dev/zero"}, "/dev/zero: more than kook reads from one source (256 MiB); raise the limit with --max-source-size"},
+		{[]string{"--max-source-size", "1KiB", write("big.ini", strings.Repeat("h\n", 1000))}, "big.ini: 2000 bytes, more than kook reads from one source (1 KiB)"},
+		{[]string{write("name.ini", "[web]\n"+strings.Repeat("h", 5<<20)+"\n")}, "name.ini:2: host name"},
+		{[]string{write("value.ini", "[web]\nh1 a="+strings.Repeat("v", 2<<20)+"\n")}, `value.ini:2: var "a": its value alone is over`},
+	} {
+		r := run(t, []string{"KOOK_ZK=" + zk}, bin(t, "kook-import"), tt.args...)
+		if r.exit != 1 || !strings.Contains(r.stderr, tt.want) || len(r.stderr) > 1000 {
+			t.Errorf("kook-import %.80q: exit %d, stderr %.300q; want %q", tt.args, r.exit, r.stderr, tt.want)
+		}
+		if r.took > 10*time.Second {
+			t.Errorf("kook-import %.80q took %v", tt.args, r.took)
+		}
+	}
+	latin1 := write("caf\xe9.ini", "[web]\nw1\n")
+	if r := run(t, []string{"KOOK_ZK=" + zk}, bin(t, "kook-import"), latin1); r.exit != 0 {
+		t.Errorf("kook-import of a file named in Latin-1: exit %d, %s", r.exit, r.stderr)
+	}
+	if r := run(t, []string{"KOOK_ZK=" + zk}, bin(t, "kook-inventory"), "--list"); r.exit != 0 || r.stderr != "" || !strings.Contains(r.stdout, `"w1"`) {
+		t.Errorf("kook-inventory --list: exit %d, stderr %q, %s", r.exit, r.stderr, r.stdout)
+	}
+}

@@ -20,6 +20,9 @@ func init() { gcPercent = debug.SetGCPercent(-1) }
 // Run writes the requested JSON to stdout. Ansible treats anything on stderr
 // as an error, so nothing else is printed on success.
 func (c *CLI) Run(ctx context.Context) error {
+	if err := c.Resolve(); err != nil {
+		return err // before dialling
+	}
 	if c.Limit != "" || c.FromEntities {
 		debug.SetGCPercent(gcPercent)
 	}

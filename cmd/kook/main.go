@@ -5,19 +5,24 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
 
 	"github.com/alecthomas/kong"
+
+	"github.com/kook-project/kook/internal/config"
+	"github.com/kook-project/kook/zkconn"
 )
 
 const description = `Query and edit the Ansible inventory kept in ZooKeeper.
 
 Connection settings come from flags, then KOOK_ZK, KOOK_ROOT, KOOK_TIMEOUT,
-KOOK_ZK_AUTH, then the config file (KOOK_CONFIG, ~/.config/kook/config.yml,
-/etc/kook/config.yml). Every edit is one atomic, version-checked change;
+KOOK_ZK_AUTH, KOOK_ZK_AUTH_FILE, KOOK_TLS_CA, KOOK_TLS_CERT, KOOK_TLS_KEY,
+then the config file (KOOK_CONFIG, ~/.config/kook/config.yml,
+/etc/kook/config.yml), whose acl section sets the roles (kook acl). Every edit is one atomic, version-checked change;
 --dry-run shows it without writing. Exit status: 0 ok, 1 failure, 2 usage.`
 
 // CLI is kook's command line.
@@ -36,6 +41,7 @@ type CLI struct {
 	Repair     RepairCmd     `cmd:"" help:"Mend what check finds: half-done changes, stale or damaged views, broken nodes, orphans."`
 	Rebuild    RebuildCmd    `cmd:"" help:"Render the views anew from the per-host and per-group znodes, after hand edits."`
 	Config     ConfigCmd     `cmd:"" help:"Jones-style service configuration."`
+	ACL        ACLCmd        `cmd:"" name:"acl" help:"Roles: who may read, write and change ACLs (ZooKeeper ACLs on every znode)."`
 	Serve      ServeCmd      `cmd:"" help:"Serve the web UI, Jones's HTTP interface and a JSON API."`
 	Completion CompletionCmd `cmd:"" help:"Print a shell completion script."`
 }
@@ -52,7 +58,7 @@ type exit int
 
 // run parses args and runs the command, returning the exit status.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int) {
-	cli := CLI{Globals: Globals{stdout: stdout, stderr: stderr}}
+	cli := CLI{Globals: Globals{Globals: config.Globals{Warn: stderr}, stdout: stdout, stderr: stderr}}
 	defer func() {
 		switch r := recover().(type) {
 		case nil:
@@ -62,9 +68,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int
 			panic(r)
 		}
 	}()
-	parser, err := kong.New(&cli, kong.Name("kook"), kong.Description(description),
+	opts := append(config.KongOptions(), kong.Name("kook"), kong.Description(description),
 		kong.Writers(stdout, stderr), kong.Exit(func(c int) { panic(exit(c)) }),
 		kong.BindTo(ctx, (*context.Context)(nil)), kong.Bind(&cli.Globals))
+	parser, err := kong.New(&cli, opts...)
 	if err != nil {
 		panic(err)
 	}
@@ -74,6 +81,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int
 		return 2
 	}
 	if err := kctx.Run(); err != nil {
+		// A refusal says what needed which role, whatever was under way.
+		var denied *zkconn.PermissionError
+		if errors.As(err, &denied) {
+			err = denied
+		}
 		fmt.Fprintf(stderr, "kook: %v\n", err)
 		return exitCode(err)
 	}

@@ -225,7 +225,7 @@ func TestCompletion(t *testing.T) {
 		{"kook hosts -o ", "names json yaml csv"},
 		{"kook host set web1 --level ", "auto inventory file"},
 		{"kook export --format y", "yaml"},
-		{"kook completion ", "--help -h --zk --root --timeout --auth --config bash zsh"},
+		{"kook completion ", "--help -h --zk --root --timeout --auth --auth-file --tls-ca --tls-cert --tls-key --config bash zsh"},
 	}
 	for _, tt := range tests {
 		words := strings.Split(tt.line, " ")

@@ -67,12 +67,14 @@ func (usageError) ExitCode() int { return 2 }
 
 func usagef(format string, args ...any) error { return usageError{fmt.Errorf(format, args...)} }
 
+// exitCode is 2 for a usage error, this package's or a bad setting
+// (config.UsageError), else 1.
 func exitCode(err error) int {
 	var u usageError
 	if errors.As(err, &u) {
 		return 2
 	}
-	return 1
+	return config.ExitCode(err)
 }
 
 // StatusCmd is `kook status`.
@@ -119,9 +121,10 @@ func (c *CheckCmd) Help() string {
 Verifies what kook stores under its root: head, the views and every segment
 they are made of, that the views are what the per-host and per-group znodes
 render (a znode edited by hand shows here until 'kook repair'), nodes that
-break the inventory's rules, a big change left half applied, and orphan
-segments. Prints one line per problem and exits 1 when there is any. It reads
-the whole inventory.
+break the inventory's rules, a big change left half applied, orphan
+segments, and znodes whose ACL differs from the roles of the config file's
+acl section ('kook acl apply' mends those). Prints one line per problem and
+exits 1 when there is any. It reads the whole inventory.
 
 Example:
   kook check && echo healthy`)
@@ -148,8 +151,15 @@ func (c *CheckCmd) Run(ctx context.Context, g *Globals) error {
 		}
 		fmt.Fprintln(g.stdout, line)
 	}
-	if len(problems) > 0 {
-		return fmt.Errorf("%d %w", len(problems), errProblems)
+	acls, err := g.ACLProblems(ctx, client.Store().Conn())
+	if err != nil {
+		return err
+	}
+	for _, line := range acls {
+		fmt.Fprintln(g.stdout, line+" (repair: kook acl apply)")
+	}
+	if n := len(problems) + len(acls); n > 0 {
+		return fmt.Errorf("%d %w", n, errProblems)
 	}
 	fmt.Fprintln(g.stdout, "ok")
 	return nil

@@ -78,8 +78,12 @@ def dump_inventory(self, top):
         out['groups'].append({'name': name, 'hosts': [h.name for h in g.hosts],
                               'children': [c.name for c in g.child_groups],
                               'vars': own_vars(g), 'file_vars': file_vars(g), 'priority': g.priority})
+    ungrouped = data.groups.get('ungrouped')
     for name, h in data.hosts.items():
-        out['hosts'].append({'name': name, 'vars': own_vars(h), 'file_vars': file_vars(h)})
+        # reconcile_inventory's Host.remove_group dropped 'ungrouped' from
+        # the host's groups though one of them is still below it.
+        left = ungrouped is not None and ungrouped not in h.groups and any(ungrouped in g.get_ancestors() for g in h.groups)
+        out['hosts'].append({'name': name, 'vars': own_vars(h), 'file_vars': file_vars(h), 'left_ungrouped': left})
     return out
 
 def at_main_depth(fn, *args):
@@ -161,8 +165,8 @@ func Dump(t testing.TB, sources ...string) *model.Inventory {
 
 // DecodeDump reads the dump of Ansible's parse that the oracle programs
 // print ({"groups": [{"name", "hosts", "children", "vars", "file_vars",
-// "priority"}], "hosts": [{"name", "vars", "file_vars"}]}) as a validated
-// model.Inventory.
+// "priority"}], "hosts": [{"name", "vars", "file_vars", "left_ungrouped"}]})
+// as a validated model.Inventory.
 func DecodeDump(v model.Value) (*model.Inventory, error) {
 	top, ok := v.(model.Map)
 	if !ok {
@@ -191,6 +195,8 @@ func DecodeDump(v model.Value) (*model.Inventory, error) {
 		h := inv.AddHost(str(hm, "name"))
 		h.Vars = vars(hm, "vars")
 		h.FileVars = vars(hm, "file_vars")
+		left, _ := hm.Get("left_ungrouped")
+		h.LeftUngrouped = left == true
 	}
 	return inv, inv.Validate()
 }

@@ -3,6 +3,7 @@ package config
 import (
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -83,10 +84,12 @@ func TestParseFile(t *testing.T) {
 		{name: "ErrNotKeyValue", in: "---\n", wantErr: "config f.yml:1: \"---\": want key: value"},
 		{name: "ErrList", in: "zk: [a, b]\n", wantErr: "config f.yml:1: zk: \"[a, b]\" starts with a YAML indicator"},
 		{name: "ErrBlockList", in: "zk: - a\n", wantErr: "config f.yml:1: zk: \"- a\" starts with a YAML indicator"},
-		{name: "ErrNested", in: "auth: user: pass\n", wantErr: "config f.yml:1: auth: \"user: pass\" holds ': '"},
+		{name: "ErrNested", in: "root: a: b\n", wantErr: "config f.yml:1: root: \"a: b\" holds ': '"},
+		{name: "ErrNestedAuth", in: "auth: user: pass\n", wantErr: "config f.yml:1: auth: not a valid value (quote it; the value is not shown: it holds a password)"},
 		{name: "ErrUnterminated", in: "root: \"/kook\n", wantErr: "config f.yml:1: root: unterminated double-quoted value"},
 		{name: "ErrAfterQuote", in: "root: '/kook' x\n", wantErr: "config f.yml:1: root: unexpected \" x\" after the quoted value"},
 		{name: "ErrNoSpace", in: "root:/kook\n", wantErr: "config f.yml:1: \"root:/kook\": want key: value"},
+		{name: "ErrZeroTimeout", in: "timeout: 0s\n", wantErr: "config f.yml:1: timeout 0s: the connect deadline must be positive"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -100,7 +103,7 @@ func TestParseFile(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got != tt.want {
+			if !reflect.DeepEqual(got, tt.want) {
 				t.Fatalf("got %+v, want %+v", got, tt.want)
 			}
 		})

@@ -27,6 +27,9 @@ func SameParse(want, got *model.Inventory) string {
 	}
 	for _, w := range want.Hosts {
 		h := got.Host(w.Name)
+		if w.LeftUngrouped != h.LeftUngrouped {
+			return fmt.Sprintf("host %s: LeftUngrouped %v, want %v", w.Name, h.LeftUngrouped, w.LeftUngrouped)
+		}
 		if d := sameVars("host "+w.Name+" vars", w.Vars, h.Vars); d != "" {
 			return d
 		}
@@ -135,13 +138,18 @@ func misplaced(want, got []string) []string {
 }
 
 // AllHosts returns the order in which `ansible all --list-hosts` lists
-// hosts: Group.get_hosts() of 'all', which walks 'all' and its descendants
+// hosts: the host named "all" if there is one, else Group.get_hosts() of 'all', which walks 'all' and its descendants
 // breadth first (Group._walk_relationship with preserve_ordering) and takes
 // each group's hosts in order. Below the children of 'all', each level of
 // that walk iterates a Python set of Group objects, hashed by address, so
 // when two groups of one level both bring groups with new hosts, the order
 // changes from run to run; AllHosts reports that as ambiguous.
 func AllHosts(inv *model.Inventory) (hosts []string, ambiguous bool) {
+	if inv.Host("all") != nil {
+		// A pattern naming a host selects that host alone
+		// (InventoryManager._evaluate_patterns).
+		return []string{"all"}, false
+	}
 	all := inv.Group("all")
 	if all == nil {
 		return nil, false

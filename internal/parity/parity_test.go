@@ -34,8 +34,12 @@ func TestIntegration_Parity(t *testing.T) {
 					t.Fatalf("listed as unsupported (%s), but Ansible rejects it too: drop it from the list", why)
 				}
 				if err == nil {
-					t.Fatalf("listed as unsupported (%s), but inventory.Load accepts it: drop it from the list", why)
+					err = script.Check(inv)
 				}
+				if err == nil {
+					t.Fatalf("listed as unsupported (%s), but kook accepts it: drop it from the list", why)
+				}
+				t.Logf("refused, as intended: %v", err)
 				return
 			}
 			if exp.Rejected() {
@@ -52,7 +56,7 @@ func TestIntegration_Parity(t *testing.T) {
 				t.Errorf("inventory.Load differs from Ansible's parse: %s", sameParse)
 			}
 			m := precedence.NewMerger(inv)
-			for _, h := range inv.Hosts {
+			for _, h := range parity.ListedHosts(inv) {
 				if d := ansibletest.Diff(exp.HostVars(h.Name), precedence.StripInternal(m.HostVars(h.Name))); d != "" {
 					t.Errorf("HostVars(%s) differs from ansible-inventory --list: %s", h.Name, d)
 				}

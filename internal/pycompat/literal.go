@@ -32,8 +32,7 @@ const (
 // Strings may hold lone surrogates ('\ud800'); they are kept WTF-8 encoded, as
 // Python keeps them. Sets, complex numbers, Ellipsis, nested bytes and tuple
 // keys parse in Python but make ansible-inventory fail, so they are errors here.
-// \N{name} escapes are not supported (an error that does not wrap
-// ErrNotLiteral).
+// \N{name} escapes resolve as Python's do (LookupName).
 func ParseLiteral(s string) (model.Value, error) {
 	if !utf8.ValidString(s) || strings.IndexByte(s, 0) >= 0 {
 		// Python cannot encode lone surrogates or compile a NUL: ValueError.

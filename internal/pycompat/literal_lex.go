@@ -19,7 +19,6 @@ type litLexer struct {
 	brackets  []byte
 	lineStart bool // at the start of a line outside brackets: indentation matters
 	content   bool // the current line has produced tokens
-	nEscape   bool // a \N{...} escape was seen
 }
 
 // litToken is a token: kind 'c' constant (val), 'n' name, 'o' operator, '\n'
@@ -369,7 +368,11 @@ func (l *litLexer) unescape(body string, isBytes bool) (string, error) {
 			if i >= len(body) || body[i] != '{' || end < 2 {
 				return "", notLiteral("malformed \\N character escape")
 			}
-			l.nEscape = true
+			r, ok := LookupName(body[i+1 : i+end])
+			if !ok {
+				return "", notLiteral("unknown Unicode character name")
+			}
+			out = appendCode(out, r, false)
 			i += end + 1
 		default:
 			out = append(out, '\\', e)

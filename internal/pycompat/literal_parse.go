@@ -4,7 +4,6 @@ package pycompat
 // litNodes for litConvert.
 
 import (
-	"errors"
 	"strings"
 )
 
@@ -51,9 +50,6 @@ func (p *litParser) parse() (*litNode, error) {
 	}
 	if err != nil {
 		return nil, err
-	}
-	if p.lex.nEscape {
-		return nil, errors.New(`\N{...} escapes are not supported: write the character itself`)
 	}
 	return n, nil
 }

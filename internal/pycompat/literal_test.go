@@ -152,6 +152,21 @@ var literalTests = []struct {
 	{"'\\x4'", nil, litNotLiteral},
 	{"'\\d'", "\\d", litOK},
 	{"'\\N'", nil, litNotLiteral},
+	{"'\\N{DIGIT ONE}'", "1", litOK},
+	{"'\\N{latin small letter e with acute}x'", "éx", litOK},
+	{"'\\N{BOM}'", "\ufeff", litOK},
+	{"'\\N{LINE FEED}'", "\n", litOK},
+	{"'\\N{HANGUL SYLLABLE GAG}'", "각", litOK},
+	{"'\\N{CJK UNIFIED IDEOGRAPH-4E00}'", "一", litOK},
+	{"'\\N{CJK UNIFIED IDEOGRAPH-4e00}'", nil, litNotLiteral},
+	{"'\\N{CJK UNIFIED IDEOGRAPH-31350}'", nil, litNotLiteral},
+	{"'\\N{KAWI SIGN CANDRABINDU}'", nil, litNotLiteral},
+	{"'\\N{NO SUCH NAME}'", nil, litNotLiteral},
+	{"'\\N{}'", nil, litNotLiteral},
+	{"'\\N{DIGIT ONE'", nil, litNotLiteral},
+	{"r'\\N{DIGIT ONE}'", "\\N{DIGIT ONE}", litOK},
+	{"b'\\N{DIGIT ONE}'", "\\N{DIGIT ONE}", litOK},
+	{"['\\N{DIGIT ONE}', '\\N{DIGIT TWO}']", []model.Value{"1", "2"}, litOK},
 	{"'\\ud800'", "\xed\xa0\x80", litOK},
 	{"'\\ud83d\\ude00'", "\xed\xa0\xbd\xed\xb8\x80", litOK},
 	{"'it\\'s'", "it's", litOK},
@@ -345,9 +360,6 @@ func TestLiteralValue(t *testing.T) {
 		if got := LiteralValue(tt.in); !model.Equal(got, tt.want) {
 			t.Errorf("LiteralValue(%q) = %#v, want %#v", tt.in, got, tt.want)
 		}
-	}
-	if _, err := ParseLiteral(`'\N{DIGIT ONE}'`); err == nil || errors.Is(err, ErrNotLiteral) {
-		t.Errorf(`\N{...}: error %v, want an unsupported error`, err)
 	}
 }
 

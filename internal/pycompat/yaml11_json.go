@@ -269,4 +269,3 @@ func (d *pjsonDecoder) str() (string, error) {
 	}
 	return "", d.fail("Unterminated string starting")
 }
-

@@ -2,8 +2,10 @@
 // zookeeper package (see /work/shared/ZOOKEEPER.md).
 //
 // [Start] gives a test its own standalone server, [StartEnsemble] a
-// multi-server ensemble, and [Shared] one server for a whole test binary
-// whose TestMain calls [Main]. Every server lives under a temporary
+// multi-server ensemble, [StartTLS] a server that also serves TLS and wants
+// client certificates (with a CA that issues them, [TLSServer.ClientCert]),
+// and [Shared] one server for a whole test binary whose TestMain calls
+// [Main]. Every server lives under a temporary
 // directory, listens on a free loopback port, logs to a file there and is
 // stopped by its PID.
 //

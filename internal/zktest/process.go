@@ -36,7 +36,8 @@ func jarPath() string {
 }
 
 // classpath adds what zookeeper.jar's manifest lacks: a logging backend and
-// netty-codec (without which TLS fails).
+// netty-codec and netty-resolver; a server with a secureClientPort also
+// needs the netty jars tlsClasspath adds.
 var classpath = strings.Join([]string{
 	"/etc/zookeeper/conf",
 	zookeeperJar,
@@ -44,6 +45,16 @@ var classpath = strings.Join([]string{
 	"/usr/share/java/log4j-1.2.jar",
 	"/usr/share/java/netty-codec.jar",
 	"/usr/share/java/netty-resolver.jar",
+}, ":")
+
+// tlsClasspath is what Netty's TLS needs besides classpath (Debian's jars).
+var tlsClasspath = strings.Join([]string{
+	"/usr/share/java/netty-handler.jar",
+	"/usr/share/java/netty-transport.jar",
+	"/usr/share/java/netty-buffer.jar",
+	"/usr/share/java/netty-common.jar",
+	"/usr/share/java/netty-transport-native-epoll.jar",
+	"/usr/share/java/netty-transport-native-unix-common.jar",
 }, ":")
 
 // jvmFlags keep each server small. A test server lives for seconds, so the
@@ -101,6 +112,7 @@ type node struct {
 	port int      // client port on 127.0.0.1
 	jvm  []string // JVM flags; nil for jvmFlags
 	sync bool     // fsync the transaction log, as production servers do
+	tls  *tlsNode // a secureClientPort too, when set
 
 	cmd  *exec.Cmd
 	done chan struct{} // closed once cmd has been reaped
@@ -137,7 +149,7 @@ func (n *node) configure(myid int, quorum []string) error {
 		// the page cache survives the process.
 		cfg = append(cfg, "forceSync=no")
 	}
-	if len(quorum) == 0 {
+	if len(quorum) == 0 && n.tls == nil { // tlsNode.config sets it
 		// ZOOKEEPER-5051: a standalone 3.8.0 server accepts connections
 		// before its database exists, and the NIO factory's close path then
 		// throws before closing the socket. A client reconnecting to a
@@ -146,6 +158,9 @@ func (n *node) configure(myid int, quorum []string) error {
 		// first. It costs ~0.5 s more CPU to start. Quorum members are
 		// safe: they serve nobody until their database is in place.
 		cfg = append(cfg, "serverCnxnFactory=org.apache.zookeeper.server.NettyServerCnxnFactory")
+	}
+	if n.tls != nil {
+		cfg = append(cfg, n.tls.config()...)
 	}
 	cfg = append(cfg, quorum...)
 	if len(quorum) > 0 {
@@ -180,9 +195,13 @@ func (n *node) launch() error {
 	if n.jvm != nil {
 		args = append(args[:0], n.jvm...)
 	}
+	cp := classpath
+	if n.tls != nil {
+		cp += ":" + tlsClasspath
+	}
 	args = append(args,
 		"-Dlog4j.configuration=file:"+filepath.Join(n.dir, "log4j.properties"),
-		"-cp", classpath, mainClass, n.cfgPath())
+		"-cp", cp, mainClass, n.cfgPath())
 	cmd := exec.Command(javaBin, args...)
 	cmd.Dir = n.dir
 	cmd.Stdout, cmd.Stderr = out, out

@@ -39,7 +39,7 @@ func Start(tb testing.TB) *Server {
 		s.Stop()
 		s.node.logFailure(tb)
 	})
-	if err := s.startStandalone(dir, Options{}); err != nil {
+	if err := s.startStandalone(dir, Options{}, nil); err != nil {
 		tb.Fatalf("start zookeeper: %v", err)
 	}
 	return s
@@ -63,7 +63,7 @@ func Launch(dir string, opts Options) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{}
-	if err := s.startStandalone(dir, opts); err != nil {
+	if err := s.startStandalone(dir, opts, nil); err != nil {
 		s.Stop()
 		return nil, fmt.Errorf("start zookeeper: %w", err)
 	}
@@ -74,16 +74,24 @@ func Launch(dir string, opts Options) (*Server, error) {
 // the server's reply.
 func (s *Server) FourLetter(cmd string) (string, error) { return fourLetter(s.Addr, cmd) }
 
-// startStandalone starts a standalone server in dir on a fresh port,
-// retrying when another process wins the race for the port.
-func (s *Server) startStandalone(dir string, opts Options) error {
+// startStandalone starts a standalone server in dir on a fresh port (and a
+// secureClientPort with tls), retrying when another process wins the race
+// for a port.
+func (s *Server) startStandalone(dir string, opts Options, tls *tlsNode) error {
 	var err error
 	for range startTries {
 		var ports []int
-		if ports, err = pickPorts(1); err != nil {
+		n := 1
+		if tls != nil {
+			n = 2
+		}
+		if ports, err = pickPorts(n); err != nil {
 			return err
 		}
-		s.node = &node{dir: dir, port: ports[0], jvm: opts.JVMFlags, sync: opts.Sync}
+		if tls != nil {
+			tls.port = ports[1]
+		}
+		s.node = &node{dir: dir, port: ports[0], jvm: opts.JVMFlags, sync: opts.Sync, tls: tls}
 		s.Addr = s.node.addr()
 		if err = s.node.configure(0, nil); err != nil {
 			return err
@@ -167,7 +175,7 @@ func startShared() error {
 	}
 	shared.dir = dir
 	s := &Server{shared: true}
-	if err := s.startStandalone(dir, Options{}); err != nil {
+	if err := s.startStandalone(dir, Options{}, nil); err != nil {
 		s.node.stop()
 		return fmt.Errorf("shared zookeeper: %w", err)
 	}
