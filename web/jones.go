@@ -143,8 +143,10 @@ func (s *Server) readEnv(ctx context.Context, svc, env string) (*envState, error
 	for range 3 {
 		<-done
 	}
-	if err := errors.Join(errs...); err != nil {
-		return nil, err
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
 	}
 	st.envs = flattenEnvs(tree)
 	st.version, st.config, st.view = shown.Version, shown.Config, shown.View
@@ -291,7 +293,9 @@ func (s *Server) jonesDelete(w http.ResponseWriter, r *http.Request, svc, env st
 			s.fail(w, r, http.StatusForbidden, errors.New("deleting a whole service needs the admin role"))
 			return
 		}
-		if _, err := s.jones.Delete(ctx, svc, "", true); err != nil {
+		// Deleting a service that is not there succeeds, as with Jones
+		// (kazoo's recursive delete): scripts delete idempotently.
+		if _, err := s.jones.Delete(ctx, svc, "", true); err != nil && !errors.Is(err, model.ErrNotFound) {
 			s.failErr(w, r, err)
 			return
 		}
