@@ -13,6 +13,8 @@ TESTARGS ?=
 # The demo's ZooKeeper: data, log and pidfile live in ZKDIR.
 ZKDIR    ?= .kook
 ZKPORT   ?= 2181
+# Where the demo's kook serve listens.
+SERVE_ADDR ?= 127.0.0.1:8080
 
 # The shared corpus of real inventories (see internal/corpus): an explicit
 # KOOK_CORPUS wins, else ../shared/corpus where it exists. Without it the
@@ -31,7 +33,7 @@ TESTREPORT   = $(GO) run ./internal/testreport
 # ZooKeeper or run Ansible, as in go-zookeeper/zk).
 UNIT_SKIP  = TestIntegration
 
-.PHONY: all build test unittest demo demo-stop bench fmt vet clean deps
+.PHONY: all build test unittest demo demo-stop bench fmt vet clean deps screenshots
 
 all: build
 
@@ -74,14 +76,38 @@ demo: deps build
 	@$(DEMO_ENV) bin/kook explain web-01.example.com http_port || true
 	@echo "==> ansible-playbook -i bin/kook-inventory testdata/site.yml"
 	@$(DEMO_ENV) ANSIBLE_STDOUT_CALLBACK=default ANSIBLE_NOCOLOR=1 ansible-playbook -i bin/kook-inventory testdata/site.yml
+	@echo "==> kook config: a demo service 'shop' with environments, configs and associations"
+	@$(DEMO_ENV) bin/kook config delete shop --force >/dev/null 2>&1 || true
+	@$(DEMO_ENV) bin/kook config create shop
+	@echo '{"name": "shop", "timeout": 30, "ratio": 1.0, "workers": 4}' | $(DEMO_ENV) bin/kook config set shop / --json -
+	@$(DEMO_ENV) bin/kook config create shop prod
+	@echo '{"timeout": 60, "db": {"host": "db-01.example.com", "port": 5432}}' | $(DEMO_ENV) bin/kook config set shop prod --json -
+	@$(DEMO_ENV) bin/kook config create shop prod/eu
+	@echo '{"region": "eu-west-1", "max_body": 12345678901234567890123}' | $(DEMO_ENV) bin/kook config set shop prod/eu --json -
+	@$(DEMO_ENV) bin/kook config create shop staging
+	@$(DEMO_ENV) bin/kook config assoc shop web-01.example.com prod/eu
+	@$(DEMO_ENV) bin/kook config assoc shop web-02.example.com prod/eu
+	@$(DEMO_ENV) bin/kook config assoc shop db-01.example.com prod
+	@echo "==> scripts/serve start $(ZKDIR) $(SERVE_ADDR)   (kook serve over the demo inventory)"
+	@$(DEMO_ENV) scripts/serve start $(ZKDIR) $(SERVE_ADDR)
 	@echo
 	@echo "ZooKeeper keeps running on 127.0.0.1:$(ZKPORT) (data in $(ZKDIR)/). Try:"
 	@echo "  $(DEMO_ENV) bin/kook hosts 'prod:!db'"
-	@echo "Stop it with: make demo-stop"
+	@echo "kook serve runs on http://$(SERVE_ADDR)/ (log in as demo, password demo; log in $(ZKDIR)/serve.log)"
+	@echo "  curl -u demo:demo -H 'Accept: application/json' http://$(SERVE_ADDR)/service/shop/prod/"
+	@echo "Stop both with: make demo-stop"
 
 demo-stop:
+	@echo "==> scripts/serve stop $(ZKDIR)"
+	@scripts/serve stop $(ZKDIR)
 	@echo "==> scripts/zookeeper stop $(ZKDIR)"
 	@scripts/zookeeper stop $(ZKDIR)
+
+# screenshots: PNGs of the main pages of kook serve into docs/, taken by
+# the browser tests in headless chromium.
+screenshots: deps
+	@mkdir -p docs
+	KOOK_SCREENSHOTS=$(abspath docs) $(GO) test -count=1 -run 'TestIntegrationBrowser' ./web/
 
 # bench: the scale benchmark. Builds, starts its own ZooKeeper on a free
 # port, generates 10,000- and 100,000-host inventories, prints one markdown

@@ -42,6 +42,7 @@ type CLI struct {
 	Rebuild    RebuildCmd    `cmd:"" help:"Render the views anew from the per-host and per-group znodes, after hand edits."`
 	Config     ConfigCmd     `cmd:"" help:"Jones-style service configuration."`
 	ACL        ACLCmd        `cmd:"" name:"acl" help:"Roles: who may read, write and change ACLs (ZooKeeper ACLs on every znode)."`
+	Serve      ServeCmd      `cmd:"" help:"Serve the web UI, Jones's HTTP interface and a JSON API."`
 	Completion CompletionCmd `cmd:"" help:"Print a shell completion script."`
 }
 
