@@ -53,6 +53,8 @@ type Options struct {
 	// Sync makes the server fsync its transaction log, as a production
 	// server does; test servers do not.
 	Sync bool
+	// Config holds more zoo.cfg lines ("autopurge.purgeInterval=1").
+	Config []string
 }
 
 // Launch starts a standalone server for a program rather than a test (the
@@ -70,6 +72,10 @@ func Launch(dir string, opts Options) (*Server, error) {
 	return s, nil
 }
 
+// DataDir returns the server's dataDir: its transaction log is in
+// DataDir()/version-2 (see internal/zklog).
+func (s *Server) DataDir() string { return s.node.dataDir() }
+
 // FourLetter sends a four-letter-word command (srvr, mntr...) and returns
 // the server's reply.
 func (s *Server) FourLetter(cmd string) (string, error) { return fourLetter(s.Addr, cmd) }
@@ -83,7 +89,7 @@ func (s *Server) startStandalone(dir string, opts Options) error {
 		if ports, err = pickPorts(1); err != nil {
 			return err
 		}
-		s.node = &node{dir: dir, port: ports[0], jvm: opts.JVMFlags, sync: opts.Sync}
+		s.node = &node{dir: dir, port: ports[0], jvm: opts.JVMFlags, sync: opts.Sync, cfg: opts.Config}
 		s.Addr = s.node.addr()
 		if err = s.node.configure(0, nil); err != nil {
 			return err
