@@ -5,13 +5,14 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/kook-project/kook/internal/zktest"
-	"github.com/kook-project/kook/zkstore"
+	"github.com/kook-project/kook/zkconn"
 )
 
 // TestMain lets the test binary act as the launcher, as the bench binary
@@ -119,7 +120,7 @@ func TestParseFlags(t *testing.T) {
 		want    []int
 		wantErr string
 	}{
-		{name: "Default", want: []int{10000, 100000}},
+		{name: "Default", want: []int{1000, 10000, 100000}},
 		{name: "Sizes", args: []string{"-sizes", "1000, 2000"}, want: []int{1000, 2000}},
 		{name: "ErrSize", args: []string{"-sizes", "10k"}, wantErr: "bad size"},
 		{name: "ErrRuns", args: []string{"-runs", "0"}, wantErr: "at least 1"},
@@ -166,36 +167,99 @@ func TestCheckLimit(t *testing.T) {
 	}
 }
 
+func TestPick(t *testing.T) {
+	list := []byte(`{"_meta":{"hostvars":{"a":{},"b":{"x":1},"c":{}}},
+		"all":{"children":["ungrouped","web","env_prod","env_staging"]},
+		"env_prod":{"hosts":["a","b"]},"web":{"hosts":["a","b","c"]},"env_staging":{"hosts":["c"]}}`)
+	p, err := pick(list)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := picks{host: "b", group: "web", groupHosts: 3, other: "c", prodHosts: 2}
+	if p != want {
+		t.Errorf("pick = %+v, want %+v", p, want)
+	}
+	if _, err := pick([]byte(`{"_meta":{"hostvars":{"a":{}}},"env_prod":{"hosts":["a"]}}`)); err == nil {
+		t.Error("a host in tag groups only: no error")
+	}
+}
+
+func TestExplainVar(t *testing.T) {
+	for show, want := range map[string]string{
+		`{"name":"h","effective_vars":{"a":1,"http_port":80}}`: "http_port",
+		`{"name":"h","effective_vars":{"a":1,"b":2}}`:          "a",
+	} {
+		if got, err := explainVar([]byte(show)); err != nil || got != want {
+			t.Errorf("explainVar(%s) = %q, %v; want %q", show, got, err, want)
+		}
+	}
+	if _, err := explainVar([]byte(`{"effective_vars":{}}`)); err == nil {
+		t.Error("no vars: no error")
+	}
+}
+
+func TestCommandShort(t *testing.T) {
+	c := command{path: "/tmp/x/bin/kook-import", args: []string{"--zk", "127.0.0.1:1", "--root", "/r", "--merge", filepath.Join(os.TempDir(), "b", "f.ini")}}
+	if got, want := c.short(), "kook-import --merge f.ini"; got != want {
+		t.Errorf("short = %q, want %q", got, want)
+	}
+	if got, want := lastLine([]byte("+ host h: var v = 1\n+1 var (generation 2)\n")), "+1 var (generation 2)"; got != want {
+		t.Errorf("lastLine = %q, want %q", got, want)
+	}
+}
+
+func TestVerdict(t *testing.T) {
+	for _, tt := range []struct {
+		got, want float64
+		v         string
+	}{{1, 2, "met"}, {2, 2, "met"}, {3, 2, "**missed by 1.5×**"}, {0, 2, "not measured"}} {
+		if v := verdict(tt.got, tt.want); v != tt.v {
+			t.Errorf("verdict(%v, %v) = %q, want %q", tt.got, tt.want, v, tt.v)
+		}
+	}
+}
+
 func TestIntegration_DeleteAll(t *testing.T) {
+	ctx := context.Background()
 	zs := zktest.Start(t)
-	conn, err := zkstore.Dial(context.Background(), zkstore.Config{Connect: zs.Addr})
+	conn, err := zkconn.Dial(ctx, zkconn.Config{Connect: zs.Addr})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer conn.Close()
-	s := &server{conn: conn}
+	s := &server{zk: zs, conn: conn}
 	// More leaves than one delete batch, at two depths, and a sibling that
 	// must survive.
 	for _, p := range []string{"/r/a/leaves", "/r/b", "/keep"} {
-		if err := conn.EnsurePath(p); err != nil {
+		if err := conn.EnsurePath(ctx, p); err != nil {
 			t.Fatal(err)
 		}
+	}
+	before, err := s.lastZxid()
+	if err != nil || before == 0 {
+		t.Fatalf("lastZxid = %d, %v; want the creates' zxid", before, err)
 	}
 	for i := range 2500 {
-		if err := conn.Create(fmt.Sprintf("/r/a/leaves/n%04d", i), []byte("x")); err != nil {
+		if err := conn.Create(ctx, fmt.Sprintf("/r/a/leaves/n%04d", i), []byte("x")); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := s.deleteAll("/r"); err != nil {
+	// Each create's record: 12 bytes of checksum and length, a 28-byte
+	// header, the create (path, data, ACL, flags, parent's cversion), 'B'.
+	logged, records, last, err := s.logAfter(before)
+	if err != nil || logged < 2500*80 || logged > 2500*200 || records != 2500 || last != before+2500 {
+		t.Errorf("logAfter = %d bytes, %d records, last zxid %d (%v); want 2500 of 80-200 bytes, zxid %d", logged, records, last, err, before+2500)
+	}
+	if err := s.deleteAll(ctx, "/r"); err != nil {
 		t.Fatal(err)
 	}
-	if ok, _, err := conn.Exists("/r"); err != nil || ok {
+	if ok, _, err := conn.Exists(ctx, "/r"); err != nil || ok {
 		t.Errorf("/r exists = %v (err %v) after deleteAll", ok, err)
 	}
-	if ok, _, err := conn.Exists("/keep"); err != nil || !ok {
+	if ok, _, err := conn.Exists(ctx, "/keep"); err != nil || !ok {
 		t.Errorf("/keep exists = %v (err %v), want true", ok, err)
 	}
-	if err := s.deleteAll("/missing"); err != nil {
+	if err := s.deleteAll(ctx, "/missing"); err != nil {
 		t.Errorf("deleteAll of a missing path: %v", err)
 	}
 }

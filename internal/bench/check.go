@@ -4,8 +4,11 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/kook-project/kook/internal/ansibletest"
+	"github.com/kook-project/kook/internal/gen"
 	"github.com/kook-project/kook/model"
 )
 
@@ -36,18 +39,112 @@ func sameJSON(want, got []byte, what string) string {
 	return "the same JSON as " + what
 }
 
-// pickHost returns the host in the middle of --list's _meta.hostvars and
-// its vars there, as JSON.
-func pickHost(list []byte) (string, []byte, error) {
+// picks are the hosts and groups the kook rows work on, chosen from
+// --list so that every run of the bench chooses the same.
+type picks struct {
+	host       string // the host in the middle of _meta.hostvars
+	explainVar string // the var `kook explain` explains: http_port, set at several levels
+	group      string // host's first group that is not a tag group
+	groupHosts int
+	other      string // a host outside the largest group (env_prod)
+	prodHosts  int    // env_prod's hosts
+}
+
+// prodGroup is the largest group gen makes (70% of the hosts), and
+// otherGroup one whose hosts are not in it.
+const prodGroup, otherGroup = "env_prod", "env_staging"
+
+// pick chooses the picks from --list output.
+func pick(list []byte) (picks, error) {
+	var p picks
 	hv, err := hostvars(list)
 	if err != nil {
-		return "", nil, err
+		return p, err
 	}
 	if len(hv) == 0 {
-		return "", nil, errors.New("no _meta.hostvars")
+		return p, errors.New("no _meta.hostvars")
 	}
-	e := hv[len(hv)/2]
-	return e.Key, model.MarshalJSON(e.Value), nil
+	p.host = hv[len(hv)/2].Key
+	v, _ := model.UnmarshalJSON(list)
+	top, _ := v.(model.Map)
+	for _, e := range top {
+		switch {
+		case e.Key == "_meta" || e.Key == "all" || e.Key == "ungrouped" || e.Key == gen.CanaryGroup || strings.HasPrefix(e.Key, "env_"):
+			continue
+		}
+		if hosts := groupHosts(e.Value); slices.Contains(hosts, p.host) {
+			p.group, p.groupHosts = e.Key, len(hosts)
+			break
+		}
+	}
+	if p.group == "" {
+		return p, fmt.Errorf("host %s is in no group but tag groups", p.host)
+	}
+	prod, _ := top.Get(prodGroup)
+	p.prodHosts = len(groupHosts(prod))
+	other, _ := top.Get(otherGroup)
+	hosts := groupHosts(other)
+	if len(hosts) == 0 || p.prodHosts == 0 {
+		return p, fmt.Errorf("no hosts in %s or %s", prodGroup, otherGroup)
+	}
+	p.other = hosts[len(hosts)/2]
+	return p, nil
+}
+
+// groupHosts returns a --list group entry's hosts.
+func groupHosts(v model.Value) []string {
+	m, _ := v.(model.Map)
+	hv, _ := m.Get("hosts")
+	list, _ := hv.([]model.Value)
+	out := make([]string, 0, len(list))
+	for _, h := range list {
+		if s, ok := h.(string); ok {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// effectiveVars returns the effective_vars of `kook host show -o json`,
+// as JSON.
+func effectiveVars(show []byte) ([]byte, error) {
+	v, err := model.UnmarshalJSON(show)
+	if err != nil {
+		return nil, fmt.Errorf("kook host show -o json: %w", err)
+	}
+	m, _ := v.(model.Map)
+	ev, ok := m.Get("effective_vars")
+	if !ok {
+		return nil, errors.New("kook host show -o json: no effective_vars")
+	}
+	return model.MarshalJSON(ev), nil
+}
+
+// explainVar chooses, from `kook host show -o json`, the var to explain:
+// http_port, which gen sets at several levels, else the first effective
+// var.
+func explainVar(show []byte) (string, error) {
+	ev, err := effectiveVars(show)
+	if err != nil {
+		return "", err
+	}
+	v, _ := model.UnmarshalJSON(ev)
+	vars, _ := v.(model.Map)
+	if _, ok := vars.Get("http_port"); ok {
+		return "http_port", nil
+	}
+	if len(vars) == 0 {
+		return "", errors.New("kook host show -o json: no effective_vars")
+	}
+	return vars[0].Key, nil
+}
+
+// says checks that a command's output holds s.
+func says(out []byte, s string) string {
+	if bytes.Contains(out, []byte(s)) {
+		return fmt.Sprintf("says %q", s)
+	}
+	return fmt.Sprintf("DIFFERENT: does not say %q (%.200q)", s, out)
 }
 
 func hostvars(list []byte) (model.Map, error) {

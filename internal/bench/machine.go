@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // machine describes where the numbers were taken.
@@ -21,6 +22,7 @@ type machine struct {
 	loadBefore string
 	loadAfter  string
 	commit     string // of the kook tree measured
+	date       string // when, UTC
 }
 
 func probeMachine(repo string) machine {
@@ -32,6 +34,7 @@ func probeMachine(repo string) machine {
 		zookeeper:  "unknown",
 		ansible:    "not installed",
 		loadBefore: loadAvg(),
+		date:       time.Now().UTC().Format("2006-01-02 15:04 UTC"),
 	}
 	if v, ok := procField("/proc/cpuinfo", "model name"); ok {
 		m.model = v

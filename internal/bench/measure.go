@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -21,12 +22,38 @@ type command struct {
 
 func (c command) String() string { return strings.Join(append([]string{c.path}, c.args...), " ") }
 
+// short is the command as the notes show it: the program's name, its
+// arguments without --zk and --root, files in the temporary directory by
+// their names.
+func (c command) short() string {
+	w := []string{filepath.Base(c.path)}
+	for i := 0; i < len(c.args); i++ {
+		a := c.args[i]
+		switch {
+		case a == "--zk" || a == "--root":
+			i++
+			continue
+		case strings.HasPrefix(a, os.TempDir()+"/"):
+			a = filepath.Base(a)
+		}
+		w = append(w, a)
+	}
+	return strings.Join(w, " ")
+}
+
 // sample is one run: wall time from fork to exit (stdout drained), CPU
 // time, and the child's peak resident set.
 type sample struct {
 	wall time.Duration
 	cpu  time.Duration // user + system: less sensitive than wall to a busy machine
 	rss  int64         // bytes
+	// log is what the server's transaction log gained during the run, in
+	// bytes, and records its transactions, for the rows that measure it
+	// (edits: see logged).
+	log     int64
+	records int
+	// requests is how many requests the server received during the run.
+	requests int
 }
 
 // execute runs c once, through the launcher (see spawnArg). Its stdout goes
@@ -82,6 +109,9 @@ func (s *series) stats(f func(sample) float64) (med, lo, hi float64) {
 func wallSeconds(x sample) float64 { return x.wall.Seconds() }
 func cpuSeconds(x sample) float64  { return x.cpu.Seconds() }
 func rssBytes(x sample) float64    { return float64(x.rss) }
+func logBytes(x sample) float64    { return float64(x.log) }
+func logRecords(x sample) float64  { return float64(x.records) }
+func requests(x sample) float64    { return float64(x.requests) }
 
 // median returns the median wall time in seconds, 0 when there are no
 // samples.
@@ -93,10 +123,21 @@ func (s *series) median() float64 {
 	return m
 }
 
-func (s *series) medianRSS() float64 {
+func (s *series) medianRSS() float64 { return s.medianOf(rssBytes) }
+
+func (s *series) medianOf(f func(sample) float64) float64 {
 	if s == nil || len(s.samples) == 0 {
 		return 0
 	}
-	m, _, _ := s.stats(rssBytes)
+	m, _, _ := s.stats(f)
 	return m
+}
+
+// maxOf returns the largest value of f over the samples, 0 if none.
+func (s *series) maxOf(f func(sample) float64) float64 {
+	if s == nil || len(s.samples) == 0 {
+		return 0
+	}
+	_, _, hi := s.stats(f)
+	return hi
 }

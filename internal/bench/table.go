@@ -9,36 +9,57 @@ import (
 )
 
 // rowSpec is one line of the table, followed by lines for CPU time and
-// peak RSS if rss.
+// peak RSS if rss, and for the bytes written to ZooKeeper's log if log. A
+// spec without a key is a section heading.
 type rowSpec struct {
 	key, label, target string
-	rss                bool
+	rss, log           bool
 }
 
 var rowSpecs = []rowSpec{
-	{rowImportFresh, "`kook-import DIR` into an empty root", "10k < 1.5 s, 100k < 15 s", true},
-	{rowImportAgain, "`kook-import DIR` again, 1% of hosts changed", "", true},
-	{rowListFast, "`kook-inventory --list` (materialized view)", "10k ≤ 25 ms, 100k ≤ 10× 10k", true},
-	{rowListSlow, "`kook-inventory --list`, slow path (per-entity znodes)", "", true},
-	{rowListLimit, "`kook-inventory --list`, `KOOK_LIMIT=" + gen.CanaryGroup + "` (1% of hosts)", "", true},
-	{rowCat, "`cat` of the same JSON (floor)", "", false},
-	{"ratio", "`--list` ÷ `cat`", "", false},
-	{rowHost, "`kook-inventory --host NAME`", "< 10 ms", true},
-	{rowTrue, "`/bin/true` (process start; its RSS is the launcher's floor)", "", true},
-	{rowGoHello, "a static Go program printing `{}` (floor for any Go command)", "", true},
-	{rowGoSession, "a static Go program: ZooKeeper session, read `head`, close (floor for `--host`)", "", true},
-	{rowAnsibleINI, "`ansible-inventory -i DIR --list`", "", true},
-	{rowAnsibleKook, "`ansible-inventory -i kook-inventory --list`", "≤ `-i DIR`", true},
-	{rowAnsibleLim, "same, `KOOK_LIMIT=" + gen.CanaryGroup + "` (1% of hosts)", "≥ 10× faster than without", true},
+	{label: "**Edits** (each its own process and its own change)"},
+	{key: rowGoSetData, label: "a static Go program: ZooKeeper session, one small `setData`, close (floor for edits)", rss: true, log: true},
+	{key: rowHostSet, label: "`kook host set H v=N`", target: "≤ 3× floor, ≤ 32 MiB, ≤ 64 kB, 100k ≤ 1.5× 1k", rss: true, log: true},
+	{key: rowHostAdd, label: "`kook host add NEW -g G`", target: "same", rss: true, log: true},
+	{key: rowHostRm, label: "`kook host rm NEW` (the host just added)", target: "same", rss: true, log: true},
+	{key: rowAddHost, label: "`kook group add-host " + prodGroup + " H2` (" + prodGroup + ": 70% of the hosts)", target: "same", rss: true, log: true},
+	{key: rowRmHost, label: "`kook group rm-host " + prodGroup + " H2` (undoes it)", rss: true, log: true},
+	{key: rowMerge, label: "`kook-import --merge FILE`, FILE one host line (`H merged=N`)", target: "same", rss: true, log: true},
+	{key: rowSetAll, label: "`kook group set all v=N`", target: "100k ≤ 2 s", rss: true, log: true},
+	{key: rowConcTotal, label: fmt.Sprintf("%d processes × %d `kook host add NEW -g G`, started together: all done (log: per edit)", concProcs, concEdits), target: "100k ≤ 10 s", rss: true, log: true},
+	{key: rowConcSlowest, label: fmt.Sprintf("… the slowest of the %d edits", concProcs*concEdits), target: "100k ≤ 5 s"},
+	{label: "**Reads**"},
+	{key: rowListFast, label: "`kook-inventory --list` (materialized view)", target: "10k ≤ 25 ms, 100k ≤ 10× 10k", rss: true},
+	{key: rowListSlow, label: "`kook-inventory --list`, slow path (per-entity znodes)", rss: true},
+	{key: rowListLimit, label: "`kook-inventory --list`, `KOOK_LIMIT=" + gen.CanaryGroup + "` (1% of hosts)", rss: true},
+	{key: rowCat, label: "`cat` of the same JSON (floor)"},
+	{key: "ratio", label: "`--list` ÷ `cat`"},
+	{key: rowHost, label: "`kook-inventory --host H`", target: "≤ 1.5× session floor", rss: true},
+	{key: rowShow, label: "`kook host show H`", target: "100k ≤ 3× session floor", rss: true},
+	{key: rowExplain, label: "`kook explain H VAR`", target: "same", rss: true},
+	{key: rowGroupShow, label: "`kook group show G`", target: "same", rss: true},
+	{key: rowStatus, label: "`kook status`", target: "same", rss: true},
+	{label: "**Floors**"},
+	{key: rowTrue, label: "`/bin/true` (process start; its RSS is the launcher's floor)", rss: true},
+	{key: rowGoHello, label: "a static Go program printing `{}` (floor for any Go command)", rss: true},
+	{key: rowKookStart, label: "`kook completion bash` (kook's own start: flags and config, no session)", rss: true},
+	{key: rowGoSession, label: "a static Go program: ZooKeeper session, read `head`, close (floor for reads)", rss: true},
+	{label: "**Imports**"},
+	{key: rowImportFresh, label: "`kook-import DIR` into an empty root", target: "10k < 1.5 s, 100k ≤ 15 s", rss: true},
+	{key: rowImportAgain, label: "`kook-import DIR` again, 1% of hosts changed", rss: true},
+	{label: "**Ansible**"},
+	{key: rowAnsibleINI, label: "`ansible-inventory -i DIR --list`", rss: true},
+	{key: rowAnsibleKook, label: "`ansible-inventory -i kook-inventory --list`", target: "≤ `-i DIR`", rss: true},
+	{key: rowAnsibleLim, label: "same, `KOOK_LIMIT=" + gen.CanaryGroup + "` (1% of hosts)", target: "≥ 10× faster than without", rss: true},
 }
 
 // render returns the whole report: machine, table, targets, notes.
 func (b *bench) render() string {
 	var w strings.Builder
 	m := b.machine
-	fmt.Fprintf(&w, "kook %s. Machine: %d × %s, %s RAM, %s; %s; ZooKeeper %s (standalone, loopback, %s); %s.\n",
-		m.commit, m.cpus, m.model, m.memory, m.kernel, m.goVersion, m.zookeeper, strings.Join(zkJVMFlags, " "), m.ansible)
-	fmt.Fprintf(&w, "Load average before / after: %s / %s. Each cell: median of %d runs (min–max), of %d for the rows that take milliseconds (`--list`, `cat`, `--host` and the floors: run in rounds, one of each per round); RSS in MiB.\n",
+	fmt.Fprintf(&w, "kook %s, %s. Machine: %d × %s, %s RAM, %s; %s; ZooKeeper %s (standalone, loopback, one server per size, %s, %s, fsync on); %s.\n",
+		m.commit, m.date, m.cpus, m.model, m.memory, m.kernel, m.goVersion, m.zookeeper, strings.Join(zkJVMFlags, " "), strings.Join(zkConfig, ", "), m.ansible)
+	fmt.Fprintf(&w, "Load average before / after: %s / %s. Each cell: median of %d runs (min–max), of %d for the rows that take milliseconds (edits, `--list`, `cat`, `--host`, the kook reads and the floors: run in rounds, one of each per round); RSS in MiB; log in kB (1,000 bytes).\n",
 		m.loadBefore, m.loadAfter, b.cfg.runs, b.fastRuns())
 	if busy(m.loadBefore, m.cpus) || busy(m.loadAfter, m.cpus) {
 		w.WriteString("**The machine was busy with other work (load average above its CPU count): wall times are inflated; CPU times are the better guide.**\n")
@@ -64,6 +85,10 @@ func (b *bench) render() string {
 	w.WriteString(" |\n")
 	for _, spec := range rowSpecs {
 		fmt.Fprintf(&w, "| %s |", spec.label)
+		if spec.key == "" {
+			w.WriteString(strings.Repeat(" |", len(b.results)+1) + "\n")
+			continue
+		}
 		for _, r := range b.results {
 			if spec.key == "ratio" {
 				fmt.Fprintf(&w, " %s |", ratio(r.rows[rowListFast], r.rows[rowCat]))
@@ -81,11 +106,14 @@ func (b *bench) render() string {
 			for _, r := range b.results {
 				fmt.Fprintf(&w, " %s |", cell(r.rows[spec.key], rssBytes, memUnit))
 			}
-			if spec.key == rowListFast {
-				w.WriteString(" 10k ≤ 64 MiB |\n")
-			} else {
-				w.WriteString(" |\n")
+			w.WriteString(" |\n")
+		}
+		if spec.log {
+			w.WriteString("| … written to ZooKeeper's log |")
+			for _, r := range b.results {
+				fmt.Fprintf(&w, " %s |", cell(r.rows[spec.key], logBytes, kbUnit))
 			}
+			w.WriteString(" |\n")
 		}
 	}
 	w.WriteString("\n")
@@ -123,6 +151,10 @@ func timeUnit(s float64) (float64, string) {
 }
 
 func memUnit(float64) (float64, string) { return 1.0 / (1 << 20), "MiB" }
+
+func kbUnit(float64) (float64, string) { return 1.0 / 1000, "kB" }
+
+func kb(b float64) string { return fmt.Sprintf("%.1f kB", b/1000) }
 
 func ratio(a, b *series) string {
 	if a.median() == 0 || b.median() == 0 {
@@ -172,69 +204,4 @@ func (b *bench) result(n int) *sizeResult {
 		}
 	}
 	return nil
-}
-
-// renderTargets checks the issue's targets against the medians.
-func (b *bench) renderTargets(w *strings.Builder) {
-	type verdict struct {
-		what      string
-		got, want float64 // seconds or bytes; a target is met when got <= want
-		format    func(float64) string
-	}
-	var vs []verdict
-	r10, r100 := b.result(10000), b.result(100000)
-	if r10 != nil {
-		vs = append(vs,
-			verdict{"`kook-inventory --list`, 10k, median", r10.rows[rowListFast].median(), 0.025, seconds},
-			verdict{"`kook-inventory --list`, 10k, peak RSS", r10.rows[rowListFast].medianRSS(), 64 << 20, mib},
-			verdict{"`kook-inventory --host`, 10k", r10.rows[rowHost].median(), 0.010, seconds},
-			verdict{"`kook-import`, 10k", r10.rows[rowImportFresh].median(), 1.5, seconds},
-			verdict{"`ansible-inventory -i kook-inventory`, 10k (target: ≤ `-i DIR`)", r10.rows[rowAnsibleKook].median(), r10.rows[rowAnsibleINI].median(), seconds},
-			verdict{"`ansible-inventory` with `KOOK_LIMIT`, 10k (target: ≤ 1/10 of without)", r10.rows[rowAnsibleLim].median(), r10.rows[rowAnsibleKook].median() / 10, seconds},
-		)
-	}
-	if r100 != nil {
-		vs = append(vs,
-			verdict{"`kook-import`, 100k", r100.rows[rowImportFresh].median(), 15, seconds},
-			verdict{"`kook-inventory --host`, 100k", r100.rows[rowHost].median(), 0.010, seconds})
-		if r10 != nil {
-			vs = append(vs, verdict{"`kook-inventory --list`, 100k (target: ≤ 10× 10k)", r100.rows[rowListFast].median(), 10 * r10.rows[rowListFast].median(), seconds})
-		}
-	}
-	if len(vs) == 0 {
-		return
-	}
-	w.WriteString("Targets (issue 4):\n\n")
-	for _, v := range vs {
-		switch {
-		case v.got == 0 || v.want == 0:
-			fmt.Fprintf(w, "- %s: not measured\n", v.what)
-		case v.got <= v.want:
-			fmt.Fprintf(w, "- %s: %s, target %s: met\n", v.what, v.format(v.got), v.format(v.want))
-		default:
-			fmt.Fprintf(w, "- %s: %s, target %s: **missed by %.1f×**\n", v.what, v.format(v.got), v.format(v.want), v.got/v.want)
-		}
-	}
-	w.WriteString("\n")
-}
-
-func (b *bench) renderNotes(w *strings.Builder) {
-	fmt.Fprintf(w, `How: each process is started by a small launcher (a fresh copy of the benchmark binary; a direct child of
-the benchmark would be charged the benchmark's own peak RSS) and timed from fork to exit, its stdout drained through
-a pipe as Ansible reads a script; CPU and peak RSS come from wait4. Inventories: internal/gen, seed 1, depth 3,
-hosts/50 groups. kook-import into an empty root: a new --root per run, deleted (untimed) after it. Again: before
-each run (untimed) one directory is regenerated, alternating between two revisions of the inventory that differ in
-1%% of the hosts (gen.Options.Revision), and imported into one root, so every run writes a generation. --list, cat, --host and the floor programs (internal/bench/floor): one untimed warm-up run first, then rounds of one run each.
-ansible-inventory: no warm-up, run in an empty directory with ANSIBLE_INVENTORY_UNPARSED_FAILED and
-ANSIBLE_INVENTORY_ANY_UNPARSED_IS_FAILED set, by default only up to %s hosts (-ansible-max).
-`, thousands(b.cfg.ansibleMax))
-	for _, r := range b.results {
-		if len(r.checks) == 0 {
-			continue
-		}
-		fmt.Fprintf(w, "\nNotes and checks at %s hosts:\n", thousands(r.hosts))
-		for _, c := range r.checks {
-			fmt.Fprintf(w, "- %s\n", c)
-		}
-	}
 }

@@ -113,6 +113,7 @@ type node struct {
 	jvm  []string // JVM flags; nil for jvmFlags
 	sync bool     // fsync the transaction log, as production servers do
 	tls  *tlsNode // a secureClientPort too, when set
+	cfg  []string // more zoo.cfg lines
 
 	cmd  *exec.Cmd
 	done chan struct{} // closed once cmd has been reaped
@@ -121,13 +122,14 @@ type node struct {
 func (n *node) addr() string    { return net.JoinHostPort("127.0.0.1", strconv.Itoa(n.port)) }
 func (n *node) cfgPath() string { return filepath.Join(n.dir, "zoo.cfg") }
 func (n *node) logPath() string { return filepath.Join(n.dir, "zookeeper.log") }
+func (n *node) dataDir() string { return filepath.Join(n.dir, "data") }
 
 // configure writes zoo.cfg, log4j.properties and, for ensemble members, myid.
 // quorum holds the server.N lines; it is empty for a standalone server.
 func (n *node) configure(myid int, quorum []string) error {
 	// A retry after a lost port race must not read the last try's log.
 	_ = os.Remove(n.logPath())
-	data := filepath.Join(n.dir, "data")
+	data := n.dataDir()
 	if err := os.MkdirAll(data, 0o755); err != nil {
 		return fmt.Errorf("create data dir: %w", err)
 	}
@@ -162,6 +164,7 @@ func (n *node) configure(myid int, quorum []string) error {
 	if n.tls != nil {
 		cfg = append(cfg, n.tls.config()...)
 	}
+	cfg = append(cfg, n.cfg...)
 	cfg = append(cfg, quorum...)
 	if len(quorum) > 0 {
 		if err := os.WriteFile(filepath.Join(data, "myid"), []byte(strconv.Itoa(myid)+"\n"), 0o644); err != nil {

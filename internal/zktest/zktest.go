@@ -53,6 +53,8 @@ type Options struct {
 	// Sync makes the server fsync its transaction log, as a production
 	// server does; test servers do not.
 	Sync bool
+	// Config holds more zoo.cfg lines ("autopurge.purgeInterval=1").
+	Config []string
 }
 
 // Launch starts a standalone server for a program rather than a test (the
@@ -69,6 +71,10 @@ func Launch(dir string, opts Options) (*Server, error) {
 	}
 	return s, nil
 }
+
+// DataDir returns the server's dataDir: its transaction log is in
+// DataDir()/version-2 (see internal/zklog).
+func (s *Server) DataDir() string { return s.node.dataDir() }
 
 // FourLetter sends a four-letter-word command (srvr, mntr...) and returns
 // the server's reply.
@@ -91,7 +97,7 @@ func (s *Server) startStandalone(dir string, opts Options, tls *tlsNode) error {
 		if tls != nil {
 			tls.port = ports[1]
 		}
-		s.node = &node{dir: dir, port: ports[0], jvm: opts.JVMFlags, sync: opts.Sync, tls: tls}
+		s.node = &node{dir: dir, port: ports[0], jvm: opts.JVMFlags, sync: opts.Sync, tls: tls, cfg: opts.Config}
 		s.Addr = s.node.addr()
 		if err = s.node.configure(0, nil); err != nil {
 			return err

@@ -1,4 +1,5 @@
-// Command session is the floor under kook-inventory --host: a static Go
+// Command session is the floor under kook-inventory --host and the kook
+// commands that read (host show, explain, group show, status): a static Go
 // program that opens a ZooKeeper session, reads one znode, prints its size
 // and closes the session, with no flags, no config and no decoding.
 //
