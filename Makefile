@@ -30,8 +30,9 @@ SHELL       := /bin/bash
 TESTREPORT   = $(GO) run ./internal/testreport
 
 # What unittest leaves out: tests named TestIntegration* (they start
-# ZooKeeper or run Ansible, as in go-zookeeper/zk).
-UNIT_SKIP  = TestIntegration
+# ZooKeeper or run Ansible, as in go-zookeeper/zk), and the front door's
+# Example, which reads from ZooKeeper.
+UNIT_SKIP  = TestIntegration|^Example$$
 
 .PHONY: all build test unittest demo demo-stop bench fmt vet clean deps screenshots
 

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"sync"
 	"testing"
 	"time"
 
@@ -13,24 +14,38 @@ import (
 	"github.com/kook-project/kook/inventory"
 )
 
-// zkAddr is the ZooKeeper the examples and tests use, started by TestMain.
-var zkAddr string
+// zk is the ZooKeeper the example and tests use, started by the first
+// that asks (make unittest runs neither: it has no ZooKeeper).
+var zk struct {
+	once sync.Once
+	dir  string
+	srv  *zktest.Server
+	err  error
+}
+
+// zkAddr starts the package's ZooKeeper if it is not running and returns
+// its address; it panics when ZooKeeper cannot start, as an Example has
+// no testing.T to fail.
+func zkAddr() string {
+	zk.once.Do(func() {
+		if zk.dir, zk.err = os.MkdirTemp("", "kook-example-"); zk.err == nil {
+			zk.srv, zk.err = zktest.Launch(zk.dir, zktest.Options{})
+		}
+	})
+	if zk.err != nil {
+		panic(zk.err)
+	}
+	return zk.srv.Addr
+}
 
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "kook-example-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	srv, err := zktest.Launch(dir, zktest.Options{})
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	zkAddr = srv.Addr
 	code := m.Run()
-	srv.Stop()
-	os.RemoveAll(dir)
+	if zk.srv != nil {
+		zk.srv.Stop()
+	}
+	if zk.dir != "" {
+		os.RemoveAll(zk.dir)
+	}
 	os.Exit(code)
 }
 
@@ -46,7 +61,7 @@ func importExample() string {
 	if err != nil {
 		panic(err)
 	}
-	c, err := kook.Open(ctx, kook.Config{ZK: zkAddr, Root: root})
+	c, err := kook.Open(ctx, kook.Config{ZK: zkAddr(), Root: root})
 	if err != nil {
 		panic(err)
 	}
@@ -64,7 +79,7 @@ func importExample() string {
 func Example() {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	c, err := kook.Open(ctx, kook.Config{ZK: zkAddr, Root: importExample()})
+	c, err := kook.Open(ctx, kook.Config{ZK: zkAddr(), Root: importExample()})
 	if err != nil {
 		fmt.Println(err)
 		return

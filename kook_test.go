@@ -17,7 +17,7 @@ func openExample(t *testing.T) *kook.Client {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	c, err := kook.Open(ctx, kook.Config{ZK: zkAddr, Root: importExample()})
+	c, err := kook.Open(ctx, kook.Config{ZK: zkAddr(), Root: importExample()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,7 +106,7 @@ func TestIntegration_StatusAndErrors(t *testing.T) {
 	if st2, _ := c.Status(ctx); st2.Generation != st.Generation || st2.Hosts != 5 {
 		t.Errorf("a dry run or a failed edit wrote: %+v", st2)
 	}
-	empty, err := kook.Open(ctx, kook.Config{ZK: zkAddr, Root: "/never-written"})
+	empty, err := kook.Open(ctx, kook.Config{ZK: zkAddr(), Root: "/never-written"})
 	if err != nil {
 		t.Fatal(err)
 	}
