@@ -2,6 +2,7 @@ package model
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 )
@@ -231,7 +232,7 @@ func (inv *Inventory) AddHostToGroup(group, host string) error {
 	if h == nil {
 		return fmt.Errorf("host %q: %w", host, ErrNotFound)
 	}
-	if !contains(g.Hosts, host) {
+	if !slices.Contains(g.Hosts, host) {
 		g.Hosts = append(g.Hosts, host)
 	}
 	return nil
@@ -247,7 +248,7 @@ func (inv *Inventory) AddChild(parent, child string) error {
 	if c == nil {
 		return fmt.Errorf("group %q: %w", child, ErrNotFound)
 	}
-	if contains(p.Children, child) {
+	if slices.Contains(p.Children, child) {
 		return nil
 	}
 	if parent == child || inv.isDescendant(parent, child) {
@@ -286,10 +287,10 @@ func (inv *Inventory) RemoveHost(name string) bool {
 	if inv.Host(name) == nil {
 		return false
 	}
-	inv.Hosts = removeFunc(inv.Hosts, func(h *Host) bool { return h.Name == name })
+	inv.Hosts = slices.DeleteFunc(inv.Hosts, func(h *Host) bool { return h.Name == name })
 	inv.hostIndex, inv.hostSeen = nil, 0
 	for _, g := range inv.Groups {
-		g.Hosts = remove(g.Hosts, name)
+		g.Hosts = slices.DeleteFunc(g.Hosts, func(h string) bool { return h == name })
 	}
 	return true
 }
@@ -303,10 +304,10 @@ func (inv *Inventory) RemoveGroup(name string) error {
 	if inv.Group(name) == nil {
 		return fmt.Errorf("group %q: %w", name, ErrNotFound)
 	}
-	inv.Groups = removeFunc(inv.Groups, func(g *Group) bool { return g.Name == name })
+	inv.Groups = slices.DeleteFunc(inv.Groups, func(g *Group) bool { return g.Name == name })
 	inv.groupIndex, inv.groupSeen = nil, 0
 	for _, g := range inv.Groups {
-		g.Children = remove(g.Children, name)
+		g.Children = slices.DeleteFunc(g.Children, func(c string) bool { return c == name })
 	}
 	return nil
 }
@@ -352,7 +353,7 @@ func (inv *Inventory) Reconcile() {
 			// among groups first: the group of that name becomes the
 			// child, and the host stays out of 'ungrouped'. A cycle this
 			// makes is reported by Validate, as Ansible fails on it.
-			if !contains(ungrouped.Children, h.Name) {
+			if !slices.Contains(ungrouped.Children, h.Name) {
 				ungrouped.Children = append(ungrouped.Children, h.Name)
 			}
 		case !inUngrouped && !inOther:
@@ -360,7 +361,7 @@ func (inv *Inventory) Reconcile() {
 		}
 	}
 	if len(leave) > 0 {
-		ungrouped.Hosts = removeFunc(ungrouped.Hosts, func(h string) bool { return leave[h] })
+		ungrouped.Hosts = slices.DeleteFunc(ungrouped.Hosts, func(h string) bool { return leave[h] })
 	}
 }
 
@@ -536,7 +537,7 @@ func (inv *Inventory) Clone() *Inventory {
 	for i, h := range inv.Hosts {
 		hc := *h
 		hc.Vars, hc.FileVars = h.Vars.Clone(), h.FileVars.Clone()
-		hc.VarSources, hc.FileVarSources = cloneStrings(h.VarSources), cloneStrings(h.FileVarSources)
+		hc.VarSources, hc.FileVarSources = maps.Clone(h.VarSources), maps.Clone(h.FileVarSources)
 		c.Hosts[i] = &hc
 	}
 	for i, g := range inv.Groups {
@@ -544,8 +545,8 @@ func (inv *Inventory) Clone() *Inventory {
 		gc.Hosts = append([]string(nil), g.Hosts...)
 		gc.Children = append([]string(nil), g.Children...)
 		gc.Vars, gc.FileVars = g.Vars.Clone(), g.FileVars.Clone()
-		gc.VarSources, gc.FileVarSources = cloneStrings(g.VarSources), cloneStrings(g.FileVarSources)
-		gc.FileVarRanks = cloneInts(g.FileVarRanks)
+		gc.VarSources, gc.FileVarSources = maps.Clone(g.VarSources), maps.Clone(g.FileVarSources)
+		gc.FileVarRanks = maps.Clone(g.FileVarRanks)
 		c.Groups[i] = &gc
 	}
 	return c
@@ -559,61 +560,4 @@ func (inv *Inventory) SortedGroupNames() []string {
 	}
 	sort.Strings(names)
 	return names
-}
-
-func cloneInts(m map[string]int) map[string]int {
-	if m == nil {
-		return nil
-	}
-	c := make(map[string]int, len(m))
-	for k, v := range m {
-		c[k] = v
-	}
-	return c
-}
-
-func equalInts(a, b map[string]int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for k, v := range a {
-		if bv, ok := b[k]; !ok || bv != v {
-			return false
-		}
-	}
-	return true
-}
-
-func cloneStrings(m map[string]string) map[string]string {
-	if m == nil {
-		return nil
-	}
-	c := make(map[string]string, len(m))
-	for k, v := range m {
-		c[k] = v
-	}
-	return c
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
-func remove(list []string, s string) []string {
-	return removeFunc(list, func(x string) bool { return x == s })
-}
-
-func removeFunc[T any](list []T, drop func(T) bool) []T {
-	out := list[:0]
-	for _, x := range list {
-		if !drop(x) {
-			out = append(out, x)
-		}
-	}
-	return out
 }

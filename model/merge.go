@@ -2,6 +2,7 @@ package model
 
 import (
 	"fmt"
+	"slices"
 )
 
 // Merge adds Src's hosts, groups, memberships, children and vars to the
@@ -116,7 +117,7 @@ func (o Merge) Apply(tx Tx) error {
 
 func (inv *Inventory) hasChild(parent, child string) bool {
 	g := inv.Group(parent)
-	return g != nil && contains(g.Children, child)
+	return g != nil && slices.Contains(g.Children, child)
 }
 
 func getOrNewGroup(tx Tx, name string) (*GroupNode, error) {

@@ -1,6 +1,7 @@
 package model
 
 import (
+	"maps"
 	"slices"
 )
 
@@ -76,7 +77,7 @@ func (g *GroupNode) Clone() *GroupNode {
 func (h *Host) Clone() *Host {
 	c := *h
 	c.Vars, c.FileVars = h.Vars.Clone(), h.FileVars.Clone()
-	c.VarSources, c.FileVarSources = cloneStrings(h.VarSources), cloneStrings(h.FileVarSources)
+	c.VarSources, c.FileVarSources = maps.Clone(h.VarSources), maps.Clone(h.FileVarSources)
 	return &c
 }
 
@@ -85,8 +86,8 @@ func (g *Group) Clone() *Group {
 	c := *g
 	c.Hosts, c.Children = slices.Clone(g.Hosts), slices.Clone(g.Children)
 	c.Vars, c.FileVars = g.Vars.Clone(), g.FileVars.Clone()
-	c.VarSources, c.FileVarSources = cloneStrings(g.VarSources), cloneStrings(g.FileVarSources)
-	c.FileVarRanks = cloneInts(g.FileVarRanks)
+	c.VarSources, c.FileVarSources = maps.Clone(g.VarSources), maps.Clone(g.FileVarSources)
+	c.FileVarRanks = maps.Clone(g.FileVarRanks)
 	return &c
 }
 
@@ -152,15 +153,15 @@ func EqualGroupNodes(a, b *GroupNode) bool {
 	}
 	return a.Name == b.Name && a.Seq == b.Seq && a.ListLast == b.ListLast && a.Priority == b.Priority &&
 		sameEdges(a.Parents, b.Parents) && EqualOrdered(a.Vars, b.Vars) &&
-		EqualOrdered(a.FileVars, b.FileVars) && equalInts(a.FileVarRanks, b.FileVarRanks) && a.Source == b.Source &&
-		equalStringMaps(a.VarSources, b.VarSources) && equalStringMaps(a.FileVarSources, b.FileVarSources) &&
+		EqualOrdered(a.FileVars, b.FileVars) && maps.Equal(a.FileVarRanks, b.FileVarRanks) && a.Source == b.Source &&
+		maps.Equal(a.VarSources, b.VarSources) && maps.Equal(a.FileVarSources, b.FileVarSources) &&
 		EqualOrdered(a.Extra, b.Extra)
 }
 
 func equalHost(a, b *Host) bool {
 	return a.Name == b.Name && a.Source == b.Source &&
 		EqualOrdered(a.Vars, b.Vars) && EqualOrdered(a.FileVars, b.FileVars) &&
-		equalStringMaps(a.VarSources, b.VarSources) && equalStringMaps(a.FileVarSources, b.FileVarSources)
+		maps.Equal(a.VarSources, b.VarSources) && maps.Equal(a.FileVarSources, b.FileVarSources)
 }
 
 // sameEdges reports whether a and b hold the same edges, in any order: the

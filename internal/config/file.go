@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -158,7 +159,7 @@ func (p *fileParser) keyValue(line, prefix string, keys []string) (string, strin
 	if !ok || rest != "" && rest[0] != ' ' && rest[0] != '\t' {
 		return "", "", p.fail("%s: want key: value", show(line))
 	}
-	if !contains(keys, key) {
+	if !slices.Contains(keys, key) {
 		return "", "", p.fail("unknown key %q (want %s)", prefix+key, strings.Join(keys, ", "))
 	}
 	if p.seen[prefix+key] {
@@ -222,7 +223,7 @@ func (p *fileParser) aclKey(line string) error {
 	// A flow list, [a, b], is taken apart here: parseValue refuses YAML's
 	// indicators.
 	var flow []string
-	if key, rest, ok := strings.Cut(line, ":"); ok && contains([]string{"readers", "writers", "admins"}, key) {
+	if key, rest, ok := strings.Cut(line, ":"); ok && slices.Contains([]string{"readers", "writers", "admins"}, key) {
 		if v := strings.TrimSpace(stripComment(rest)); strings.HasPrefix(v, "[") {
 			if !strings.HasSuffix(v, "]") {
 				return p.fail("acl.%s: unterminated [list]", key)
@@ -282,15 +283,6 @@ func parseBool(s string) (bool, error) {
 		return false, nil
 	}
 	return false, fmt.Errorf("%q: want true or false", s)
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // stripComment drops a " # comment" from an unquoted value.
