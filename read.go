@@ -286,14 +286,16 @@ func (c *Client) Explain(ctx context.Context, host, name string) ([]Explanation,
 			return err
 		}
 		inv := model.InventoryOf([]*model.HostNode{h}, groups)
-		out, err = explain(inv, host, name)
+		out, err = ExplainIn(inv, precedence.NewMerger(inv), host, name)
 		return err
 	})
 	return out, err
 }
 
-func explain(inv *model.Inventory, host, name string) ([]Explanation, error) {
-	m := precedence.NewMerger(inv)
+// ExplainIn is Explain over an inventory already in memory, with its
+// merger (kook serve keeps both): it costs the groups above host and a walk
+// of inv's groups for their depths.
+func ExplainIn(inv *model.Inventory, m *precedence.Merger, host, name string) ([]Explanation, error) {
 	effective := m.HostVars(host)
 	keys := effective.SortedKeys()
 	if name != "" {

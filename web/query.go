@@ -102,37 +102,10 @@ func (sn *Snap) chain(group string) []string {
 	return out
 }
 
-// explain is kook explain for every var of host.
+// explain is kook explain for every var of host but the internal ones.
 func explain(inv *model.Inventory, m *precedence.Merger, host string) ([]kook.Explanation, error) {
-	effective := m.HostVars(host)
-	depths, err := inv.Depths()
-	if err != nil {
-		return nil, err
-	}
-	layers := m.Layers(host)
-	out := make([]kook.Explanation, 0, len(effective))
-	for _, k := range effective.SortedKeys() {
-		if precedence.IsInternalVar(k) {
-			continue
-		}
-		value, _ := effective.Get(k)
-		e := kook.Explanation{Var: k, Value: value}
-		for _, l := range layers {
-			v, ok := l.Vars.Get(k)
-			if !ok {
-				continue
-			}
-			layer := kook.Layer{Level: l.Level, Kind: "group", Name: l.Entity, Value: v, Source: l.Sources[k]}
-			if l.Level >= precedence.LevelHost {
-				layer.Kind = "host"
-			} else if g := inv.Group(l.Entity); g != nil {
-				layer.Depth, layer.Priority = depths[g.Name], g.Priority
-			}
-			e.Layers = append(e.Layers, layer)
-		}
-		out = append(out, e)
-	}
-	return out, nil
+	all, err := kook.ExplainIn(inv, m, host, "")
+	return slices.DeleteFunc(all, func(e kook.Explanation) bool { return e.Internal }), err
 }
 
 // GroupDetail is one group with what its page shows.
