@@ -21,12 +21,24 @@ import (
 //
 //	{"generation":7,"time":"2026-12-06T03:10:32.123Z","writer":"7-1f2e3d4c",
 //	 "os_user":"alice","machine":"ops1","zk_identity":"digest:alice","tool":"kook",
-//	 "reason":"bump port","hosts":[{"name":"web1","before":{...},"after":{...}}],
+//	 "reason":"bump port","hosts":[{"name":"web1","prev":30064771329,"before":{...},"after":{...}}],
 //	 "groups":[...],"parts":0}
 //
 // A change too large for one znode continues in <generation>.1, .2, ...
 // ("parts" says how many), each {"hosts":[...],"groups":[...]}. The record
 // is gzip'd when it is large (it then starts with the gzip magic bytes).
+//
+// "prev" is the zxid of the transaction that last wrote the node before
+// this change (its znode's mzxid as the change read it; absent for a node
+// the change creates). It links each node's changes into a chain that
+// history_read.go follows from the node's current mzxid back, one record
+// per change, instead of reading every record: the record of the change
+// that wrote zxid z is the last one created at or before z.
+//
+// With Options.MinimalHistory, a change that fits in one multi writes a
+// record without its nodes ("minimal":true): who, when, why and the
+// writer id, which resolve needs. Big changes always record their nodes,
+// since finishing them after a crash needs them.
 
 // historyPart is the most of a change record one znode holds.
 const historyPart = 256 << 10
@@ -44,12 +56,22 @@ type commitJSON struct {
 	Hosts      []nodeChange `json:"hosts,omitempty"`
 	Groups     []nodeChange `json:"groups,omitempty"`
 	Parts      int          `json:"parts,omitempty"`
+	Minimal    bool         `json:"minimal,omitempty"`
 }
 
 type nodeChange struct {
 	Name   string          `json:"name"`
+	Prev   int64           `json:"prev,omitempty"`
 	Before json.RawMessage `json:"before"`
 	After  json.RawMessage `json:"after"`
+}
+
+// prevKey names a node in a plan's map of previous mzxids.
+func prevKey(group bool, name string) string {
+	if group {
+		return "g/" + name
+	}
+	return "h/" + name
 }
 
 var jsonNull = json.RawMessage("null")
@@ -80,21 +102,26 @@ func (s *Store) who(c *model.Commit) {
 }
 
 // historyZnodes encodes a commit as its record and continuation parts.
-func historyZnodes(c *model.Commit, writer string) (record []byte, parts [][]byte) {
+// prevs holds each node's mzxid before the change (see prevKey); minimal
+// leaves the nodes out.
+func historyZnodes(c *model.Commit, writer string, prevs map[string]int64, minimal bool) (record []byte, parts [][]byte) {
 	j := commitJSON{Generation: c.Generation, Time: c.Time.UTC(), Writer: writer, User: c.User,
 		OSUser: c.OSUser, Machine: c.Machine, Identity: c.Identity, Tool: c.Tool, Reason: c.Reason}
+	if minimal {
+		j.Minimal = true
+		record, _ = json.Marshal(j)
+		return record, nil
+	}
 	var hosts, groups []nodeChange
 	for _, h := range c.Hosts {
-		hosts = append(hosts, nodeChange{Name: changeName(h.Before, h.After), Before: hostRecordJSON(h.Before), After: hostRecordJSON(h.After)})
+		name := changeName(h.Before, h.After)
+		hosts = append(hosts, nodeChange{Name: name, Prev: prevs[prevKey(false, name)],
+			Before: hostRecordJSON(h.Before), After: hostRecordJSON(h.After)})
 	}
 	for _, g := range c.Groups {
-		name := ""
-		if g.After != nil {
-			name = g.After.Name
-		} else {
-			name = g.Before.Name
-		}
-		groups = append(groups, nodeChange{Name: name, Before: groupRecordJSON(g.Before), After: groupRecordJSON(g.After)})
+		name := groupChangeName(g)
+		groups = append(groups, nodeChange{Name: name, Prev: prevs[prevKey(true, name)],
+			Before: groupRecordJSON(g.Before), After: groupRecordJSON(g.After)})
 	}
 	// Fill the record, then parts, each up to historyPart bytes.
 	type part struct{ hosts, groups []nodeChange }
@@ -154,8 +181,8 @@ func maybeGunzip(data []byte) ([]byte, error) {
 }
 
 // addHistory adds the creation of c's record to txn.
-func (s *Store) addHistory(txn *zkconn.Txn, c *model.Commit, writer string) {
-	record, parts := historyZnodes(c, writer)
+func (s *Store) addHistory(txn *zkconn.Txn, c *model.Commit, writer string, prevs map[string]int64, minimal bool) {
+	record, parts := historyZnodes(c, writer, prevs, minimal)
 	txn.Create(s.historyPath(c.Generation, 0), record)
 	for i, p := range parts {
 		txn.Create(s.historyPath(c.Generation, i+1), p)
@@ -173,49 +200,75 @@ func (s *Store) Commit(ctx context.Context, gen int64) (*model.Commit, error) {
 	return c, err
 }
 
+// record is one change record as read: the commit, the id of the writer
+// that made it, and each node's previous mzxid (see prevKey).
+type record struct {
+	commit *model.Commit
+	writer string
+	prevs  map[string]int64
+}
+
 // readCommit reads generation gen's record and, with full, its parts; it
 // returns the writer id too.
 func (s *Store) readCommit(ctx context.Context, gen int64, full bool) (*model.Commit, string, error) {
+	r, err := s.readRecord(ctx, gen, full)
+	if err != nil {
+		return nil, "", err
+	}
+	return r.commit, r.writer, nil
+}
+
+// readRecord reads generation gen's record and, with full, its parts.
+func (s *Store) readRecord(ctx context.Context, gen int64, full bool) (*record, error) {
 	data, _, err := s.conn.Get(ctx, s.historyPath(gen, 0))
 	if errors.Is(err, zk.ErrNoNode) {
 		h, _, herr := s.readHead(ctx)
 		if herr == nil && gen >= 1 && gen < h.HistoryStart {
-			return nil, "", fmt.Errorf("generation %d: %w (history starts at generation %d)", gen, ErrPruned, h.HistoryStart)
+			return nil, fmt.Errorf("generation %d: %w (history starts at generation %d)", gen, ErrPruned, h.HistoryStart)
 		}
-		return nil, "", fmt.Errorf("change record of generation %d: %w", gen, model.ErrNotFound)
+		return nil, fmt.Errorf("change record of generation %d: %w", gen, model.ErrNotFound)
 	}
 	if err != nil {
-		return nil, "", fmt.Errorf("read change record of generation %d: %w", gen, err)
+		return nil, fmt.Errorf("read change record of generation %d: %w", gen, err)
 	}
 	j, err := decodeCommitJSON(data)
 	if err != nil {
-		return nil, "", fmt.Errorf("change record %s: %w", s.historyPath(gen, 0), err)
+		return nil, fmt.Errorf("change record %s: %w", s.historyPath(gen, 0), err)
 	}
-	if full {
-		for i := 1; i <= j.Parts && i <= 1<<16; i++ {
-			data, _, err := s.conn.Get(ctx, s.historyPath(gen, i))
+	if full && j.Parts > 0 {
+		ps := make([]*commitJSON, j.Parts)
+		err := parallel(ctx, j.Parts, 8, func(i int) error {
+			p := s.historyPath(gen, i+1)
+			data, _, err := s.conn.Get(ctx, p)
 			if err != nil {
-				return nil, "", fmt.Errorf("read change record %s: %w", s.historyPath(gen, i), err)
+				return fmt.Errorf("read change record %s: %w", p, err)
 			}
-			p, err := decodeCommitJSON(data)
-			if err != nil {
-				return nil, "", fmt.Errorf("change record %s: %w", s.historyPath(gen, i), err)
+			if ps[i], err = decodeCommitJSON(data); err != nil {
+				return fmt.Errorf("change record %s: %w", p, err)
 			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+		for _, p := range ps {
 			j.Hosts = append(j.Hosts, p.Hosts...)
 			j.Groups = append(j.Groups, p.Groups...)
 		}
 	}
 	c := &model.Commit{Generation: j.Generation, Time: j.Time, User: j.User, OSUser: j.OSUser,
-		Machine: j.Machine, Identity: j.Identity, Tool: j.Tool, Reason: j.Reason}
+		Machine: j.Machine, Identity: j.Identity, Tool: j.Tool, Reason: j.Reason, Minimal: j.Minimal}
+	r := &record{commit: c, writer: j.Writer, prevs: map[string]int64{}}
 	for _, nc := range j.Hosts {
 		var hc model.HostChange
 		if hc.Before, err = decodeHostJSON(nc.Name, nc.Before); err == nil {
 			hc.After, err = decodeHostJSON(nc.Name, nc.After)
 		}
 		if err != nil {
-			return nil, "", fmt.Errorf("change record of generation %d: host %q: %w", gen, nc.Name, err)
+			return nil, fmt.Errorf("change record of generation %d: host %q: %w", gen, nc.Name, err)
 		}
 		c.Hosts = append(c.Hosts, hc)
+		r.prevs[prevKey(false, nc.Name)] = nc.Prev
 	}
 	for _, nc := range j.Groups {
 		var gc model.GroupChange
@@ -223,11 +276,12 @@ func (s *Store) readCommit(ctx context.Context, gen int64, full bool) (*model.Co
 			gc.After, err = decodeGroupJSON(nc.Name, nc.After)
 		}
 		if err != nil {
-			return nil, "", fmt.Errorf("change record of generation %d: group %q: %w", gen, nc.Name, err)
+			return nil, fmt.Errorf("change record of generation %d: group %q: %w", gen, nc.Name, err)
 		}
 		c.Groups = append(c.Groups, gc)
+		r.prevs[prevKey(true, nc.Name)] = nc.Prev
 	}
-	return c, j.Writer, nil
+	return r, nil
 }
 
 func decodeCommitJSON(data []byte) (*commitJSON, error) {
@@ -261,26 +315,33 @@ func decodeGroupJSON(name string, raw json.RawMessage) (*model.GroupNode, error)
 
 // prune adds to txn the removal of the oldest change records beyond
 // retention (a few per change, so that its cost stays small) and returns
-// the new first generation kept.
+// the new first generation kept. While fewer than HistoryKeep records are
+// kept it reads nothing; past that, one stat of the oldest record (its
+// creation time), and each record it removes (for its parts).
 func (s *Store) prune(ctx context.Context, txn *zkconn.Txn, start, gen int64) int64 {
 	if start < 1 {
 		start = 1
 	}
 	const perChange = 4
 	for i := 0; i < perChange && gen-start >= int64(s.opts.HistoryKeep); i++ {
-		data, _, err := s.conn.Get(ctx, s.historyPath(start, 0))
-		if errors.Is(err, zk.ErrNoNode) {
-			start++
-			continue
-		}
+		ok, st, err := s.conn.Exists(ctx, s.historyPath(start, 0))
 		if err != nil {
 			break
 		}
-		j, err := decodeCommitJSON(data)
-		if err != nil || time.Since(j.Time) < time.Duration(s.opts.HistoryDays)*24*time.Hour {
+		if !ok {
+			start++
+			continue
+		}
+		if s.opts.HistoryDays > 0 && time.Since(time.UnixMilli(st.Ctime)) < time.Duration(s.opts.HistoryDays)*24*time.Hour {
 			break
 		}
-		for p := j.Parts; p >= 0; p-- {
+		parts := 0
+		if data, _, err := s.conn.Get(ctx, s.historyPath(start, 0)); err != nil {
+			break
+		} else if j, err := decodeCommitJSON(data); err == nil {
+			parts = j.Parts
+		}
+		for p := parts; p >= 0; p-- {
 			txn.Delete(s.historyPath(start, p), -1)
 		}
 		start++
