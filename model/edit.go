@@ -460,7 +460,9 @@ type UnsetHostVars struct {
 	Keys  []string
 }
 
-func (o UnsetHostVars) String() string { return "host unset " + o.Host + " " + strings.Join(o.Keys, " ") }
+func (o UnsetHostVars) String() string {
+	return "host unset " + o.Host + " " + strings.Join(o.Keys, " ")
+}
 
 // Apply implements Op.
 func (o UnsetHostVars) Apply(tx Tx) error {

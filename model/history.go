@@ -13,10 +13,10 @@ type Commit struct {
 	// system user and host name the tool ran as; Identity is the ZooKeeper
 	// identity it authenticated as ("digest:alice"), "" when anonymous.
 	User, OSUser, Machine, Identity string
-	Tool   string // "kook", "kook-import", "kook serve", "" for a Go program
-	Reason string
-	Hosts  []HostChange
-	Groups []GroupChange
+	Tool                            string // "kook", "kook-import", "kook serve", "" for a Go program
+	Reason                          string
+	Hosts                           []HostChange
+	Groups                          []GroupChange
 	// Minimal is set for a record written without its nodes (a store
 	// option that trades history for bytes written): Hosts and Groups are
 	// empty, and the change can be neither shown nor undone.

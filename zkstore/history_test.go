@@ -38,10 +38,10 @@ func TestIntegrationHistoryChain(t *testing.T) {
 	s := mustOpen(t)
 	ctx := ctxT(t)
 	update(t, s, model.CreateGroup{Name: "web"}, model.CreateHost{Name: "a", Groups: []string{"web"}}) // 1
-	update(t, s, model.CreateHost{Name: "b"})                                                           // 2
-	update(t, s, model.SetHostVars{Host: "a", Vars: vars("port", int64(80))})                           // 3
-	update(t, s, model.SetHostVars{Host: "b", Vars: vars("port", int64(81))})                           // 4
-	update(t, s, model.SetGroupVars{Group: "web", Vars: vars("x", int64(1))})                           // 5
+	update(t, s, model.CreateHost{Name: "b"})                                                          // 2
+	update(t, s, model.SetHostVars{Host: "a", Vars: vars("port", int64(80))})                          // 3
+	update(t, s, model.SetHostVars{Host: "b", Vars: vars("port", int64(81))})                          // 4
+	update(t, s, model.SetGroupVars{Group: "web", Vars: vars("x", int64(1))})                          // 5
 	// 6: a big change touching a and every other node.
 	_, err := s.Replace(ctx, model.UpdateOptions{}, func(n *model.Nodes) (*model.Nodes, error) {
 		n.Hosts["a"].Vars.Set("port", int64(8080))
@@ -85,10 +85,10 @@ func TestIntegrationRevert(t *testing.T) {
 	ctx := ctxT(t)
 	update(t, s, model.CreateGroup{Name: "web"}, model.CreateGroup{Name: "db"},
 		model.CreateHost{Name: "a", Groups: []string{"web"}, Vars: vars("port", int64(80), "x", "1")}) // 1
-	update(t, s, model.SetHostVars{Host: "a", Vars: vars("port", int64(8080))})     // 2
-	update(t, s, model.AddMember{Group: "db", Host: "a"})                           // 3
-	update(t, s, model.UnsetHostVars{Host: "a", Keys: []string{"x"}})              // 4
-	update(t, s, model.SetHostVars{Host: "a", Vars: vars("port", int64(9090))})     // 5
+	update(t, s, model.SetHostVars{Host: "a", Vars: vars("port", int64(8080))}) // 2
+	update(t, s, model.AddMember{Group: "db", Host: "a"})                       // 3
+	update(t, s, model.UnsetHostVars{Host: "a", Keys: []string{"x"}})           // 4
+	update(t, s, model.SetHostVars{Host: "a", Vars: vars("port", int64(9090))}) // 5
 	before := load(t, s)
 
 	// 3 (membership) and 4 (x) do not conflict with anything later.
