@@ -25,6 +25,10 @@ var ErrNotEmpty = errors.New("is not empty")
 type Store struct {
 	conn *zkconn.Conn
 	root string // "" (the chroot itself) or "/kook"
+	// who is recorded with every change (see As); keep and days are the
+	// history's retention (see WithRetention).
+	who        Attribution
+	keep, days int
 }
 
 // NewStore returns a Store for the Jones tree under root, as zkstore takes
