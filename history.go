@@ -193,7 +193,7 @@ func summarizeOne(ch model.Change) string {
 	_, name, _ := strings.Cut(ch.Entity, " ")
 	d := ch.Detail
 	switch ch.Kind {
-	case "host", "group":
+	case "host", "group", "environment":
 		return fmt.Sprintf("%c%s", ch.Op, ch.Entity)
 	case "var", "file var":
 		prefix := ""

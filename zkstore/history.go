@@ -348,3 +348,10 @@ func (s *Store) prune(ctx context.Context, txn *zkconn.Txn, start, gen int64) in
 	}
 	return start
 }
+
+// HostJSON returns a host's record as a change record holds it (the host
+// znode's JSON), "null" for nil: for showing changes.
+func HostJSON(h *model.HostNode) []byte { return hostRecordJSON(h) }
+
+// GroupJSON is HostJSON for a group.
+func GroupJSON(g *model.GroupNode) []byte { return groupRecordJSON(g) }

@@ -36,6 +36,11 @@ type CLI struct {
 	Repair     RepairCmd     `cmd:"" help:"Mend what check finds: half-done changes, stale or damaged views, broken nodes, orphans."`
 	Rebuild    RebuildCmd    `cmd:"" help:"Render the views anew from the per-host and per-group znodes, after hand edits."`
 	Config     ConfigCmd     `cmd:"" help:"Jones-style service configuration."`
+	Log        LogCmd        `cmd:"" help:"List changes newest first: who, when, why, what (history)."`
+	Diff       DiffCmd       `cmd:"" help:"Show what a change did, or a run of changes."`
+	Blame      BlameCmd      `cmd:"" help:"For each of a host's vars, the change that set the value that wins."`
+	Revert     RevertCmd     `cmd:"" help:"Undo one change, as a new change."`
+	Rollback   RollbackCmd   `cmd:"" help:"Undo every change after a generation, as one new change."`
 	Completion CompletionCmd `cmd:"" help:"Print a shell completion script."`
 }
 

@@ -26,6 +26,9 @@ type Globals struct {
 	Timeout time.Duration `env:"KOOK_TIMEOUT" placeholder:"DURATION" help:"Give up connecting to ZooKeeper after this long (default 10s)."`
 	Auth    string        `env:"KOOK_ZK_AUTH" placeholder:"USER:PASSWORD" help:"ZooKeeper digest credentials."`
 	Config  string        `env:"KOOK_CONFIG" placeholder:"FILE" help:"Config file (default ~/.config/kook/config.yml, then /etc/kook/config.yml)."`
+
+	// history is the file's history retention (see File).
+	historyKeep, historyDays int
 }
 
 // File is the config file's content (see [ParseFile]):
@@ -34,11 +37,18 @@ type Globals struct {
 //	root: /kook
 //	timeout: 10s
 //	auth: kook:secret
+//	history_keep: 10000
+//	history_days: 90
 type File struct {
 	ZK      string
 	Root    string
 	Timeout time.Duration // 0 when not set
 	Auth    string
+	// HistoryKeep and HistoryDays are history's retention: the last
+	// history_keep changes and any younger than history_days days are kept.
+	// 0 when not set (the defaults, 10,000 and 90); history_days: 0 keeps
+	// none for its age alone, which HistoryDays holds as -1.
+	HistoryKeep, HistoryDays int
 }
 
 // DefaultTimeout bounds the wait for a ZooKeeper session.
@@ -64,6 +74,7 @@ func (g *Globals) Resolve() error {
 	if g.Timeout == 0 {
 		g.Timeout = f.Timeout
 	}
+	g.historyKeep, g.historyDays = f.HistoryKeep, f.HistoryDays
 	if g.ZK == "" {
 		g.ZK = zkconn.DefaultConnect
 	}
@@ -119,5 +130,10 @@ func (g *Globals) Open(ctx context.Context, tool string) (*kook.Client, error) {
 	if err := g.Resolve(); err != nil {
 		return nil, err
 	}
-	return kook.Open(ctx, kook.Config{Conn: g.ZKConfig(), Root: g.Root, Tool: tool})
+	return kook.Open(ctx, kook.Config{Conn: g.ZKConfig(), Root: g.Root, Tool: tool,
+		HistoryKeep: g.historyKeep, HistoryDays: g.historyDays})
 }
+
+// History returns the history retention the config file sets (0: the
+// defaults). Resolve reads it.
+func (g *Globals) History() (keep, days int) { return g.historyKeep, g.historyDays }

@@ -8,7 +8,7 @@ import (
 )
 
 // ParseFile reads a config file: one "key: value" a line, keys zk, root,
-// timeout and auth, each at most once. Blank lines and lines starting with #
+// timeout, auth, history_keep and history_days, each at most once. Blank lines and lines starting with #
 // are skipped, and a value may be followed by " # comment". A value is
 // taken as written unless quoted: "double quotes" take Go's (and YAML's)
 // backslash escapes, 'single quotes' a doubled ” for a quote. The file is
@@ -62,8 +62,21 @@ func ParseFile(name string, data []byte) (File, error) {
 				return fail("timeout: %v", err)
 			}
 			f.Timeout = d
+		case "history_keep", "history_days":
+			if value == "" {
+				break
+			}
+			n, err := strconv.Atoi(value)
+			if err != nil || n < 0 || (key == "history_keep" && n == 0) {
+				return fail("%s: %q is not a positive whole number", key, value)
+			}
+			if key == "history_keep" {
+				f.HistoryKeep = n
+			} else if f.HistoryDays = n; n == 0 {
+				f.HistoryDays = -1
+			}
 		default:
-			return fail("unknown key %q (want zk, root, timeout or auth)", key)
+			return fail("unknown key %q (want zk, root, timeout, auth, history_keep or history_days)", key)
 		}
 	}
 	return f, nil
