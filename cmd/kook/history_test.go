@@ -31,7 +31,7 @@ func TestIntegration_HistoryCommands(t *testing.T) {
 	k.importSource(example) // 1
 	exported := k.ok("export", "--format", "json")
 	k.ok("host", "set", "web-01.example.com", "http_port=9999", "--reason", "bump port") // 2
-	k.ok("group", "set", "web", "max_conn=10")                                         // 3
+	k.ok("group", "set", "web", "max_conn=10")                                           // 3
 
 	out := k.ok("log")
 	for _, want := range []string{"~web-01.example.com file:http_port 9090→9999", "# bump port", "\tkook\t", "history starts at generation 1; the last is 3"} {
