@@ -254,39 +254,28 @@ func reorder(m model.Map, order []string) model.Map {
 	return out
 }
 
-// Records as stored.
+// Records as stored: the header's fields, then "configs" and "assocs".
+// Values are written with model's codec (json cannot hold some, such as
+// Infinity), so a record is assembled by hand and read with
+// model.UnmarshalStored:
+//
+//	{"generation":4,"time":"...","writer":"4-1f2e3d4c","os_user":"alice",
+//	 "machine":"ops1","tool":"kook","reason":"...","op":"set","env":"p",
+//	 "configs":[{"env":"p","old":{"k":1},"new":{"k":2}}],
+//	 "assocs":[{"host":"web1","before":null,"after":"/services/svc/views/p"}]}
 type changeJSON struct {
-	Generation int64        `json:"generation"`
-	Time       time.Time    `json:"time"`
-	Writer     string       `json:"writer"`
-	User       string       `json:"user,omitempty"`
-	OSUser     string       `json:"os_user,omitempty"`
-	Machine    string       `json:"machine,omitempty"`
-	Identity   string       `json:"zk_identity,omitempty"`
-	Tool       string       `json:"tool,omitempty"`
-	Reason     string       `json:"reason,omitempty"`
-	Op         string       `json:"op"`
-	Env        string       `json:"env,omitempty"`
-	Configs    []configJSON `json:"configs,omitempty"`
-	Assocs     []assocJSON  `json:"assocs,omitempty"`
-	Omitted    bool         `json:"omitted,omitempty"`
-}
-
-type configJSON struct {
-	Env      string          `json:"env"`
-	Created  bool            `json:"created,omitempty"`
-	Deleted  bool            `json:"deleted,omitempty"`
-	Old      json.RawMessage `json:"old,omitempty"`
-	New      json.RawMessage `json:"new,omitempty"`
-	Order    []string        `json:"order,omitempty"`
-	NewOrder []string        `json:"new_order,omitempty"`
-	Keys     []string        `json:"keys,omitempty"`
-}
-
-type assocJSON struct {
-	Host   string  `json:"host"`
-	Before *string `json:"before"`
-	After  *string `json:"after"`
+	Generation int64     `json:"generation"`
+	Time       time.Time `json:"time"`
+	Writer     string    `json:"writer"`
+	User       string    `json:"user,omitempty"`
+	OSUser     string    `json:"os_user,omitempty"`
+	Machine    string    `json:"machine,omitempty"`
+	Identity   string    `json:"zk_identity,omitempty"`
+	Tool       string    `json:"tool,omitempty"`
+	Reason     string    `json:"reason,omitempty"`
+	Op         string    `json:"op"`
+	Env        string    `json:"env,omitempty"`
+	Omitted    bool      `json:"omitted,omitempty"`
 }
 
 // counterJSON is the kook-history znode.
@@ -303,71 +292,188 @@ const maxChangeRecord = 256 << 10
 func encodeChange(c *Change, writer string, omit bool) []byte {
 	j := changeJSON{Generation: c.Generation, Time: c.Time.UTC(), Writer: writer, User: c.User, OSUser: c.OSUser,
 		Machine: c.Machine, Identity: c.Identity, Tool: c.Tool, Reason: c.Reason, Op: c.Op, Env: c.Env, Omitted: omit || c.Omitted}
-	for _, cc := range c.Configs {
-		cj := configJSON{Env: cc.Env, Created: cc.Created, Deleted: cc.Deleted, Keys: cc.Keys}
-		if j.Omitted {
-			cj.Keys = cc.keys()
-		} else {
-			if len(cc.Old) > 0 {
-				cj.Old = model.AppendStored(nil, cc.Old)
+	hb, _ := json.Marshal(j)
+	buf := hb[:len(hb)-1]
+	strs := func(buf []byte, key string, list []string) []byte {
+		if list == nil {
+			return buf
+		}
+		buf = model.AppendString(append(buf, ','), key)
+		buf = append(buf, ':', '[')
+		for i, k := range list {
+			if i > 0 {
+				buf = append(buf, ',')
 			}
-			if len(cc.New) > 0 {
-				cj.New = model.AppendStored(nil, cc.New)
+			buf = model.AppendString(buf, k)
+		}
+		return append(buf, ']')
+	}
+	if len(c.Configs) > 0 {
+		buf = append(buf, `,"configs":[`...)
+		for i, cc := range c.Configs {
+			if i > 0 {
+				buf = append(buf, ',')
 			}
-			cj.Order, cj.NewOrder = cc.Order, cc.NewOrder
+			buf = model.AppendString(append(buf, `{"env":`...), cc.Env)
+			if cc.Created {
+				buf = append(buf, `,"created":true`...)
+			}
+			if cc.Deleted {
+				buf = append(buf, `,"deleted":true`...)
+			}
+			if j.Omitted {
+				buf = strs(buf, "keys", cc.keys())
+			} else {
+				if len(cc.Old) > 0 {
+					buf = model.AppendStored(append(buf, `,"old":`...), cc.Old)
+				}
+				if len(cc.New) > 0 {
+					buf = model.AppendStored(append(buf, `,"new":`...), cc.New)
+				}
+				buf = strs(buf, "order", cc.Order)
+				buf = strs(buf, "new_order", cc.NewOrder)
+				buf = strs(buf, "keys", cc.Keys)
+			}
+			buf = append(buf, '}')
 		}
-		j.Configs = append(j.Configs, cj)
+		buf = append(buf, ']')
 	}
-	for _, a := range c.Assocs {
-		aj := assocJSON{Host: a.Host}
-		if a.Before != "" {
-			aj.Before = &a.Before
+	if len(c.Assocs) > 0 {
+		path := func(buf []byte, p string) []byte {
+			if p == "" {
+				return append(buf, "null"...)
+			}
+			return model.AppendString(buf, p)
 		}
-		if a.After != "" {
-			aj.After = &a.After
+		buf = append(buf, `,"assocs":[`...)
+		for i, a := range c.Assocs {
+			if i > 0 {
+				buf = append(buf, ',')
+			}
+			buf = model.AppendString(append(buf, `{"host":`...), a.Host)
+			buf = path(append(buf, `,"before":`...), a.Before)
+			buf = path(append(buf, `,"after":`...), a.After)
+			buf = append(buf, '}')
 		}
-		j.Assocs = append(j.Assocs, aj)
+		buf = append(buf, ']')
 	}
-	data, _ := json.Marshal(j)
-	return data
+	return append(buf, '}')
 }
 
 func decodeChange(svc string, data []byte) (*Change, error) {
-	var j changeJSON
-	if err := json.Unmarshal(data, &j); err != nil {
+	v, err := model.UnmarshalStored(data)
+	if err != nil {
 		return nil, err
 	}
-	c := &Change{Service: svc, Generation: j.Generation, Time: j.Time, User: j.User, OSUser: j.OSUser, Machine: j.Machine,
-		Identity: j.Identity, Tool: j.Tool, Reason: j.Reason, Op: j.Op, Env: j.Env, Omitted: j.Omitted}
-	for _, cj := range j.Configs {
-		cc := ConfigChange{Env: cj.Env, Created: cj.Created, Deleted: cj.Deleted, Order: cj.Order, NewOrder: cj.NewOrder, Keys: cj.Keys}
-		var err error
-		if cc.Old, err = decodeMap(cj.Old); err == nil {
-			cc.New, err = decodeMap(cj.New)
-		}
-		if err != nil {
-			return nil, fmt.Errorf("environment %s: %w", cj.Env, err)
-		}
-		c.Configs = append(c.Configs, cc)
+	m, ok := v.(model.Map)
+	if !ok {
+		return nil, errors.New("not a JSON object")
 	}
-	for _, aj := range j.Assocs {
-		a := AssocChange{Host: aj.Host}
-		if aj.Before != nil {
-			a.Before = *aj.Before
+	str := func(v model.Value) string { s, _ := v.(string); return s }
+	strList := func(v model.Value) []string {
+		l, ok := v.([]model.Value)
+		if !ok {
+			return nil
 		}
-		if aj.After != nil {
-			a.After = *aj.After
+		out := make([]string, 0, len(l))
+		for _, x := range l {
+			out = append(out, str(x))
 		}
-		c.Assocs = append(c.Assocs, a)
+		return out
+	}
+	obj := func(v model.Value) (model.Map, error) {
+		if v == nil {
+			return nil, nil
+		}
+		m, ok := v.(model.Map)
+		if !ok {
+			return nil, fmt.Errorf("want an object, got %s", jsonKind(v))
+		}
+		return m, nil
+	}
+	c := &Change{Service: svc}
+	for _, e := range m {
+		switch e.Key {
+		case "generation":
+			c.Generation, _ = e.Value.(int64)
+		case "time":
+			if c.Time, err = time.Parse(time.RFC3339Nano, str(e.Value)); err != nil {
+				return nil, fmt.Errorf("time: %w", err)
+			}
+		case "user":
+			c.User = str(e.Value)
+		case "os_user":
+			c.OSUser = str(e.Value)
+		case "machine":
+			c.Machine = str(e.Value)
+		case "zk_identity":
+			c.Identity = str(e.Value)
+		case "tool":
+			c.Tool = str(e.Value)
+		case "reason":
+			c.Reason = str(e.Value)
+		case "op":
+			c.Op = str(e.Value)
+		case "env":
+			c.Env = str(e.Value)
+		case "omitted":
+			c.Omitted, _ = e.Value.(bool)
+		case "configs":
+			list, _ := e.Value.([]model.Value)
+			for _, x := range list {
+				cm, err := obj(x)
+				if err != nil {
+					return nil, fmt.Errorf("configs: %w", err)
+				}
+				var cc ConfigChange
+				for _, f := range cm {
+					switch f.Key {
+					case "env":
+						cc.Env = str(f.Value)
+					case "created":
+						cc.Created, _ = f.Value.(bool)
+					case "deleted":
+						cc.Deleted, _ = f.Value.(bool)
+					case "old":
+						cc.Old, err = obj(f.Value)
+					case "new":
+						cc.New, err = obj(f.Value)
+					case "order":
+						cc.Order = strList(f.Value)
+					case "new_order":
+						cc.NewOrder = strList(f.Value)
+					case "keys":
+						cc.Keys = strList(f.Value)
+					}
+					if err != nil {
+						return nil, fmt.Errorf("environment %s: %s: %w", cc.Env, f.Key, err)
+					}
+				}
+				c.Configs = append(c.Configs, cc)
+			}
+		case "assocs":
+			list, _ := e.Value.([]model.Value)
+			for _, x := range list {
+				am, err := obj(x)
+				if err != nil {
+					return nil, fmt.Errorf("assocs: %w", err)
+				}
+				var a AssocChange
+				for _, f := range am {
+					switch f.Key {
+					case "host":
+						a.Host = str(f.Value)
+					case "before":
+						a.Before = str(f.Value)
+					case "after":
+						a.After = str(f.Value)
+					}
+				}
+				c.Assocs = append(c.Assocs, a)
+			}
+		}
 	}
 	return c, nil
-}
-
-func decodeMap(raw json.RawMessage) (model.Map, error) {
-	if len(raw) == 0 {
-		return nil, nil
-	}
-	return ParseConfig(raw)
 }
 
 // fill sets a change's who fields from the store and the process.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"os/user"
+	"strconv"
 	"time"
 
 	"github.com/go-zookeeper/zk"
@@ -43,27 +44,32 @@ import (
 // historyPart is the most of a change record one znode holds.
 const historyPart = 256 << 10
 
-type commitJSON struct {
-	Generation int64        `json:"generation"`
-	Time       time.Time    `json:"time"`
-	Writer     string       `json:"writer"`
-	User       string       `json:"user,omitempty"`
-	OSUser     string       `json:"os_user,omitempty"`
-	Machine    string       `json:"machine,omitempty"`
-	Identity   string       `json:"zk_identity,omitempty"`
-	Tool       string       `json:"tool,omitempty"`
-	Reason     string       `json:"reason,omitempty"`
-	Hosts      []nodeChange `json:"hosts,omitempty"`
-	Groups     []nodeChange `json:"groups,omitempty"`
-	Parts      int          `json:"parts,omitempty"`
-	Minimal    bool         `json:"minimal,omitempty"`
+// header is a record's fields other than its nodes. The nodes are written
+// with model's codec (values json cannot hold, such as Infinity, stay as
+// kook stores them), so a record is assembled by hand and read with
+// model.UnmarshalStored.
+type header struct {
+	Generation int64     `json:"generation"`
+	Time       time.Time `json:"time"`
+	Writer     string    `json:"writer"`
+	User       string    `json:"user,omitempty"`
+	OSUser     string    `json:"os_user,omitempty"`
+	Machine    string    `json:"machine,omitempty"`
+	Identity   string    `json:"zk_identity,omitempty"`
+	Tool       string    `json:"tool,omitempty"`
+	Reason     string    `json:"reason,omitempty"`
+	Parts      int       `json:"parts,omitempty"`
+	Minimal    bool      `json:"minimal,omitempty"`
 }
 
+// nodeChange is one node's change in a record: encoded for writing
+// (before, after are znode JSON, nil for none), or decoded when read.
 type nodeChange struct {
-	Name   string          `json:"name"`
-	Prev   int64           `json:"prev,omitempty"`
-	Before json.RawMessage `json:"before"`
-	After  json.RawMessage `json:"after"`
+	name          string
+	prev          int64
+	before, after []byte
+	// Decoded.
+	beforeM, afterM model.Map
 }
 
 // prevKey names a node in a plan's map of previous mzxids.
@@ -74,20 +80,152 @@ func prevKey(group bool, name string) string {
 	return "h/" + name
 }
 
-var jsonNull = json.RawMessage("null")
-
-func hostRecordJSON(h *model.HostNode) json.RawMessage {
+func hostRecordJSON(h *model.HostNode) []byte {
 	if h == nil {
-		return jsonNull
+		return []byte("null")
 	}
 	return encodeHost(h)
 }
 
-func groupRecordJSON(g *model.GroupNode) json.RawMessage {
+func groupRecordJSON(g *model.GroupNode) []byte {
 	if g == nil {
-		return jsonNull
+		return []byte("null")
 	}
 	return encodeGroup(g)
+}
+
+// appendRecord writes a record or part: the header's fields (none for a
+// part), then the nodes.
+func appendRecord(buf []byte, h *header, hosts, groups []nodeChange) []byte {
+	if h != nil {
+		hb, _ := json.Marshal(h)
+		buf = append(buf, hb[:len(hb)-1]...) // without its '}'
+	} else {
+		buf = append(buf, '{')
+	}
+	for i, list := range [][]nodeChange{hosts, groups} {
+		if len(list) == 0 {
+			continue
+		}
+		if buf[len(buf)-1] != '{' {
+			buf = append(buf, ',')
+		}
+		buf = append(buf, [2]string{`"hosts":[`, `"groups":[`}[i]...)
+		for j, nc := range list {
+			if j > 0 {
+				buf = append(buf, ',')
+			}
+			buf = append(buf, `{"name":`...)
+			buf = model.AppendString(buf, nc.name)
+			if nc.prev != 0 {
+				buf = append(buf, `,"prev":`...)
+				buf = strconv.AppendInt(buf, nc.prev, 10)
+			}
+			buf = append(append(buf, `,"before":`...), nc.before...)
+			buf = append(append(buf, `,"after":`...), nc.after...)
+			buf = append(buf, '}')
+		}
+		buf = append(buf, ']')
+	}
+	return append(buf, '}')
+}
+
+// decodeRecord reads a record or part.
+func decodeRecord(data []byte) (*header, []nodeChange, []nodeChange, error) {
+	raw, err := maybeGunzip(data)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	v, err := model.UnmarshalStored(raw)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	m, ok := v.(model.Map)
+	if !ok {
+		return nil, nil, nil, errors.New("not a JSON object")
+	}
+	h := &header{}
+	var hosts, groups []nodeChange
+	for _, e := range m {
+		var err error
+		switch e.Key {
+		case "generation":
+			h.Generation, err = asInt(e.Value)
+		case "time":
+			var t string
+			if t, err = asString(e.Value); err == nil {
+				h.Time, err = time.Parse(time.RFC3339Nano, t)
+			}
+		case "writer":
+			h.Writer, err = asString(e.Value)
+		case "user":
+			h.User, err = asString(e.Value)
+		case "os_user":
+			h.OSUser, err = asString(e.Value)
+		case "machine":
+			h.Machine, err = asString(e.Value)
+		case "zk_identity":
+			h.Identity, err = asString(e.Value)
+		case "tool":
+			h.Tool, err = asString(e.Value)
+		case "reason":
+			h.Reason, err = asString(e.Value)
+		case "minimal":
+			h.Minimal, _ = e.Value.(bool)
+		case "parts":
+			var n int64
+			n, err = asInt(e.Value)
+			if err == nil && (n < 0 || n > 1<<16) {
+				err = fmt.Errorf("%d is out of range", n)
+			}
+			h.Parts = int(n)
+		case "hosts":
+			hosts, err = decodeChanges(e.Value)
+		case "groups":
+			groups, err = decodeChanges(e.Value)
+		}
+		if err != nil {
+			return nil, nil, nil, fmt.Errorf("field %q: %w", e.Key, err)
+		}
+	}
+	return h, hosts, groups, nil
+}
+
+func decodeChanges(v model.Value) ([]nodeChange, error) {
+	list, ok := v.([]model.Value)
+	if !ok {
+		return nil, fmt.Errorf("want a list, got %s", typeName(v))
+	}
+	out := make([]nodeChange, len(list))
+	for i, x := range list {
+		m, err := asMap(x)
+		if err != nil {
+			return nil, err
+		}
+		nc := &out[i]
+		for _, e := range m {
+			switch e.Key {
+			case "name":
+				nc.name, err = asString(e.Value)
+			case "prev":
+				nc.prev, err = asInt(e.Value)
+			case "before", "after":
+				var node model.Map
+				if e.Value != nil {
+					node, err = asMap(e.Value)
+				}
+				if e.Key == "before" {
+					nc.beforeM = node
+				} else {
+					nc.afterM = node
+				}
+			}
+			if err != nil {
+				return nil, err
+			}
+		}
+	}
+	return out, nil
 }
 
 // who fills a commit's user fields from the process and the session.
@@ -105,30 +243,18 @@ func (s *Store) who(c *model.Commit) {
 // prevs holds each node's mzxid before the change (see prevKey); minimal
 // leaves the nodes out.
 func historyZnodes(c *model.Commit, writer string, prevs map[string]int64, minimal bool) (record []byte, parts [][]byte) {
-	j := commitJSON{Generation: c.Generation, Time: c.Time.UTC(), Writer: writer, User: c.User,
+	h := &header{Generation: c.Generation, Time: c.Time.UTC(), Writer: writer, User: c.User,
 		OSUser: c.OSUser, Machine: c.Machine, Identity: c.Identity, Tool: c.Tool, Reason: c.Reason}
 	if minimal {
-		j.Minimal = true
-		record, _ = json.Marshal(j)
-		return record, nil
-	}
-	var hosts, groups []nodeChange
-	for _, h := range c.Hosts {
-		name := changeName(h.Before, h.After)
-		hosts = append(hosts, nodeChange{Name: name, Prev: prevs[prevKey(false, name)],
-			Before: hostRecordJSON(h.Before), After: hostRecordJSON(h.After)})
-	}
-	for _, g := range c.Groups {
-		name := groupChangeName(g)
-		groups = append(groups, nodeChange{Name: name, Prev: prevs[prevKey(true, name)],
-			Before: groupRecordJSON(g.Before), After: groupRecordJSON(g.After)})
+		h.Minimal = true
+		return appendRecord(nil, h, nil, nil), nil
 	}
 	// Fill the record, then parts, each up to historyPart bytes.
 	type part struct{ hosts, groups []nodeChange }
 	var ps []part
 	cur, size := part{}, 0
-	add := func(list *[]nodeChange, nc nodeChange, isGroup bool) {
-		n := len(nc.Name) + len(nc.Before) + len(nc.After) + 40
+	add := func(nc nodeChange, isGroup bool) {
+		n := len(nc.name) + len(nc.before) + len(nc.after) + 60
 		if size+n > historyPart && (len(cur.hosts)+len(cur.groups)) > 0 {
 			ps = append(ps, cur)
 			cur, size = part{}, 0
@@ -140,19 +266,19 @@ func historyZnodes(c *model.Commit, writer string, prevs map[string]int64, minim
 		}
 		size += n
 	}
-	for _, h := range hosts {
-		add(nil, h, false)
+	for _, hc := range c.Hosts {
+		name := changeName(hc.Before, hc.After)
+		add(nodeChange{name: name, prev: prevs[prevKey(false, name)], before: hostRecordJSON(hc.Before), after: hostRecordJSON(hc.After)}, false)
 	}
-	for _, g := range groups {
-		add(nil, g, true)
+	for _, gc := range c.Groups {
+		name := groupChangeName(gc)
+		add(nodeChange{name: name, prev: prevs[prevKey(true, name)], before: groupRecordJSON(gc.Before), after: groupRecordJSON(gc.After)}, true)
 	}
 	ps = append(ps, cur)
-	j.Hosts, j.Groups, j.Parts = ps[0].hosts, ps[0].groups, len(ps)-1
-	record, _ = json.Marshal(j)
-	record = maybeGzip(record)
+	h.Parts = len(ps) - 1
+	record = maybeGzip(appendRecord(nil, h, ps[0].hosts, ps[0].groups))
 	for _, p := range ps[1:] {
-		data, _ := json.Marshal(commitJSON{Hosts: p.hosts, Groups: p.groups})
-		parts = append(parts, maybeGzip(data))
+		parts = append(parts, maybeGzip(appendRecord(nil, nil, p.hosts, p.groups)))
 	}
 	return record, parts
 }
@@ -231,19 +357,20 @@ func (s *Store) readRecord(ctx context.Context, gen int64, full bool) (*record, 
 	if err != nil {
 		return nil, fmt.Errorf("read change record of generation %d: %w", gen, err)
 	}
-	j, err := decodeCommitJSON(data)
+	j, hosts, groups, err := decodeRecord(data)
 	if err != nil {
 		return nil, fmt.Errorf("change record %s: %w", s.historyPath(gen, 0), err)
 	}
 	if full && j.Parts > 0 {
-		ps := make([]*commitJSON, j.Parts)
+		type part struct{ hosts, groups []nodeChange }
+		ps := make([]part, j.Parts)
 		err := parallel(ctx, j.Parts, 8, func(i int) error {
 			p := s.historyPath(gen, i+1)
 			data, _, err := s.conn.Get(ctx, p)
 			if err != nil {
 				return fmt.Errorf("read change record %s: %w", p, err)
 			}
-			if ps[i], err = decodeCommitJSON(data); err != nil {
+			if _, ps[i].hosts, ps[i].groups, err = decodeRecord(data); err != nil {
 				return fmt.Errorf("change record %s: %w", p, err)
 			}
 			return nil
@@ -252,65 +379,42 @@ func (s *Store) readRecord(ctx context.Context, gen int64, full bool) (*record, 
 			return nil, err
 		}
 		for _, p := range ps {
-			j.Hosts = append(j.Hosts, p.Hosts...)
-			j.Groups = append(j.Groups, p.Groups...)
+			hosts = append(hosts, p.hosts...)
+			groups = append(groups, p.groups...)
 		}
 	}
 	c := &model.Commit{Generation: j.Generation, Time: j.Time, User: j.User, OSUser: j.OSUser,
 		Machine: j.Machine, Identity: j.Identity, Tool: j.Tool, Reason: j.Reason, Minimal: j.Minimal}
 	r := &record{commit: c, writer: j.Writer, prevs: map[string]int64{}}
-	for _, nc := range j.Hosts {
+	for _, nc := range hosts {
 		var hc model.HostChange
-		if hc.Before, err = decodeHostJSON(nc.Name, nc.Before); err == nil {
-			hc.After, err = decodeHostJSON(nc.Name, nc.After)
+		if nc.beforeM != nil {
+			hc.Before, err = decodeHostMap(nc.name, nc.beforeM)
+		}
+		if err == nil && nc.afterM != nil {
+			hc.After, err = decodeHostMap(nc.name, nc.afterM)
 		}
 		if err != nil {
-			return nil, fmt.Errorf("change record of generation %d: host %q: %w", gen, nc.Name, err)
+			return nil, fmt.Errorf("change record of generation %d: host %q: %w", gen, nc.name, err)
 		}
 		c.Hosts = append(c.Hosts, hc)
-		r.prevs[prevKey(false, nc.Name)] = nc.Prev
+		r.prevs[prevKey(false, nc.name)] = nc.prev
 	}
-	for _, nc := range j.Groups {
+	for _, nc := range groups {
 		var gc model.GroupChange
-		if gc.Before, err = decodeGroupJSON(nc.Name, nc.Before); err == nil {
-			gc.After, err = decodeGroupJSON(nc.Name, nc.After)
+		if nc.beforeM != nil {
+			gc.Before, err = decodeGroupMap(nc.name, nc.beforeM)
+		}
+		if err == nil && nc.afterM != nil {
+			gc.After, err = decodeGroupMap(nc.name, nc.afterM)
 		}
 		if err != nil {
-			return nil, fmt.Errorf("change record of generation %d: group %q: %w", gen, nc.Name, err)
+			return nil, fmt.Errorf("change record of generation %d: group %q: %w", gen, nc.name, err)
 		}
 		c.Groups = append(c.Groups, gc)
-		r.prevs[prevKey(true, nc.Name)] = nc.Prev
+		r.prevs[prevKey(true, nc.name)] = nc.prev
 	}
 	return r, nil
-}
-
-func decodeCommitJSON(data []byte) (*commitJSON, error) {
-	raw, err := maybeGunzip(data)
-	if err != nil {
-		return nil, err
-	}
-	var j commitJSON
-	if err := json.Unmarshal(raw, &j); err != nil {
-		return nil, err
-	}
-	if j.Parts < 0 || j.Parts > 1<<16 {
-		return nil, fmt.Errorf("parts %d is out of range", j.Parts)
-	}
-	return &j, nil
-}
-
-func decodeHostJSON(name string, raw json.RawMessage) (*model.HostNode, error) {
-	if len(raw) == 0 || string(raw) == "null" {
-		return nil, nil
-	}
-	return decodeHost(name, raw)
-}
-
-func decodeGroupJSON(name string, raw json.RawMessage) (*model.GroupNode, error) {
-	if len(raw) == 0 || string(raw) == "null" {
-		return nil, nil
-	}
-	return decodeGroup(name, raw)
 }
 
 // prune adds to txn the removal of the oldest change records beyond
@@ -338,7 +442,7 @@ func (s *Store) prune(ctx context.Context, txn *zkconn.Txn, start, gen int64) in
 		parts := 0
 		if data, _, err := s.conn.Get(ctx, s.historyPath(start, 0)); err != nil {
 			break
-		} else if j, err := decodeCommitJSON(data); err == nil {
+		} else if j, _, _, err := decodeRecord(data); err == nil {
 			parts = j.Parts
 		}
 		for p := parts; p >= 0; p-- {

@@ -80,7 +80,11 @@ var ErrMinimal = errors.New("the change record holds no nodes (written with mini
 // an aspect gen changed: the error is a *ConflictError naming them. Its
 // reason is "revert of GEN", then opts.Reason. It reads gen's record, a
 // stat of each node gen touched and, only if one of those was written
-// since, the records after gen; then it writes what gen touched.
+// since, the records after gen; then it writes what gen touched. A revert
+// that puts a group back below a parent it left is written as Replace
+// writes (reading every node, rendering the views anew): the views list a
+// group's children in the order they joined, and it rejoins at its old
+// place.
 func (s *Store) Revert(ctx context.Context, opts model.UpdateOptions, gen int64, force bool) (model.Result, error) {
 	r, err := s.readRecord(ctx, gen, true)
 	if err != nil {
@@ -100,15 +104,17 @@ func (s *Store) Revert(ctx context.Context, opts model.UpdateOptions, gen int64,
 		}
 	}
 	opts.Reason = undoReason(fmt.Sprintf("revert of %d", gen), opts.Reason)
-	return s.Update(ctx, opts, func(mt model.Tx) error {
-		t := mt.(*tx)
-		if err := t.prefetchChanged(c.Hosts, c.Groups); err != nil {
+	fn := func(t model.Tx) error {
+		if err := prefetchChanged(t, c.Hosts, c.Groups); err != nil {
 			return err
 		}
 		var outside []Conflict
 		for _, gc := range c.Groups {
 			name := groupChangeName(gc)
-			cur := t.group(name).after
+			cur, err := currentGroup(t, name)
+			if err != nil {
+				return err
+			}
 			as := groupAspects(gc.Before, gc.After)
 			if !force {
 				if diff := groupAspects(gc.After, cur); as.meets(diff) {
@@ -116,11 +122,14 @@ func (s *Store) Revert(ctx context.Context, opts model.UpdateOptions, gen int64,
 					continue
 				}
 			}
-			putGroup(t, name, undoGroup(gc.Before, gc.After, cur, as, t.NewKey))
+			putGroup(t, name, cur, undoGroup(gc.Before, gc.After, cur, as, t.NewKey))
 		}
 		for _, hc := range c.Hosts {
 			name := changeName(hc.Before, hc.After)
-			cur := t.host(name).after
+			cur, err := currentHost(t, name)
+			if err != nil {
+				return err
+			}
 			as := hostAspects(hc.Before, hc.After)
 			if !force {
 				if diff := hostAspects(hc.After, cur); as.meets(diff) {
@@ -128,19 +137,39 @@ func (s *Store) Revert(ctx context.Context, opts model.UpdateOptions, gen int64,
 					continue
 				}
 			}
-			putHost(t, name, undoHost(hc.Before, hc.After, cur, as, t.NewKey))
+			putHost(t, name, cur, undoHost(hc.Before, hc.After, cur, as, t.NewKey))
 		}
 		if len(outside) > 0 {
 			return &ConflictError{Generation: gen, Conflicts: outside}
 		}
 		return nil
-	})
+	}
+	if rejoins(c.Groups) {
+		return s.Replace(ctx, opts, func(n *model.Nodes) (*model.Nodes, error) { return n, fn(n) })
+	}
+	return s.Update(ctx, opts, fn)
+}
+
+// rejoins reports whether undoing changes puts a group back below a parent
+// it left: it rejoins at the place its old key gives it, not last, which
+// only a full render of the views gets right.
+func rejoins(groups []model.GroupChange) bool {
+	for _, gc := range groups {
+		for _, e := range gc.Before.Edges() {
+			if gc.After == nil || !slices.Contains(gc.After.Parents, e) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // Rollback makes a new change that makes every node changed after
 // generation to what it was at to: everything after to is undone at once.
 // It reads every record after to. Its reason is "rollback to GEN", then
 // opts.Reason. A rollback past the start of history fails with ErrPruned.
+// Like Revert, one that puts groups back below parents they left is
+// written as Replace writes.
 func (s *Store) Rollback(ctx context.Context, opts model.UpdateOptions, to int64) (model.Result, error) {
 	opts.Reason = undoReason(fmt.Sprintf("rollback to %d", to), opts.Reason)
 	for {
@@ -169,22 +198,44 @@ func (s *Store) Rollback(ctx context.Context, opts model.UpdateOptions, to int64
 			return model.Result{}, err
 		}
 		hosts, groups := model.Squash(cs)
-		res, err := s.Update(ctx, opts, func(mt model.Tx) error {
-			t := mt.(*tx)
-			if t.gen-1 != last {
-				return errHistoryMoved
-			}
-			if err := t.prefetchChanged(hosts, groups); err != nil {
+		fn := func(t model.Tx) error {
+			if err := prefetchChanged(t, hosts, groups); err != nil {
 				return err
 			}
 			for _, gc := range groups {
-				putGroup(t, groupChangeName(gc), gc.Before)
+				name := groupChangeName(gc)
+				cur, err := currentGroup(t, name)
+				if err != nil {
+					return err
+				}
+				putGroup(t, name, cur, gc.Before)
 			}
 			for _, hc := range hosts {
-				putHost(t, changeName(hc.Before, hc.After), hc.Before)
+				name := changeName(hc.Before, hc.After)
+				cur, err := currentHost(t, name)
+				if err != nil {
+					return err
+				}
+				putHost(t, name, cur, hc.Before)
 			}
 			return nil
-		})
+		}
+		var res model.Result
+		if rejoins(groups) {
+			res, err = s.Replace(ctx, opts, func(n *model.Nodes) (*model.Nodes, error) {
+				if n.KeyBase>>32 != last+1 {
+					return nil, errHistoryMoved
+				}
+				return n, fn(n)
+			})
+		} else {
+			res, err = s.Update(ctx, opts, func(t model.Tx) error {
+				if t.(*tx).gen-1 != last {
+					return errHistoryMoved
+				}
+				return fn(t)
+			})
+		}
 		if !errors.Is(err, errHistoryMoved) {
 			return res, err
 		}
@@ -202,7 +253,11 @@ func undoReason(what, why string) string {
 	return what + ": " + why
 }
 
-func (t *tx) prefetchChanged(hosts []model.HostChange, groups []model.GroupChange) error {
+func prefetchChanged(t model.Tx, hosts []model.HostChange, groups []model.GroupChange) error {
+	p, ok := t.(model.Prefetcher)
+	if !ok {
+		return nil
+	}
 	hs := make([]string, len(hosts))
 	for i, hc := range hosts {
 		hs[i] = changeName(hc.Before, hc.After)
@@ -211,25 +266,41 @@ func (t *tx) prefetchChanged(hosts []model.HostChange, groups []model.GroupChang
 	for i, gc := range groups {
 		gs[i] = groupChangeName(gc)
 	}
-	return t.Prefetch(hs, gs)
+	return p.Prefetch(hs, gs)
 }
 
-func putHost(t *tx, name string, h *model.HostNode) {
-	st := t.host(name)
+// currentHost returns the host as t holds it, nil if it has none.
+func currentHost(t model.Tx, name string) (*model.HostNode, error) {
+	h, err := t.Host(name)
+	if errors.Is(err, model.ErrNotFound) {
+		return nil, nil
+	}
+	return h, err
+}
+
+func currentGroup(t model.Tx, name string) (*model.GroupNode, error) {
+	g, err := t.Group(name)
+	if errors.Is(err, model.ErrNotFound) {
+		return nil, nil
+	}
+	return g, err
+}
+
+// putHost makes host name h (nil: none), cur being what t holds.
+func putHost(t model.Tx, name string, cur, h *model.HostNode) {
 	switch {
 	case h != nil:
 		t.PutHost(h)
-	case st.after != nil:
+	case cur != nil:
 		t.DeleteHost(name)
 	}
 }
 
-func putGroup(t *tx, name string, g *model.GroupNode) {
-	st := t.group(name)
+func putGroup(t model.Tx, name string, cur, g *model.GroupNode) {
 	switch {
 	case g != nil:
 		t.PutGroup(g)
-	case st.after != nil:
+	case cur != nil:
 		t.DeleteGroup(name)
 	}
 }
