@@ -77,7 +77,10 @@ func TestIntegration_ConfigHistory(t *testing.T) {
 		op   func() error
 	}{
 		{"Set", func() error { _, err := s.Set(ctx, "svc", "p", obj(t, `{"x": 5, "z": [1]}`)); return err }},
-		{"SetInfinity", func() error { _, err := s.Set(ctx, "svc", "p", model.Map{{Key: "inf", Value: math.Inf(1)}}); return err }},
+		{"SetInfinity", func() error {
+			_, err := s.Set(ctx, "svc", "p", model.Map{{Key: "inf", Value: math.Inf(1)}})
+			return err
+		}},
 		{"Unset", func() error { _, err := s.Unset(ctx, "svc", "/", "a"); return err }},
 		{"Replace", func() error { _, err := s.Replace(ctx, "svc", "/", obj(t, `{"b": 1, "a": 9}`), -1); return err }},
 		{"Create", func() error { return s.Create(ctx, "svc", "p/r", obj(t, `{"r": true}`)) }},
