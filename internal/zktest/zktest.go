@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"sync"
@@ -69,6 +70,11 @@ func Launch(dir string, opts Options) (*Server, error) {
 	}
 	return s, nil
 }
+
+// DataDir is the server's dataDir: its snapshots and transaction logs
+// (version-2/log.*), which package zklog reads to tell what a change
+// wrote.
+func (s *Server) DataDir() string { return filepath.Join(s.node.dir, "data") }
 
 // FourLetter sends a four-letter-word command (srvr, mntr...) and returns
 // the server's reply.
