@@ -121,7 +121,7 @@ func (c *LogCmd) Run(ctx context.Context, g *Globals) error {
 func historyStart(start, last int64) string {
 	switch {
 	case last == 0:
-		return "no history: nothing stored yet"
+		return "no changes recorded yet"
 	case start > 1:
 		return fmt.Sprintf("history starts at generation %d (older changes were pruned); the last is %d", start, last)
 	}
