@@ -126,10 +126,13 @@ func (c *Client) Log(ctx context.Context, opts LogOptions) (*Log, error) {
 	}
 	if len(l.Entries) == 0 && !group {
 		// No host of that name was ever found: a removed group?
-		l.Notes = nil
+		l.Notes, group = nil, true
 		if err := walk(true); err != nil {
 			return nil, err
 		}
+	}
+	if group && len(l.Entries) > 0 {
+		l.Notes = append(l.Notes, "a group's members join and leave in their hosts' logs (kook log HOST)")
 	}
 	return l, nil
 }
