@@ -50,6 +50,9 @@ type Config struct {
 	// HistoryKeep and HistoryDays are history's retention (see
 	// zkstore.Options); 0 means the defaults, 10,000 changes and 90 days.
 	HistoryKeep, HistoryDays int
+	// MinimalHistory records changes without their nodes (see
+	// zkstore.Options): for measuring what history costs, not for use.
+	MinimalHistory bool
 }
 
 // Client reads and changes one inventory and its service configuration. A
@@ -83,7 +86,7 @@ func Open(ctx context.Context, cfg Config) (*Client, error) {
 		zc.Auth = cfg.Auth
 	}
 	s, err := zkstore.Open(ctx, zc, cfg.Root, zkstore.Options{Renderer: script.Renderer{}, Tool: cfg.Tool,
-		HistoryKeep: cfg.HistoryKeep, HistoryDays: cfg.HistoryDays})
+		HistoryKeep: cfg.HistoryKeep, HistoryDays: cfg.HistoryDays, MinimalHistory: cfg.MinimalHistory})
 	if err != nil {
 		return nil, err
 	}

@@ -99,6 +99,7 @@ func TestIntegration_StatusAndErrors(t *testing.T) {
 		t.Errorf("a cycle: %v, want ErrCycle", err)
 	}
 	res, err := c.Edit(ctx, kook.EditOptions{DryRun: true}, kook.DeleteHost{Name: "db-02.example.com"})
+	// The host goes, and with it its membership of db (reported on db).
 	if err != nil || res.Written || len(res.Changes) != 2 || res.Changes[0].String() != "- host db-02.example.com" ||
 		res.Changes[1].String() != "- group db: member db-02.example.com" {
 		t.Errorf("dry run: %+v, %v", res, err)

@@ -86,9 +86,14 @@ func (s *Store) Assoc(ctx context.Context, svc, host, env string) error {
 		if err != nil || data == nil {
 			return nil, err
 		}
+		old, _, _ := lookupNodemap(nm.data, host)
 		t := s.conn.NewTxn()
 		t.Check(s.confPath(svc, env), conf.version) // env is not being deleted
 		writeNodemap(t, s.nodemapsPath(svc), nm, data)
+		ch := &Change{Op: "assoc", Assocs: []AssocChange{{Host: host, Before: old, After: want}}}
+		if _, err := s.record(ctx, t, svc, ch, room(t)); err != nil {
+			return nil, err
+		}
 		return t, nil
 	})
 	return err
@@ -112,9 +117,17 @@ func (s *Store) Unassoc(ctx context.Context, svc, host string) error {
 		if !found {
 			return nil, fmt.Errorf("host %q has no association: %w", host, model.ErrNotFound)
 		}
-		// One setData of less than the server took before: it fits.
+		// One setData of less than the server took before: it fits. With
+		// its record it is a multi, which must stay under kook's limit: a
+		// map too close to the server's for that is written without one,
+		// so that it can always shrink.
+		old, _, _ := lookupNodemap(nm.data, host)
 		t := s.conn.NewTxn()
 		writeNodemap(t, s.nodemapsPath(svc), nm, data)
+		ch := &Change{Op: "unassoc", Assocs: []AssocChange{{Host: host, Before: old}}}
+		if _, err := s.record(ctx, t, svc, ch, room(t)); err != nil {
+			return nil, err
+		}
 		return t, nil
 	})
 	return err

@@ -79,6 +79,15 @@ func (s *Store) planDelete(ctx context.Context, svc, env string, force bool) (*z
 		return nil, nil, nil, fmt.Errorf("environment %q: %w: %s below it, %s associated (force deletes them and moves the hosts to %q)",
 			env, ErrNotEmpty, count(len(confs), "environment"), count(len(hosts), "host"), displayEnv(parentEnv(env)))
 	}
+	// The record keeps every config deleted, parents first.
+	ch := &Change{Op: "delete", Env: displayEnv(env)}
+	envs := []string{env}
+	for _, rel := range confs {
+		envs = append(envs, joinEnv(env, rel))
+	}
+	if ch.Configs, err = s.readConfigs(ctx, svc, envs, conf); err != nil {
+		return nil, nil, nil, err
+	}
 	// Deleting a znode that gained a child since it was listed fails, so
 	// nothing created meanwhile is left behind; a writer that read the
 	// deleted configs fails its version checks.
@@ -92,13 +101,43 @@ func (s *Store) planDelete(ctx context.Context, svc, env string, force bool) (*z
 	}
 	if len(hosts) > 0 {
 		for _, h := range hosts {
+			old, _ := nm.get(h)
 			nm.set(h, jonesView(svc, parentEnv(env)))
+			ch.Assocs = append(ch.Assocs, AssocChange{Host: h, Before: old, After: jonesView(svc, parentEnv(env))})
 		}
 		nm.write(t, s.nodemapsPath(svc))
 	} else {
 		nm.guard(t, s.nodemapsPath(svc)) // no host was associated meanwhile
 	}
+	if _, err := s.record(ctx, t, svc, ch, room(t)); err != nil {
+		return nil, nil, nil, err
+	}
 	return t, hosts, m.markers, nil
+}
+
+// readConfigs reads the configs of envs (the first one's already read as
+// first) and describes their deletion.
+func (s *Store) readConfigs(ctx context.Context, svc string, envs []string, first znode) ([]ConfigChange, error) {
+	zs := make([]znode, len(envs))
+	zs[0] = first
+	if err := each(len(envs)-1, func(i int) (err error) {
+		zs[i+1], err = s.get(ctx, s.confPath(svc, envs[i+1]))
+		return err
+	}); err != nil {
+		return nil, err
+	}
+	out := make([]ConfigChange, 0, len(envs))
+	for i, e := range envs {
+		if !zs[i].ok {
+			return nil, errRetry // deleted since it was listed
+		}
+		conf, err := decodeObject(s.confPath(svc, e), zs[i].data)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, diffConfig(e, conf, nil, true, false))
+	}
+	return out, nil
 }
 
 // planDeleteService deletes everything under the service znode and the
@@ -116,7 +155,7 @@ func (s *Store) planDeleteService(ctx context.Context, svc string, force bool) (
 	err = each(3, func(i int) (err error) {
 		switch i {
 		case 0:
-			all, err = s.walk(ctx, s.svcPath(svc))
+			all, err = s.walkService(ctx, svc)
 		case 1:
 			envs, err = s.walk(ctx, s.confPath(svc, ""))
 		default:
@@ -127,10 +166,28 @@ func (s *Store) planDeleteService(ctx context.Context, svc string, force bool) (
 	if err != nil {
 		return nil, err
 	}
+	if len(all) == 0 {
+		return nil, serviceNotFound(svc) // deleted: only its history is left
+	}
 	if !force && (len(envs) > 0 || nm.len() > 0) {
 		return nil, fmt.Errorf("service %q: %w: %s below its root, %s associated (force deletes them all)",
 			svc, ErrNotEmpty, count(len(envs), "environment"), count(nm.len(), "host"))
 	}
+	root, err := s.get(ctx, s.confPath(svc, ""))
+	if err != nil {
+		return nil, err
+	}
+	ch := &Change{Op: "delete", Env: Root}
+	if root.ok {
+		if ch.Configs, err = s.readConfigs(ctx, svc, append([]string{""}, envs...), root); err != nil {
+			return nil, err
+		}
+	}
+	for i, h := range nm.hosts {
+		ch.Assocs = append(ch.Assocs, AssocChange{Host: h, Before: nm.paths[i]})
+	}
+	// The history stays, and the service znode as its parent, so that the
+	// deletion can be seen and reverted.
 	t := s.conn.NewTxn()
 	for _, rel := range slices.Backward(all) {
 		version := int32(-1)
@@ -139,7 +196,10 @@ func (s *Store) planDeleteService(ctx context.Context, svc string, force bool) (
 		}
 		t.Delete(envPath(s.svcPath(svc), rel), version)
 	}
-	t.Delete(s.svcPath(svc), top.version)
+	t.Check(s.svcPath(svc), top.version)
+	if _, err := s.record(ctx, t, svc, ch, room(t)); err != nil {
+		return nil, err
+	}
 	return t, nil
 }
 
@@ -161,4 +221,30 @@ func count(n int, noun string) string {
 		return "1 " + noun
 	}
 	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+// walkService is walk of the service znode without kook-history, which
+// stays when the service is deleted (and whose thousands of records a walk
+// would list one by one).
+func (s *Store) walkService(ctx context.Context, svc string) ([]string, error) {
+	kids, err := s.children(ctx, s.svcPath(svc))
+	if err != nil {
+		return nil, err
+	}
+	kids = slices.DeleteFunc(kids, func(k string) bool { return k == "kook-history" })
+	below := make([][]string, len(kids))
+	if err := each(len(kids), func(i int) (err error) {
+		below[i], err = s.walk(ctx, s.svcPath(svc)+"/"+kids[i])
+		return err
+	}); err != nil {
+		return nil, err
+	}
+	var all []string
+	for i, k := range kids {
+		all = append(all, k)
+		for _, rel := range below[i] {
+			all = append(all, k+"/"+rel)
+		}
+	}
+	return all, nil
 }

@@ -94,8 +94,13 @@ func TestIntegration_Delete(t *testing.T) {
 		if _, err := s.Delete(ctx, "svc", "/", true); err != nil {
 			t.Fatal(err)
 		}
-		if exists(t, conn, "/kook/services/svc") {
-			t.Error("service znode survived")
+		// Its history stays, and the service znode as its parent.
+		kids, _, err := conn.Children(ctx, "/kook/services/svc")
+		if err != nil || len(kids) != 1 || kids[0] != "kook-history" {
+			t.Errorf("left of the service: %q, %v; want its history alone", kids, err)
+		}
+		if _, err := s.Delete(ctx, "svc", "/", true); !errors.Is(err, model.ErrNotFound) {
+			t.Errorf("deleting it again: %v, want ErrNotFound", err)
 		}
 		if svcs, err := s.Services(ctx); err != nil || len(svcs) != 0 {
 			t.Errorf("Services = %q, %v; want none", svcs, err)

@@ -13,8 +13,10 @@
 //	services/<svc>/kook-sources/  kook's record of the config versions each
 //	                              view was computed from, one znode per view
 //	services/<svc>/kook-pending/  markers of view rewrites under way
+//	services/<svc>/kook-history/  the service's change counter and, below
+//	                              it, a record of each change (history.go)
 //
-// Jones never reads the two kook-* znodes. Znodes without content have
+// Jones never reads the kook-* znodes. Znodes without content have
 // empty data, never null, which kazoo returns as None and Jones's /export
 // cannot print. A service is one with a root config, as for Jones, whose
 // model creates the nodemaps of any name it is asked about.

@@ -37,7 +37,7 @@ func (s *Store) Create(ctx context.Context, svc, env string, conf model.Map) err
 	data := model.MarshalJSON(conf)
 	what := fmt.Sprintf("create %s %s", svc, displayEnv(env))
 	if env == "" {
-		return s.createService(ctx, svc, data, what)
+		return s.createService(ctx, svc, conf, data, what)
 	}
 	var markers []string
 	_, err = s.commit(ctx, what, func() (*zkconn.Txn, error) {
@@ -62,6 +62,10 @@ func (s *Store) Create(ctx context.Context, svc, env string, conf model.Map) err
 		s.checkConfs(t, sn, 0, sn.nchain)
 		t.Create(paths[0], data)
 		s.planViews(t, sn, sn.nchain-1, len(sn.order), parentEnv(env))
+		ch := &Change{Op: "create", Env: displayEnv(env), Configs: []ConfigChange{diffConfig(env, nil, conf, false, true)}}
+		if _, err := s.record(ctx, t, svc, ch, room(t)); err != nil {
+			return nil, err
+		}
 		return t, nil
 	})
 	if err != nil {
@@ -75,7 +79,7 @@ func (s *Store) Create(ctx context.Context, svc, env string, conf model.Map) err
 // there (a tree another Jones tool started) are kept, except that the root
 // config must not exist yet. Znodes without content get empty data, never
 // null, which Jones's /export cannot print.
-func (s *Store) createService(ctx context.Context, svc string, data []byte, what string) error {
+func (s *Store) createService(ctx context.Context, svc string, rootConf model.Map, data []byte, what string) error {
 	if err := s.ensurePath(ctx, s.servicesPath()); err != nil {
 		return fmt.Errorf("%s: %w", what, err)
 	}
@@ -113,6 +117,10 @@ func (s *Store) createService(ctx context.Context, svc string, data []byte, what
 			t.Set(paths[6], record, rec.version)
 		} else {
 			t.Create(paths[6], record)
+		}
+		ch := &Change{Op: "create", Env: Root, Configs: []ConfigChange{diffConfig("", nil, rootConf, false, true)}}
+		if _, err := s.record(ctx, t, svc, ch, room(t)); err != nil {
+			return nil, err
 		}
 		return t, nil
 	})
@@ -193,6 +201,7 @@ func (s *Store) update(ctx context.Context, svc, env, verb string, fn func(conf 
 		}
 		markers = sn.meta.markers
 		node := sn.nodes[env]
+		before := node.conf
 		conf, err := fn(node.conf.Clone(), node.version)
 		if err != nil {
 			return nil, err
@@ -212,6 +221,14 @@ func (s *Store) update(ctx context.Context, svc, env, verb string, fn func(conf 
 				t.Check(s.confPath(svc, env), node.version)
 			}
 		}
+		// The change record goes in the request that writes the config.
+		record := func(t *zkconn.Txn) (bool, error) {
+			if !changed {
+				return true, nil
+			}
+			ch := &Change{Op: verb, Env: displayEnv(env), Configs: []ConfigChange{diffConfig(env, before, conf, true, true)}}
+			return s.record(ctx, t, svc, ch, room(t))
+		}
 		t := s.conn.NewTxn()
 		head(t)
 		s.checkConfs(t, sn, sn.nchain, len(sn.order))
@@ -220,7 +237,12 @@ func (s *Store) update(ctx context.Context, svc, env, verb string, fn func(conf 
 			if writes == 0 && !changed {
 				return nil, nil
 			}
-			return t, nil
+			withRecord := t.Clone()
+			if ok, err := record(withRecord); err != nil {
+				return nil, err
+			} else if ok && withRecord.Fits() {
+				return withRecord, nil
+			}
 		}
 		if err := s.checkEachFits(sn, what); err != nil {
 			return nil, err
@@ -232,6 +254,9 @@ func (s *Store) update(ctx context.Context, svc, env, verb string, fn func(conf 
 		withView := t.Clone()
 		if _, fits := s.planViews(withView, sn, sn.nchain-1, sn.nchain, ""); fits {
 			t = withView
+		}
+		if _, err := record(t); err != nil {
+			return nil, err
 		}
 		return t, nil
 	})

@@ -13,7 +13,7 @@ import (
 // a write and before its reply reached the writer. The writer reads back
 // what it wrote, reports success, and the views are right; the next write
 // works. Each kind of write is cut once: a config set, a create, an
-// association and its removal (a lone setData), a delete, and a change
+// association and its removal, a delete, and a change
 // large enough to need a marker and several requests. It has a server of
 // its own: the shared one keeps the other tests' large requests in memory.
 func TestIntegration_LostReply(t *testing.T) {
@@ -79,7 +79,7 @@ func TestIntegration_LostReply(t *testing.T) {
 		if _, env, err := direct.ViewFor(ctx, "svc", "web1"); err != nil || env != "p/q" {
 			t.Fatalf("web1 sees %q, %v; want p/q", env, err)
 		}
-		cut(t, zktest.OpSetData, func() error { return s.Unassoc(ctx, "svc", "web1") })
+		cut(t, zktest.OpMulti, func() error { return s.Unassoc(ctx, "svc", "web1") })
 		if _, env, err := direct.ViewFor(ctx, "svc", "web1"); err != nil || env != "/" {
 			t.Fatalf("web1 sees %q, %v; want /", env, err)
 		}

@@ -26,6 +26,10 @@ var ErrNotEmpty = model.ErrNotEmpty
 type Store struct {
 	conn *zkconn.Conn
 	root string // "" (the chroot itself) or "/kook"
+	// who is recorded with every change (see As); keep and days are the
+	// history's retention (see WithRetention).
+	who        Attribution
+	keep, days int
 }
 
 // NewStore returns a Store for the Jones tree under root, as zkstore takes
@@ -181,26 +185,6 @@ func jsonKind(v model.Value) string {
 		return "a vaulted string"
 	}
 	return "a number"
-}
-
-// ParseAssignments turns KEY=VALUE arguments into config entries. A VALUE
-// that parses as JSON keeps its JSON type (port=8080 is an int, ratio=0.5 a
-// float, on=true a bool, tags=["a"] a list); anything else is taken as a
-// string (name=web01). Quote a JSON string to force a string: v='"8080"'.
-func ParseAssignments(args []string) (model.Map, error) {
-	var m model.Map
-	for _, arg := range args {
-		key, val, ok := strings.Cut(arg, "=")
-		if !ok || key == "" {
-			return nil, fmt.Errorf("%q: want KEY=VALUE", arg)
-		}
-		v, err := model.UnmarshalJSON([]byte(val))
-		if err != nil {
-			v = val
-		}
-		m.Set(key, v)
-	}
-	return m, nil
 }
 
 // Services returns the names of the services under the root, sorted. As

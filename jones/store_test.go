@@ -205,33 +205,6 @@ func TestIntegration_ReplaceAndUnset(t *testing.T) {
 	}
 }
 
-func TestParseAssignments(t *testing.T) {
-	tests := []struct {
-		name    string
-		args    []string
-		want    string
-		wantErr bool
-	}{
-		// Values as python3 json.loads reads them, else the string itself.
-		{"Types", []string{"port=8080", "ratio=0.5", "on=true", "tags=[\"a\",1]", "name=web01", "v=\"8080\"", "empty=", "eq=a=b"},
-			`{"port":8080,"ratio":0.5,"on":true,"tags":["a",1],"name":"web01","v":"8080","empty":"","eq":"a=b"}`, false},
-		{"LastWins", []string{"a=1", "b=2", "a=3"}, `{"a":3,"b":2}`, false},
-		{"NoEquals", []string{"novalue"}, "", true},
-		{"EmptyKey", []string{"=1"}, "", true},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got, err := jones.ParseAssignments(tt.args)
-			if (err != nil) != tt.wantErr {
-				t.Fatalf("err = %v, wantErr %v", err, tt.wantErr)
-			}
-			if !tt.wantErr && string(model.MarshalJSON(got)) != tt.want {
-				t.Errorf("got %s, want %s", model.MarshalJSON(got), tt.want)
-			}
-		})
-	}
-}
-
 func TestParseConfigRejectsNonObjects(t *testing.T) {
 	for _, in := range []string{`[]`, `"s"`, `1`, `null`, `{"a":1} x`, `{`} {
 		if _, err := jones.ParseConfig([]byte(in)); err == nil {

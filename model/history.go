@@ -17,6 +17,10 @@ type Commit struct {
 	Reason                          string
 	Hosts                           []HostChange
 	Groups                          []GroupChange
+	// Minimal is set for a record written without its nodes (a store
+	// option that trades history for bytes written): Hosts and Groups are
+	// empty, and the change can be neither shown nor undone.
+	Minimal bool
 }
 
 // Who says who made the change, for people: the user a program acted for,

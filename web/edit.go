@@ -1,7 +1,6 @@
 package web
 
 import (
-	"fmt"
 	"strings"
 
 	"github.com/kook-project/kook"
@@ -221,13 +220,4 @@ func formOps(kind, name string, form func(string) string) ([]kook.Op, error) {
 		return nil, err
 	}
 	return []kook.Op{op}, nil
-}
-
-// describeOps says what ops do, for a flash message.
-func describeOps(ops []kook.Op) string {
-	parts := make([]string, len(ops))
-	for i, op := range ops {
-		parts[i] = op.String()
-	}
-	return fmt.Sprint(strings.Join(parts, "; "))
 }

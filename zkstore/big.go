@@ -226,7 +226,7 @@ func (s *Store) finishBig(ctx context.Context, prep *head, st *zk.Stat, p *commi
 	// Step 3: the change record and the segments, invisible until head
 	// names them.
 	rec := s.conn.NewTxn()
-	s.addHistory(rec, p.commit, p.writer)
+	s.addHistory(rec, p.commit, p.writer, p.prevs, false)
 	if err := s.writeTxnInBatches(ctx, rec); err != nil {
 		s.abandon(context.WithoutCancel(ctx), prep, st, p)
 		return fmt.Errorf("write change record: %w", err)

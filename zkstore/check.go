@@ -523,6 +523,9 @@ func (s *Store) RebuildViews(ctx context.Context, opts model.UpdateOptions) (mod
 		}
 	}
 	c := &model.Commit{Generation: gen, Time: time.Now(), Tool: opts.Tool, Reason: opts.Reason, User: opts.User}
+	if c.Tool == "" {
+		c.Tool = s.opts.Tool
+	}
 	if c.Reason == "" {
 		c.Reason = "repair: views rebuilt from the nodes"
 	}
@@ -544,7 +547,7 @@ func (s *Store) RebuildViews(ctx context.Context, opts model.UpdateOptions) (mod
 		txn.Set(s.headPath(), nh.marshal(), version)
 	}
 	s.conn.Delete(ctx, s.historyPath(gen, 0), -1) // a record left by a head that was lost
-	s.addHistory(txn, c, writer)
+	s.addHistory(txn, c, writer, nil, false)
 	if _, err := s.conn.Commit(ctx, txn); err != nil {
 		if zkconn.IsMaybeApplied(err) || zkconn.IsTransient(err) {
 			// The reply was lost: the generation may be stored. Find out;

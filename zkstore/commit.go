@@ -217,11 +217,14 @@ type commitPlan struct {
 	// versions are the znode versions the change read of the nodes it
 	// writes (-1: absent), for a big change's batches.
 	versions map[string]int32
+	// prevs are the mzxids the change read of the nodes it writes (see
+	// prevKey), for the change record.
+	prevs map[string]int64
 }
 
 // plan renders the new segments, index, head and node ops of a change.
 func (s *Store) plan(ctx context.Context, t *tx, c *model.Commit, edits model.TableEdits) (*commitPlan, error) {
-	p := &commitPlan{gen: t.gen, writer: newWriterID(t.gen), commit: c, nodes: s.conn.NewTxn()}
+	p := &commitPlan{gen: t.gen, writer: newWriterID(t.gen), commit: c, nodes: s.conn.NewTxn(), prevs: map[string]int64{}}
 	p.segs = segment.NewWriter(p.writer)
 	idx := &segment.Index{Tables: map[string][]segment.Ref{}}
 	if t.idx != nil {
@@ -245,6 +248,9 @@ func (s *Store) plan(ctx context.Context, t *tx, c *model.Commit, edits model.Ta
 		h.Hosts, h.Groups, h.HistoryStart = t.head.Hosts, t.head.Groups, t.head.HistoryStart
 	}
 	for _, hc := range c.Hosts {
+		if z := t.host(changeName(hc.Before, hc.After)).mzxid; z != 0 {
+			p.prevs[prevKey(false, changeName(hc.Before, hc.After))] = z
+		}
 		switch {
 		case hc.Before == nil:
 			h.Hosts++
@@ -257,6 +263,9 @@ func (s *Store) plan(ctx context.Context, t *tx, c *model.Commit, edits model.Ta
 		}
 	}
 	for _, gc := range c.Groups {
+		if z := t.group(groupChangeName(gc)).mzxid; z != 0 {
+			p.prevs[prevKey(true, groupChangeName(gc))] = z
+		}
 		switch {
 		case gc.Before == nil:
 			h.Groups++
@@ -302,7 +311,7 @@ func (s *Store) commit(ctx context.Context, t *tx, p *commitPlan) error {
 	}
 	txn.Append(prunes)
 	txn.Append(p.nodes)
-	s.addHistory(txn, p.commit, p.writer)
+	s.addHistory(txn, p.commit, p.writer, p.prevs, s.opts.MinimalHistory)
 	prewritten := txn.Size()+p.segs.Bytes() > zkconn.MaxRequest
 	if prewritten {
 		if err := s.writeSegments(ctx, p.segs); err != nil {

@@ -27,6 +27,7 @@ func (sn *Snapshot) LoadNodes() (*model.Nodes, error) {
 func (sn *Snapshot) loadNodes() (*model.Nodes, map[string]int32, error) {
 	n := &model.Nodes{Hosts: map[string]*model.HostNode{}, Groups: map[string]*model.GroupNode{}, KeyBase: sn.head.Generation << 32}
 	versions := map[string]int32{}
+	sn.mzxids = map[string]int64{}
 	var mu sync.Mutex
 	hosts, err := sn.s.childNames(sn.ctx, sn.s.hostsDir())
 	if err != nil {
@@ -47,6 +48,7 @@ func (sn *Snapshot) loadNodes() (*model.Nodes, map[string]int32, error) {
 		}
 		mu.Lock()
 		versions[sn.s.hostPath(hosts[i])] = st.Version
+		sn.mzxids[prevKey(false, hosts[i])] = st.Mzxid
 		mu.Unlock()
 		return nil
 	}); err != nil {
@@ -63,6 +65,7 @@ func (sn *Snapshot) loadNodes() (*model.Nodes, map[string]int32, error) {
 		}
 		mu.Lock()
 		versions[sn.s.groupPath(groups[i])] = st.Version
+		sn.mzxids[prevKey(true, groups[i])] = st.Mzxid
 		mu.Unlock()
 		return nil
 	}); err != nil {
@@ -185,6 +188,7 @@ func (s *Store) planReplace(ctx context.Context, h *head, gen int64, writer stri
 	base := model.NewNodes(0)
 	var baseIdx *segment.Index
 	versions := map[string]int32{}
+	var prevs map[string]int64
 	if h != nil && h.Generation > 0 {
 		// The lock and head.applying keep the nodes still: read them all.
 		sn := &Snapshot{s: s, ctx: ctx, head: h, nodes: true, tables: map[string]*segment.Table{}}
@@ -192,6 +196,7 @@ func (s *Store) planReplace(ctx context.Context, h *head, gen int64, writer stri
 		if base, versions, err = sn.loadNodes(); err != nil {
 			return res, nil, nil, err
 		}
+		prevs = sn.mzxids
 		// A damaged index only means its segments are left for repair's
 		// orphan sweep.
 		baseIdx, _ = s.readIndex(ctx, h.Index)
@@ -223,7 +228,7 @@ func (s *Store) planReplace(ctx context.Context, h *head, gen int64, writer stri
 		c.Tool = s.opts.Tool
 	}
 	s.who(c)
-	p := &commitPlan{gen: gen, writer: writer, commit: c, nodes: s.conn.NewTxn(), big: true, versions: versions}
+	p := &commitPlan{gen: gen, writer: writer, commit: c, nodes: s.conn.NewTxn(), big: true, versions: versions, prevs: prevs}
 	for _, hc := range hosts {
 		if hc.Before == nil {
 			versions[s.hostPath(hc.After.Name)] = -1

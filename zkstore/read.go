@@ -33,6 +33,8 @@ type Snapshot struct {
 	// nodes is true when the snapshot may read nodes: no big change was
 	// being applied when it was taken.
 	nodes bool
+	// mzxids are the mzxids of the nodes loadNodes read (see prevKey).
+	mzxids map[string]int64
 }
 
 // errStale means a snapshot no longer matches what is stored: a newer

@@ -173,6 +173,12 @@ func decodeHost(name string, data []byte) (*model.HostNode, error) {
 	if err != nil {
 		return nil, err
 	}
+	return decodeHostMap(name, m)
+}
+
+// decodeHostMap decodes the record of host name, parsed.
+func decodeHostMap(name string, m model.Map) (*model.HostNode, error) {
+	var err error
 	h := &model.HostNode{Host: model.Host{Name: name}}
 	for _, e := range m {
 		switch e.Key {
@@ -206,6 +212,12 @@ func decodeGroup(name string, data []byte) (*model.GroupNode, error) {
 	if err != nil {
 		return nil, err
 	}
+	return decodeGroupMap(name, m)
+}
+
+// decodeGroupMap decodes the record of group name, parsed.
+func decodeGroupMap(name string, m model.Map) (*model.GroupNode, error) {
+	var err error
 	g := &model.GroupNode{Group: *model.NewGroup(name)}
 	for _, e := range m {
 		switch e.Key {

@@ -33,9 +33,16 @@ type Options struct {
 	Renderer model.Renderer
 	// HistoryKeep and HistoryDays bound the change records kept: the last
 	// HistoryKeep changes, and every change younger than HistoryDays days
-	// whatever their number. Zero means the defaults.
+	// whatever their number. Zero means the defaults; a negative
+	// HistoryDays keeps no record for its age alone.
 	HistoryKeep int
 	HistoryDays int
+	// MinimalHistory writes change records without the nodes changed: who,
+	// when, why and the writer only. It is for measuring what full records
+	// cost (the benchmark): such changes cannot be shown, blamed or undone,
+	// and they break each node's chain of changes. Big changes record their
+	// nodes anyway, since finishing one after a crash needs them.
+	MinimalHistory bool
 	// Tool is recorded as the tool of every change made without one in
 	// model.UpdateOptions ("" means a Go program using the library).
 	Tool string
@@ -75,7 +82,7 @@ func New(conn *zkconn.Conn, root string, opts Options) (*Store, error) {
 	if opts.HistoryKeep <= 0 {
 		opts.HistoryKeep = DefaultHistoryKeep
 	}
-	if opts.HistoryDays <= 0 {
+	if opts.HistoryDays == 0 {
 		opts.HistoryDays = DefaultHistoryDays
 	}
 	return &Store{conn: conn, root: root, opts: opts}, nil

@@ -40,12 +40,14 @@ type tx struct {
 type hostState struct {
 	before, after *model.HostNode // nil: absent
 	version       int32           // znode version read; -1 when absent
+	mzxid         int64           // zxid of the znode's last write; 0 when absent
 	err           error           // reading it failed
 }
 
 type groupState struct {
 	before, after *model.GroupNode
 	version       int32
+	mzxid         int64
 	err           error
 }
 
@@ -79,7 +81,7 @@ func (t *tx) host(name string) *hostState {
 	case err != nil:
 		st.err = fmt.Errorf("read host %q: %w", name, err)
 	default:
-		st.version = zst.Version
+		st.version, st.mzxid = zst.Version, zst.Mzxid
 		st.before, err = decodeHost(name, data)
 		if err != nil {
 			st.err = fmt.Errorf("host record %s: %w", t.s.hostPath(name), err)
@@ -109,7 +111,7 @@ func (t *tx) group(name string) *groupState {
 	case err != nil:
 		st.err = fmt.Errorf("read group %q: %w", name, err)
 	default:
-		st.version = zst.Version
+		st.version, st.mzxid = zst.Version, zst.Mzxid
 		st.before, err = decodeGroup(name, data)
 		if err != nil {
 			st.err = fmt.Errorf("group record %s: %w", t.s.groupPath(name), err)

@@ -31,6 +31,14 @@ type ConfigCmd struct {
 	Assocs   ConfigAssocsCmd   `cmd:"" help:"Print a service's associations as JSON."`
 	Get      ConfigGetCmd      `cmd:"" help:"Print the view a host sees as JSON."`
 	Watch    ConfigWatchCmd    `cmd:"" help:"Print the view a host sees as JSON each time it changes, until interrupted."`
+	Log      ConfigLogCmd      `cmd:"" help:"List a service's changes, newest first."`
+	Diff     ConfigDiffCmd     `cmd:"" help:"Show what a change to a service did, or a run of them."`
+	Revert   ConfigRevertCmd   `cmd:"" help:"Undo one change to a service, as a new change."`
+}
+
+// ReasonFlag is the flag of every command that changes configuration.
+type ReasonFlag struct {
+	Reason string `env:"KOOK_REASON" placeholder:"TEXT" help:"Why: kept in history with the change (kook config log)."`
 }
 
 // ConfigServicesCmd is `kook config services`.
@@ -55,11 +63,12 @@ func (c *ConfigServicesCmd) Run(ctx context.Context, g *Globals) error {
 type ConfigCreateCmd struct {
 	Service string `arg:"" help:"Service name."`
 	Env     string `arg:"" optional:"" default:"/" help:"Environment to create; its parent must exist. Default: the root, which creates the service."`
+	ReasonFlag
 }
 
 // Run creates the environment with an empty config.
 func (c *ConfigCreateCmd) Run(ctx context.Context, g *Globals) error {
-	return withJones(ctx, g, func(s *jones.Store) error {
+	return withJonesAs(ctx, g, c.Reason, func(s *jones.Store) error {
 		return s.Create(ctx, c.Service, c.Env, nil)
 	})
 }
@@ -69,11 +78,12 @@ type ConfigDeleteCmd struct {
 	Service string `arg:"" help:"Service name."`
 	Env     string `arg:"" optional:"" default:"/" help:"Environment to delete. Default: the root, which deletes the service."`
 	Force   bool   `help:"Also delete the environments below it, and move its hosts to its parent."`
+	ReasonFlag
 }
 
 // Run deletes the environment and reports the hosts it moved on stderr.
 func (c *ConfigDeleteCmd) Run(ctx context.Context, g *Globals) error {
-	return withJones(ctx, g, func(s *jones.Store) error {
+	return withJonesAs(ctx, g, c.Reason, func(s *jones.Store) error {
 		moved, err := s.Delete(ctx, c.Service, c.Env, c.Force)
 		if len(moved) > 0 {
 			fmt.Fprintf(os.Stderr, "moved %s to the parent environment\n", strings.Join(moved, ", "))
@@ -106,6 +116,7 @@ type ConfigSetCmd struct {
 	Assignments   []string `arg:"" optional:"" name:"key=value" help:"Keys to set. VALUE is typed as YAML 1.1 types it, as host and group vars are (8080 an int, yes a bool, [1, 2] a list, '8080' a string)."`
 	JSON          string   `name:"json" placeholder:"FILE|-" help:"Replace the whole config with this JSON object (- reads stdin)."`
 	ExpectVersion int32    `default:"-1" placeholder:"N" help:"With --json: refuse if the config is no longer at version N (see show)."`
+	ReasonFlag
 }
 
 // Run sets the keys, or replaces the config.
@@ -129,7 +140,7 @@ func (c *ConfigSetCmd) Run(ctx context.Context, g *Globals) error {
 	} else if conf, err = parseAssignments(c.Assignments, false); err != nil {
 		return err
 	}
-	return withJones(ctx, g, func(s *jones.Store) error {
+	return withJonesAs(ctx, g, c.Reason, func(s *jones.Store) error {
 		if c.JSON != "" {
 			_, err = s.Replace(ctx, c.Service, c.Env, conf, c.ExpectVersion)
 		} else {
@@ -144,11 +155,12 @@ type ConfigUnsetCmd struct {
 	Service string   `arg:"" help:"Service name."`
 	Env     string   `arg:"" help:"Environment ('/' for the root)."`
 	Keys    []string `arg:"" name:"key" help:"Keys to remove; all must be set."`
+	ReasonFlag
 }
 
 // Run removes the keys.
 func (c *ConfigUnsetCmd) Run(ctx context.Context, g *Globals) error {
-	return withJones(ctx, g, func(s *jones.Store) error {
+	return withJonesAs(ctx, g, c.Reason, func(s *jones.Store) error {
 		_, err := s.Unset(ctx, c.Service, c.Env, c.Keys...)
 		return err
 	})
@@ -158,12 +170,13 @@ func (c *ConfigUnsetCmd) Run(ctx context.Context, g *Globals) error {
 type ConfigEditCmd struct {
 	Service string `arg:"" help:"Service name."`
 	Env     string `arg:"" help:"Environment ('/' for the root)."`
+	ReasonFlag
 }
 
 // Run opens the config in $VISUAL or $EDITOR (default vi) and saves it
 // unless someone else saved meanwhile.
 func (c *ConfigEditCmd) Run(ctx context.Context, g *Globals) error {
-	return withJones(ctx, g, func(s *jones.Store) error {
+	return withJonesAs(ctx, g, c.Reason, func(s *jones.Store) error {
 		_, err := s.Edit(ctx, c.Service, c.Env, runEditor)
 		return err
 	})
@@ -219,11 +232,12 @@ type ConfigAssocCmd struct {
 	Service string `arg:"" help:"Service name."`
 	Host    string `arg:"" help:"Host (its clients look themselves up by FQDN)."`
 	Env     string `arg:"" help:"Environment ('/' for the root)."`
+	ReasonFlag
 }
 
 // Run associates the host.
 func (c *ConfigAssocCmd) Run(ctx context.Context, g *Globals) error {
-	return withJones(ctx, g, func(s *jones.Store) error {
+	return withJonesAs(ctx, g, c.Reason, func(s *jones.Store) error {
 		return s.Assoc(ctx, c.Service, c.Host, c.Env)
 	})
 }
@@ -232,11 +246,12 @@ func (c *ConfigAssocCmd) Run(ctx context.Context, g *Globals) error {
 type ConfigUnassocCmd struct {
 	Service string `arg:"" help:"Service name."`
 	Host    string `arg:"" help:"Host."`
+	ReasonFlag
 }
 
 // Run removes the association.
 func (c *ConfigUnassocCmd) Run(ctx context.Context, g *Globals) error {
-	return withJones(ctx, g, func(s *jones.Store) error {
+	return withJonesAs(ctx, g, c.Reason, func(s *jones.Store) error {
 		return s.Unassoc(ctx, c.Service, c.Host)
 	})
 }
@@ -292,7 +307,12 @@ func (c *ConfigWatchCmd) Run(ctx context.Context, g *Globals) error {
 
 // withJones runs fn with a store on a fresh connection.
 func withJones(ctx context.Context, g *Globals, fn func(*jones.Store) error) error {
-	s, closeConn, err := g.dialJones(ctx)
+	return withJonesAs(ctx, g, "", fn)
+}
+
+// withJonesAs is withJones for a change, recorded with reason.
+func withJonesAs(ctx context.Context, g *Globals, reason string, fn func(*jones.Store) error) error {
+	s, closeConn, err := g.dialJones(ctx, reason)
 	if err != nil {
 		return err
 	}

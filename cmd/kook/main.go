@@ -43,6 +43,11 @@ type CLI struct {
 	Config     ConfigCmd     `cmd:"" help:"Jones-style service configuration."`
 	ACL        ACLCmd        `cmd:"" name:"acl" help:"Roles: who may read, write and change ACLs (ZooKeeper ACLs on every znode)."`
 	Serve      ServeCmd      `cmd:"" help:"Serve the web UI, Jones's HTTP interface and a JSON API."`
+	Log        LogCmd        `cmd:"" help:"List changes newest first: who, when, why, what (history)."`
+	Diff       DiffCmd       `cmd:"" help:"Show what a change did, or a run of changes."`
+	Blame      BlameCmd      `cmd:"" help:"For each of a host's vars, the change that set the value that wins."`
+	Revert     RevertCmd     `cmd:"" help:"Undo one change, as a new change."`
+	Rollback   RollbackCmd   `cmd:"" help:"Undo every change after a generation, as one new change."`
 	Completion CompletionCmd `cmd:"" help:"Print a shell completion script."`
 }
 

@@ -22,16 +22,25 @@ type Globals struct {
 
 // client opens the kook client; the caller closes it.
 func (g *Globals) client(ctx context.Context) (*kook.Client, error) {
-	return g.Open(ctx, "kook")
+	c, err := g.Open(ctx, "kook")
+	if err == nil && clientOpened != nil {
+		clientOpened(c)
+	}
+	return c, err
 }
 
-// dialJones opens the Jones config store under the same root.
-func (g *Globals) dialJones(ctx context.Context) (*jones.Store, func(), error) {
+// clientOpened, when set (by tests), is told of every client opened.
+var clientOpened func(*kook.Client)
+
+// dialJones opens the Jones config store under the same root; its
+// changes are recorded as kook's, with reason.
+func (g *Globals) dialJones(ctx context.Context, reason string) (*jones.Store, func(), error) {
 	conn, err := g.Dial(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
-	return jones.NewStore(conn, g.Root), conn.Close, nil
+	s := jones.NewStore(conn, g.Root).As(jones.Attribution{Tool: "kook", Reason: reason}).WithRetention(g.History())
+	return s, conn.Close, nil
 }
 
 // edit applies ops as one atomic change, or shows it with --dry-run, and

@@ -46,6 +46,9 @@ type Globals struct {
 	file     File
 	resolved bool
 	tls      *tls.Config
+
+	// history is the file's history retention (see File).
+	historyKeep, historyDays int
 }
 
 // DefaultTimeout bounds the wait for a ZooKeeper session.
@@ -144,6 +147,7 @@ func (g *Globals) Resolve() error {
 	if g.Timeout == 0 {
 		g.Timeout = f.Timeout
 	}
+	g.historyKeep, g.historyDays = f.HistoryKeep, f.HistoryDays
 	switch {
 	case g.Auth != "":
 	case g.AuthFile != "":
@@ -296,7 +300,8 @@ func (g *Globals) Open(ctx context.Context, tool string) (*kook.Client, error) {
 	if err := g.checkACL(); err != nil {
 		return nil, err
 	}
-	return kook.Open(ctx, kook.Config{Conn: g.ZKConfig(), Root: g.Root, Tool: tool})
+	return kook.Open(ctx, kook.Config{Conn: g.ZKConfig(), Root: g.Root, Tool: tool,
+		HistoryKeep: g.historyKeep, HistoryDays: g.historyDays})
 }
 
 func (g *Globals) warn() io.Writer {
@@ -372,3 +377,7 @@ func ParseByteSize(s string) (int64, error) {
 	}
 	return n * mult, nil
 }
+
+// History returns the history retention the config file sets (0: the
+// defaults). Resolve reads it.
+func (g *Globals) History() (keep, days int) { return g.historyKeep, g.historyDays }

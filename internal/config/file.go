@@ -15,6 +15,8 @@ import (
 //	zk: zk1:2181,zk2:2181,zk3:2181/prod
 //	root: /kook
 //	timeout: 10s
+//	history_keep: 10000
+//	history_days: 90
 //	auth_file: /etc/kook/auth          # or auth: USER:PASSWORD (file mode 0600)
 //	tls_ca: /etc/kook/zk-ca.pem
 //	tls_cert: /etc/kook/client.pem
@@ -37,6 +39,11 @@ type File struct {
 	TLSKey   string
 	// ACL is the acl section; nil when there is none.
 	ACL *ACL
+	// HistoryKeep and HistoryDays are history's retention: the last
+	// history_keep changes and any younger than history_days days are kept.
+	// 0 when not set (the defaults, 10,000 and 90); history_days: 0 keeps
+	// none for its age alone, which HistoryDays holds as -1.
+	HistoryKeep, HistoryDays int
 }
 
 // ACL is the config file's acl section: who has which role, as ACL ids.
@@ -51,7 +58,7 @@ type ACL struct {
 
 // topKeys and aclKeys are the keys a config file may hold.
 var (
-	topKeys = []string{"zk", "root", "timeout", "auth", "auth_file", "tls_ca", "tls_cert", "tls_key", "acl"}
+	topKeys = []string{"zk", "root", "timeout", "auth", "auth_file", "tls_ca", "tls_cert", "tls_key", "history_keep", "history_days", "acl"}
 	aclKeys = []string{"readers", "writers", "admins", "world_read", "jones_world_read"}
 )
 
@@ -212,6 +219,19 @@ func (p *fileParser) top(line string) error {
 			return p.fail("timeout %s: the connect deadline must be positive (e.g. 10s)", d)
 		}
 		p.f.Timeout = d
+	case "history_keep", "history_days":
+		if value == "" {
+			break
+		}
+		n, err := strconv.Atoi(value)
+		if err != nil || n < 0 || (key == "history_keep" && n == 0) {
+			return p.fail("%s: %q is not a positive whole number", key, value)
+		}
+		if key == "history_keep" {
+			p.f.HistoryKeep = n
+		} else if p.f.HistoryDays = n; n == 0 {
+			p.f.HistoryDays = -1
+		}
 	case "acl":
 		p.f.ACL = &ACL{JonesWorldRead: true}
 		p.inACL, p.aclIndent = true, 0

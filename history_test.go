@@ -1,0 +1,254 @@
+package kook_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/kook-project/kook"
+	"github.com/kook-project/kook/export"
+	"github.com/kook-project/kook/internal/parity"
+	"github.com/kook-project/kook/internal/zktest"
+	"github.com/kook-project/kook/inventory"
+	"github.com/kook-project/kook/model"
+)
+
+// backup is `kook export --format json` of what is stored.
+func backup(t *testing.T, c *kook.Client) string {
+	t.Helper()
+	inv, _, err := c.Inventory(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(export.WriteBackup(inv))
+}
+
+var historyRoots sync.Map
+
+func openFresh(t *testing.T) *kook.Client {
+	t.Helper()
+	root := zktest.Root(t)
+	historyRoots.Store(root, true)
+	c, err := kook.Open(t.Context(), kook.Config{ZK: zkAddr(), Root: root})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	return c
+}
+
+// TestIntegration_HistoryUndo is the undo promise over every test
+// inventory and, with KOOK_CORPUS, every corpus inventory: import A, import
+// B (the next source), a few edits; reverting any one change right after it
+// gives back exactly the inventory before it (`kook export --format json`
+// byte for byte), and reverting that revert the inventory after it; and
+// `rollback --to 1` gives back exactly A.
+func TestIntegration_HistoryUndo(t *testing.T) {
+	var invs []*model.Inventory
+	var names []string
+	for _, src := range parity.Sources(t) {
+		if parity.Unsupported(src.Path) != "" {
+			continue
+		}
+		inv, err := inventory.Load(src.Path)
+		if err != nil || len(inv.Hosts) == 0 {
+			continue // rejected, or nothing to store
+		}
+		invs, names = append(invs, inv), append(names, src.Name)
+	}
+	if len(invs) < 10 {
+		t.Fatalf("only %d sources load", len(invs))
+	}
+	for i := range invs {
+		a, b := invs[i], invs[(i+1)%len(invs)]
+		t.Run(names[i], func(t *testing.T) {
+			t.Parallel()
+			ctx := t.Context()
+			c := openFresh(t)
+			if _, err := c.Replace(ctx, kook.EditOptions{}, a); err != nil {
+				t.Fatal(err)
+			}
+			exportA := backup(t, c)
+			step := func(what string, change func() (kook.Result, error)) {
+				t.Helper()
+				before := backup(t, c)
+				res, err := change()
+				if err != nil {
+					t.Fatalf("%s: %v", what, err)
+				}
+				if !res.Written {
+					return
+				}
+				after := backup(t, c)
+				rev, err := c.Revert(ctx, res.Generation, kook.RevertOptions{})
+				if err != nil {
+					t.Fatalf("%s: revert %d: %v", what, res.Generation, err)
+				}
+				if got := backup(t, c); got != before {
+					t.Fatalf("%s: reverting generation %d did not give back the inventory before it:\n%s", what, res.Generation, firstDiff(got, before))
+				}
+				if _, err := c.Revert(ctx, rev.Generation, kook.RevertOptions{}); err != nil {
+					t.Fatalf("%s: revert of the revert %d: %v", what, rev.Generation, err)
+				}
+				if got := backup(t, c); got != after {
+					t.Fatalf("%s: reverting the revert did not give back the inventory after it:\n%s", what, firstDiff(got, after))
+				}
+				if problems, err := c.Check(ctx); err != nil || len(problems) > 0 {
+					t.Fatalf("%s: check after reverts: %v, %v", what, problems, err)
+				}
+			}
+			step("import B", func() (kook.Result, error) { return c.Replace(ctx, kook.EditOptions{}, b) })
+			host, group := b.Hosts[0].Name, "kook_history_test"
+			step("set a var", func() (kook.Result, error) {
+				return c.Edit(ctx, kook.EditOptions{}, kook.SetHostVars{Host: host, Vars: model.Map{{Key: "kook_history", Value: int64(1)}}})
+			})
+			step("add a host and a group", func() (kook.Result, error) {
+				return c.Edit(ctx, kook.EditOptions{}, kook.CreateGroup{Name: group}, kook.CreateHost{Name: "kook-history-host", Groups: []string{group}})
+			})
+			step("add a member", func() (kook.Result, error) {
+				return c.Edit(ctx, kook.EditOptions{}, kook.AddMember{Group: group, Host: host})
+			})
+			if vars := b.Hosts[len(b.Hosts)-1].Vars; len(vars) > 0 {
+				step("unset a var", func() (kook.Result, error) {
+					return c.Edit(ctx, kook.EditOptions{}, kook.UnsetHostVars{Host: b.Hosts[len(b.Hosts)-1].Name, Keys: []string{vars[0].Key}})
+				})
+			}
+			step("remove a host", func() (kook.Result, error) {
+				return c.Edit(ctx, kook.EditOptions{}, kook.DeleteHost{Name: host})
+			})
+			step("remove a group", func() (kook.Result, error) {
+				return c.Edit(ctx, kook.EditOptions{}, kook.DeleteGroup{Name: group, Force: true})
+			})
+			if _, err := c.Rollback(ctx, 1, kook.EditOptions{}); err != nil {
+				t.Fatal(err)
+			}
+			if got := backup(t, c); got != exportA {
+				t.Fatalf("rollback --to 1 did not give back A:\n%s", firstDiff(got, exportA))
+			}
+			if problems, err := c.Check(ctx); err != nil || len(problems) > 0 {
+				t.Fatalf("check after rollback: %v, %v", problems, err)
+			}
+		})
+	}
+}
+
+// firstDiff shows where two texts first differ.
+func firstDiff(got, want string) string {
+	i := 0
+	for i < len(got) && i < len(want) && got[i] == want[i] {
+		i++
+	}
+	from := max(i-100, 0)
+	return fmt.Sprintf("at byte %d:\n got ...%.300s\nwant ...%.300s", i, got[from:], want[from:])
+}
+
+// TestIntegration_Watch: the library's follower gives each change once, in
+// order, with what it changed, while writers commit.
+func TestIntegration_Watch(t *testing.T) {
+	c := openFresh(t)
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	defer cancel()
+	if _, err := c.Edit(ctx, kook.EditOptions{}, kook.CreateGroup{Name: "g"}); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for w := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 5 {
+				if _, err := c.Edit(ctx, kook.EditOptions{}, kook.CreateHost{Name: fmt.Sprintf("h%d-%d", w, i), Groups: []string{"g"}}); err != nil {
+					t.Error(err)
+				}
+			}
+		}()
+	}
+	next := int64(1)
+	for cm, err := range c.Watch(ctx, 1) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cm.Generation != next || len(cm.Hosts)+len(cm.Groups) == 0 {
+			t.Fatalf("Watch gave generation %d (%d hosts), want %d with its nodes", cm.Generation, len(cm.Hosts), next)
+		}
+		if next++; next == 22 {
+			break
+		}
+	}
+	wg.Wait()
+	// Pruned generations come as a gap.
+	pruned, err := kook.Open(ctx, kook.Config{ZK: zkAddr(), Root: strings.TrimPrefix(rootOf(t, c), ""), HistoryKeep: 3, HistoryDays: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pruned.Close()
+	for range 8 {
+		if _, err := pruned.Edit(ctx, kook.EditOptions{}, kook.SetGroupVars{Group: "g", Vars: model.Map{{Key: "n", Value: next}}}); err != nil {
+			t.Fatal(err)
+		}
+		next++
+	}
+	var gap *kook.Gap
+	for cm, err := range pruned.Watch(ctx, 1) {
+		if errors.As(err, &gap) {
+			continue
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if gap == nil || gap.From != 1 || cm.Generation != gap.To+1 {
+			t.Fatalf("after pruning, Watch from 1 gave %v then generation %d", gap, cm.Generation)
+		}
+		break
+	}
+	l, err := pruned.Log(ctx, kook.LogOptions{})
+	if err != nil || l.Start != gap.To+1 || len(l.Entries) != int(l.Last-l.Start+1) {
+		t.Errorf("log after pruning: start %d, %d entries, %v", l.Start, len(l.Entries), err)
+	}
+}
+
+func rootOf(t *testing.T, c *kook.Client) string { return c.Store().Root() }
+
+// TestIntegration_Blame: blame names the change that set the winning value
+// of each var, at its layer.
+func TestIntegration_Blame(t *testing.T) {
+	c := openExample(t) // generation 1: the import
+	ctx := t.Context()
+	if _, err := c.Edit(ctx, kook.EditOptions{Reason: "port"}, kook.SetHostVars{Host: "web-01.example.com", Vars: model.Map{{Key: "http_port", Value: int64(1)}}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Edit(ctx, kook.EditOptions{Reason: "web"}, kook.SetGroupVars{Group: "web", Vars: model.Map{{Key: "tier", Value: "front"}}}); err != nil {
+		t.Fatal(err)
+	}
+	blames, err := c.Blame(ctx, "web-01.example.com", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := 0
+	for _, b := range blames {
+		switch b.Var {
+		case "http_port":
+			seen++
+			if b.Commit == nil || b.Commit.Generation != 2 || b.Winner.Name != "web-01.example.com" {
+				t.Errorf("http_port: %+v", b)
+			}
+		case "tier":
+			seen++
+			if b.Commit == nil || b.Commit.Generation != 3 || b.Winner.Name != "web" || b.Commit.Reason != "web" {
+				t.Errorf("tier: %+v", b)
+			}
+		case "region":
+			seen++
+			if b.Commit == nil || b.Commit.Generation != 1 {
+				t.Errorf("region (imported): %+v", b)
+			}
+		}
+	}
+	if seen != 3 {
+		t.Errorf("blame: %d of http_port, tier, region found in %+v", seen, blames)
+	}
+}
