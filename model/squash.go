@@ -11,7 +11,7 @@ func Squash(changes []*Commit) ([]HostChange, []GroupChange) {
 	groups := map[string]*GroupChange{}
 	for _, c := range changes {
 		for _, hc := range c.Hosts {
-			name := hostChangeName(hc)
+			name := hc.Name()
 			if cur, ok := hosts[name]; ok {
 				cur.After = hc.After
 			} else {
@@ -19,7 +19,7 @@ func Squash(changes []*Commit) ([]HostChange, []GroupChange) {
 			}
 		}
 		for _, gc := range c.Groups {
-			name := groupChangeName(gc)
+			name := gc.Name()
 			if cur, ok := groups[name]; ok {
 				cur.After = gc.After
 			} else {
@@ -40,20 +40,6 @@ func Squash(changes []*Commit) ([]HostChange, []GroupChange) {
 		}
 	}
 	return hs, gs
-}
-
-func hostChangeName(c HostChange) string {
-	if c.After != nil {
-		return c.After.Name
-	}
-	return c.Before.Name
-}
-
-func groupChangeName(c GroupChange) string {
-	if c.After != nil {
-		return c.After.Name
-	}
-	return c.Before.Name
 }
 
 func sortedKeys[V any](m map[string]V) []string {

@@ -39,8 +39,24 @@ type ViewSource interface {
 // nil) or replaces.
 type HostChange struct{ Before, After *HostNode }
 
+// Name is the host's name (a change never renames).
+func (c HostChange) Name() string {
+	if c.After != nil {
+		return c.After.Name
+	}
+	return c.Before.Name
+}
+
 // GroupChange is one group a change creates, removes or replaces.
 type GroupChange struct{ Before, After *GroupNode }
+
+// Name is the group's name.
+func (c GroupChange) Name() string {
+	if c.After != nil {
+		return c.After.Name
+	}
+	return c.Before.Name
+}
 
 // TableEdits are the entries one change puts into each table, in any
 // order; a nil value deletes the entry.

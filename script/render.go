@@ -125,7 +125,7 @@ func (Renderer) Update(src model.ViewSource, hosts []model.HostChange, groups []
 		if c.After != nil && c.After.Name == model.MetaGroup {
 			return nil, errMetaGroup()
 		}
-		u.changedGroups[groupName(c)] = &groups[i]
+		u.changedGroups[c.Name()] = &groups[i]
 	}
 	if err := u.groups(groups); err != nil {
 		return nil, err
@@ -147,13 +147,6 @@ type updater struct {
 	fileKeys      map[string]bool               // vars set in some group's file level, once read
 }
 
-func groupName(c model.GroupChange) string {
-	if c.After != nil {
-		return c.After.Name
-	}
-	return c.Before.Name
-}
-
 func (u *updater) put(table string, key, value []byte) {
 	u.edits[table] = append(u.edits[table], model.KV{Key: key, Value: value})
 }
@@ -171,7 +164,7 @@ func (u *updater) groups(changes []model.GroupChange) error {
 	touched := map[string]bool{}
 	structural := false
 	for _, c := range changes {
-		touched[groupName(c)] = true
+		touched[c.Name()] = true
 		for _, e := range c.Before.Edges() {
 			touched[e.Name] = true
 		}
@@ -493,7 +486,7 @@ func (u *updater) renderBelow(group string) error {
 // host renders what a changed host alters: its membership entries and its
 // hostvars entry.
 func (u *updater) host(c model.HostChange) {
-	name := changeName(c)
+	name := c.Name()
 	entries := func(h *model.HostNode) map[string][]byte {
 		out := map[string][]byte{}
 		if h != nil {
@@ -515,13 +508,6 @@ func (u *updater) host(c model.HostChange) {
 		}
 	}
 	u.render[name] = true
-}
-
-func changeName(c model.HostChange) string {
-	if c.After != nil {
-		return c.After.Name
-	}
-	return c.Before.Name
 }
 
 // renderHosts renders the hostvars entries of the marked hosts: each from

@@ -148,12 +148,12 @@ func (h *storeHistory) Revert(ctx context.Context, gen int64, opts kook.EditOpti
 	}
 	return h.client.Update(ctx, opts, func(tx model.Tx) error {
 		for _, g := range c.Groups {
-			if err := same("group", groupName(g), g.After, func() (any, error) { return tx.Group(groupName(g)) }); err != nil {
+			if err := same("group", g.Name(), g.After, func() (any, error) { return tx.Group(g.Name()) }); err != nil {
 				return err
 			}
 		}
 		for _, hc := range c.Hosts {
-			if err := same("host", hostName(hc), hc.After, func() (any, error) { return tx.Host(hostName(hc)) }); err != nil {
+			if err := same("host", hc.Name(), hc.After, func() (any, error) { return tx.Host(hc.Name()) }); err != nil {
 				return err
 			}
 		}
@@ -176,20 +176,6 @@ func (h *storeHistory) Revert(ctx context.Context, gen int64, opts kook.EditOpti
 		}
 		return nil
 	})
-}
-
-func hostName(c model.HostChange) string {
-	if c.After != nil {
-		return c.After.Name
-	}
-	return c.Before.Name
-}
-
-func groupName(c model.GroupChange) string {
-	if c.After != nil {
-		return c.After.Name
-	}
-	return c.Before.Name
 }
 
 // same checks that a node is as a change left it (after nil: gone).

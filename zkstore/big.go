@@ -314,7 +314,7 @@ func (s *Store) applyNodes(ctx context.Context, c *model.Commit, versions map[st
 	}
 	var ops []op
 	for _, h := range c.Hosts {
-		o := op{path: s.hostPath(changeName(h.Before, h.After))}
+		o := op{path: s.hostPath(h.Name())}
 		if h.After != nil {
 			o.after = encodeHost(h.After)
 		}

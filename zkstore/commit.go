@@ -176,13 +176,6 @@ func (s *Store) attempt(ctx context.Context, t *tx, opts model.UpdateOptions, fn
 	return res, nil
 }
 
-func groupChangeName(gc model.GroupChange) string {
-	if gc.After != nil {
-		return gc.After.Name
-	}
-	return gc.Before.Name
-}
-
 // staleOr returns errRetry when err is a segment the attempt read that a
 // newer generation replaced (head moved), else err.
 func (s *Store) staleOr(ctx context.Context, t *tx, err error) error {
@@ -248,8 +241,8 @@ func (s *Store) plan(ctx context.Context, t *tx, c *model.Commit, edits model.Ta
 		h.Hosts, h.Groups, h.HistoryStart = t.head.Hosts, t.head.Groups, t.head.HistoryStart
 	}
 	for _, hc := range c.Hosts {
-		if z := t.host(changeName(hc.Before, hc.After)).mzxid; z != 0 {
-			p.prevs[prevKey(false, changeName(hc.Before, hc.After))] = z
+		if z := t.host(hc.Name()).mzxid; z != 0 {
+			p.prevs[prevKey(false, hc.Name())] = z
 		}
 		switch {
 		case hc.Before == nil:
@@ -263,8 +256,8 @@ func (s *Store) plan(ctx context.Context, t *tx, c *model.Commit, edits model.Ta
 		}
 	}
 	for _, gc := range c.Groups {
-		if z := t.group(groupChangeName(gc)).mzxid; z != 0 {
-			p.prevs[prevKey(true, groupChangeName(gc))] = z
+		if z := t.group(gc.Name()).mzxid; z != 0 {
+			p.prevs[prevKey(true, gc.Name())] = z
 		}
 		switch {
 		case gc.Before == nil:
@@ -283,11 +276,11 @@ func (s *Store) plan(ctx context.Context, t *tx, c *model.Commit, edits model.Ta
 	if p.big {
 		p.versions = map[string]int32{}
 		for _, hc := range c.Hosts {
-			name := changeName(hc.Before, hc.After)
+			name := hc.Name()
 			p.versions[s.hostPath(name)] = t.host(name).version
 		}
 		for _, gc := range c.Groups {
-			name := groupChangeName(gc)
+			name := gc.Name()
 			p.versions[s.groupPath(name)] = t.group(name).version
 		}
 	}

@@ -268,11 +268,11 @@ func historyZnodes(c *model.Commit, writer string, prevs map[string]int64, minim
 		size += n
 	}
 	for _, hc := range c.Hosts {
-		name := changeName(hc.Before, hc.After)
+		name := hc.Name()
 		add(nodeChange{name: name, prev: prevs[prevKey(false, name)], before: hostRecordJSON(hc.Before), after: hostRecordJSON(hc.After)}, false)
 	}
 	for _, gc := range c.Groups {
-		name := groupChangeName(gc)
+		name := gc.Name()
 		add(nodeChange{name: name, prev: prevs[prevKey(true, name)], before: groupRecordJSON(gc.Before), after: groupRecordJSON(gc.After)}, true)
 	}
 	ps = append(ps, cur)
@@ -284,12 +284,6 @@ func historyZnodes(c *model.Commit, writer string, prevs map[string]int64, minim
 	return record, parts
 }
 
-func changeName(before, after *model.HostNode) string {
-	if after != nil {
-		return after.Name
-	}
-	return before.Name
-}
 
 // maybeGzip compresses a record over 16 kB: small ones stay readable in
 // zkCli.sh.

@@ -181,14 +181,14 @@ type change struct {
 func findChange(c *model.Commit, group bool, name string) *change {
 	if group {
 		for _, gc := range c.Groups {
-			if groupChangeName(gc) == name {
+			if gc.Name() == name {
 				return &change{before: encodeOrNil(gc.Before), after: encodeOrNil(gc.After)}
 			}
 		}
 		return nil
 	}
 	for _, hc := range c.Hosts {
-		if changeName(hc.Before, hc.After) == name {
+		if hc.Name() == name {
 			return &change{before: encodeOrNil(hc.Before), after: encodeOrNil(hc.After)}
 		}
 	}

@@ -111,7 +111,7 @@ func (s *Store) Revert(ctx context.Context, opts model.UpdateOptions, gen int64,
 		}
 		var outside []Conflict
 		for _, gc := range c.Groups {
-			name := groupChangeName(gc)
+			name := gc.Name()
 			cur, err := currentGroup(t, name)
 			if err != nil {
 				return err
@@ -126,7 +126,7 @@ func (s *Store) Revert(ctx context.Context, opts model.UpdateOptions, gen int64,
 			putGroup(t, name, cur, undoGroup(gc.Before, gc.After, cur, as, t.NewKey))
 		}
 		for _, hc := range c.Hosts {
-			name := changeName(hc.Before, hc.After)
+			name := hc.Name()
 			cur, err := currentHost(t, name)
 			if err != nil {
 				return err
@@ -204,7 +204,7 @@ func (s *Store) Rollback(ctx context.Context, opts model.UpdateOptions, to int64
 				return err
 			}
 			for _, gc := range groups {
-				name := groupChangeName(gc)
+				name := gc.Name()
 				cur, err := currentGroup(t, name)
 				if err != nil {
 					return err
@@ -212,7 +212,7 @@ func (s *Store) Rollback(ctx context.Context, opts model.UpdateOptions, to int64
 				putGroup(t, name, cur, gc.Before)
 			}
 			for _, hc := range hosts {
-				name := changeName(hc.Before, hc.After)
+				name := hc.Name()
 				cur, err := currentHost(t, name)
 				if err != nil {
 					return err
@@ -261,11 +261,11 @@ func prefetchChanged(t model.Tx, hosts []model.HostChange, groups []model.GroupC
 	}
 	hs := make([]string, len(hosts))
 	for i, hc := range hosts {
-		hs[i] = changeName(hc.Before, hc.After)
+		hs[i] = hc.Name()
 	}
 	gs := make([]string, len(groups))
 	for i, gc := range groups {
-		gs[i] = groupChangeName(gc)
+		gs[i] = gc.Name()
 	}
 	return p.Prefetch(hs, gs)
 }
@@ -330,10 +330,10 @@ func (s *Store) laterConflicts(ctx context.Context, c *model.Commit) ([]Conflict
 	}
 	var nodes []node
 	for _, hc := range c.Hosts {
-		nodes = append(nodes, node{s.hostPath(changeName(hc.Before, hc.After)), hc.After != nil})
+		nodes = append(nodes, node{s.hostPath(hc.Name()), hc.After != nil})
 	}
 	for _, gc := range c.Groups {
-		nodes = append(nodes, node{s.groupPath(groupChangeName(gc)), gc.After != nil})
+		nodes = append(nodes, node{s.groupPath(gc.Name()), gc.After != nil})
 	}
 	touched := make([]bool, len(nodes))
 	if err := zkconn.Parallel(ctx, len(nodes), 64, func(i int) error {
@@ -351,16 +351,16 @@ func (s *Store) laterConflicts(ctx context.Context, c *model.Commit) ([]Conflict
 	}
 	hostAs := map[string]aspects{}
 	for _, hc := range c.Hosts {
-		hostAs[changeName(hc.Before, hc.After)] = hostAspects(hc.Before, hc.After)
+		hostAs[hc.Name()] = hostAspects(hc.Before, hc.After)
 	}
 	groupAs := map[string]aspects{}
 	for _, gc := range c.Groups {
-		groupAs[groupChangeName(gc)] = groupAspects(gc.Before, gc.After)
+		groupAs[gc.Name()] = groupAspects(gc.Before, gc.After)
 	}
 	var out []Conflict
 	err = s.Commits(ctx, c.Generation+1, last, func(later *model.Commit) (bool, error) {
 		for _, hc := range later.Hosts {
-			name := changeName(hc.Before, hc.After)
+			name := hc.Name()
 			if as, ok := hostAs[name]; ok {
 				if diff := hostAspects(hc.Before, hc.After); as.meets(diff) {
 					out = append(out, Conflict{Generation: later.Generation, Entity: "host " + name, Aspects: as.common(diff)})
@@ -368,7 +368,7 @@ func (s *Store) laterConflicts(ctx context.Context, c *model.Commit) ([]Conflict
 			}
 		}
 		for _, gc := range later.Groups {
-			name := groupChangeName(gc)
+			name := gc.Name()
 			if as, ok := groupAs[name]; ok {
 				if diff := groupAspects(gc.Before, gc.After); as.meets(diff) {
 					out = append(out, Conflict{Generation: later.Generation, Entity: "group " + name, Aspects: as.common(diff)})

@@ -208,21 +208,11 @@ func nodesJSON(hosts []model.HostChange, groups []model.GroupChange) (hs, gs []m
 	}
 	hs, gs = []model.Value{}, []model.Value{}
 	for _, hc := range hosts {
-		name := ""
-		if hc.After != nil {
-			name = hc.After.Name
-		} else {
-			name = hc.Before.Name
-		}
+		name := hc.Name()
 		hs = append(hs, model.Map{{Key: "name", Value: name}, {Key: "before", Value: node(zkstore.HostJSON(hc.Before))}, {Key: "after", Value: node(zkstore.HostJSON(hc.After))}})
 	}
 	for _, gc := range groups {
-		name := ""
-		if gc.After != nil {
-			name = gc.After.Name
-		} else {
-			name = gc.Before.Name
-		}
+		name := gc.Name()
 		gs = append(gs, model.Map{{Key: "name", Value: name}, {Key: "before", Value: node(zkstore.GroupJSON(gc.Before))}, {Key: "after", Value: node(zkstore.GroupJSON(gc.After))}})
 	}
 	return hs, gs
