@@ -284,7 +284,6 @@ func historyZnodes(c *model.Commit, writer string, prevs map[string]int64, minim
 	return record, parts
 }
 
-
 // maybeGzip compresses a record over 16 kB: small ones stay readable in
 // zkCli.sh.
 func maybeGzip(data []byte) []byte {
