@@ -11,6 +11,7 @@ import (
 	"github.com/kook-project/kook/model"
 	"github.com/kook-project/kook/precedence"
 	"github.com/kook-project/kook/zkstore"
+	"github.com/kook-project/kook/zkstore/history"
 )
 
 // History: every change to the inventory is kept with who made it, when,
@@ -25,16 +26,16 @@ var (
 	// ErrPruned: retention removed the change record asked for.
 	ErrPruned = zkstore.ErrPruned
 	// ErrMinimal: the change was recorded without its nodes.
-	ErrMinimal = zkstore.ErrMinimal
+	ErrMinimal = model.ErrMinimal
 )
 
 // ConflictError is a revert refused because later changes touched what it
 // would undo; Generations names them. It wraps ErrConflict.
-type ConflictError = zkstore.ConflictError
+type ConflictError = model.ConflictError
 
 // Gap reports generations a follower could not read: retention removed
 // them first. Watch yields it as an error and goes on.
-type Gap = zkstore.Gap
+type Gap = history.Gap
 
 // LogOptions say which changes Log lists.
 type LogOptions struct {
@@ -49,7 +50,7 @@ type LogOptions struct {
 	Limit int
 	// ScanLimit bounds the records an entity's log reads one by one where
 	// its chain of changes is broken (a host removed, a hand edit); 0
-	// means zkstore.DefaultScanLimit.
+	// means history.DefaultScanLimit.
 	ScanLimit int
 }
 
@@ -102,7 +103,7 @@ func (c *Client) Log(ctx context.Context, opts LogOptions) (*Log, error) {
 		return true
 	}
 	if opts.Entity == "" {
-		err := c.store.Commits(ctx, last, start, func(cm *Commit) (bool, error) {
+		err := history.Commits(ctx, c.store, last, start, func(cm *Commit) (bool, error) {
 			return add(cm, model.NodeDiff(cm.Hosts, cm.Groups)), nil
 		})
 		if errors.Is(err, ErrPruned) {
@@ -115,7 +116,7 @@ func (c *Client) Log(ctx context.Context, opts LogOptions) (*Log, error) {
 		return nil, err
 	}
 	walk := func(group bool) error {
-		notes, err := c.store.EntityLog(ctx, group, opts.Entity, opts.ScanLimit, func(cm *Commit) (bool, error) {
+		notes, err := history.EntityLog(ctx, c.store, group, opts.Entity, opts.ScanLimit, func(cm *Commit) (bool, error) {
 			return add(cm, entityChanges(cm, group, opts.Entity)), nil
 		})
 		l.Notes = append(l.Notes, notes...)
@@ -239,7 +240,7 @@ func (c *Client) Diff(ctx context.Context, from, to int64) (*Diff, error) {
 		return nil, fmt.Errorf("diff %d..%d: want 0 <= FROM < TO", from, to)
 	}
 	d := &Diff{From: from, To: to}
-	err := c.store.Commits(ctx, from+1, to, func(cm *Commit) (bool, error) {
+	err := history.Commits(ctx, c.store, from+1, to, func(cm *Commit) (bool, error) {
 		if cm.Minimal {
 			return false, fmt.Errorf("generation %d: %w", cm.Generation, ErrMinimal)
 		}
@@ -302,7 +303,7 @@ func (c *Client) Blame(ctx context.Context, host, name string) ([]Blame, error) 
 	for _, key := range order {
 		group, ent := key[0] == 'g', key[2:]
 		left := byEntity[key]
-		notes, err := c.store.EntityLog(ctx, group, ent, 0, func(cm *Commit) (bool, error) {
+		notes, err := history.EntityLog(ctx, c.store, group, ent, 0, func(cm *Commit) (bool, error) {
 			before, after := levelVars(cm, group, ent)
 			left = keepPending(left, func(p pending) bool {
 				v := out[p.i].Var
@@ -391,7 +392,7 @@ type RevertOptions struct {
 // *ConflictError naming the generations. The change is recorded with the
 // reason "revert of GEN" (then opts.Reason).
 func (c *Client) Revert(ctx context.Context, gen int64, opts RevertOptions) (Result, error) {
-	return c.store.Revert(ctx, c.opts(opts.EditOptions), gen, opts.Force)
+	return history.Revert(ctx, c.store, c.opts(opts.EditOptions), gen, opts.Force)
 }
 
 // Rollback makes a new change that makes the inventory what it was at
@@ -399,7 +400,7 @@ func (c *Client) Revert(ctx context.Context, gen int64, opts RevertOptions) (Res
 // as one change (a big one when it does not fit in one transaction).
 // Its reason is "rollback to GEN" (then opts.Reason).
 func (c *Client) Rollback(ctx context.Context, to int64, opts EditOptions) (Result, error) {
-	return c.store.Rollback(ctx, c.opts(opts), to)
+	return history.Rollback(ctx, c.store, c.opts(opts), to)
 }
 
 // Watch yields each change from generation from on, in order and once
@@ -418,7 +419,7 @@ func (c *Client) Rollback(ctx context.Context, to int64, opts EditOptions) (Resu
 func (c *Client) Watch(ctx context.Context, from int64) iter.Seq2[*Commit, error] {
 	return func(yield func(*Commit, error) bool) {
 		stop := errors.New("stopped")
-		err := c.store.Follow(ctx, from, func(cm *Commit, gap *zkstore.Gap) error {
+		err := history.Follow(ctx, c.store, from, func(cm *Commit, gap *history.Gap) error {
 			ok := true
 			if gap != nil {
 				ok = yield(nil, gap)

@@ -14,7 +14,6 @@ import (
 	"github.com/kook-project/kook/jones"
 	"github.com/kook-project/kook/model"
 	"github.com/kook-project/kook/zkconn"
-	"github.com/kook-project/kook/zkstore"
 )
 
 // state is what a service's readers see: every config and view, as bytes,
@@ -144,7 +143,7 @@ func TestIntegration_ConfigRevertConflict(t *testing.T) {
 	}
 	before := state(t, s, conn, "svc")
 	_, err := s.Revert(ctx, "svc", 3, jones.RevertOptions{})
-	var ce *zkstore.ConflictError
+	var ce *model.ConflictError
 	if !errors.As(err, &ce) || !errors.Is(err, model.ErrConflict) || !slices.Equal(ce.Generations(), []int64{4}) {
 		t.Fatalf("revert of 3 = %v, want a conflict naming 4", err)
 	}

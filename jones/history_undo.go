@@ -9,7 +9,6 @@ import (
 
 	"github.com/kook-project/kook/model"
 	"github.com/kook-project/kook/zkconn"
-	"github.com/kook-project/kook/zkstore"
 )
 
 // RevertOptions say how Revert works.
@@ -28,7 +27,7 @@ type RevertOptions struct {
 // association before it back. Everything else stays. Unless opts.Force, a
 // later change (or a change outside kook) that touched the same keys or
 // associations makes it refuse, writing nothing, with a
-// *zkstore.ConflictError naming the generations. It returns the change
+// *model.ConflictError naming the generations. It returns the change
 // made (or that would be made), recorded with the reason "revert of GEN".
 //
 // It reads the service's whole tree, and the records after gen when not
@@ -48,7 +47,7 @@ func (s *Store) Revert(ctx context.Context, svc string, gen int64, opts RevertOp
 			return nil, err
 		}
 		if len(conflicts) > 0 {
-			return nil, &zkstore.ConflictError{Generation: gen, Conflicts: conflicts}
+			return nil, &model.ConflictError{Generation: gen, Conflicts: conflicts}
 		}
 	}
 	reason := fmt.Sprintf("revert of %d", gen)
@@ -90,12 +89,12 @@ func (s *Store) Revert(ctx context.Context, svc string, gen int64, opts RevertOp
 
 // laterConflicts returns the changes after ch that touched the keys,
 // environments or associations ch changed.
-func (s *Store) laterConflicts(ctx context.Context, ch *Change) ([]zkstore.Conflict, error) {
+func (s *Store) laterConflicts(ctx context.Context, ch *Change) ([]model.Conflict, error) {
 	_, last, err := s.History(ctx, ch.Service)
 	if err != nil || last <= ch.Generation {
 		return nil, err
 	}
-	var out []zkstore.Conflict
+	var out []model.Conflict
 	err = s.Changes(ctx, ch.Service, ch.Generation+1, last, func(later *Change) (bool, error) {
 		for _, cc := range ch.Configs {
 			for _, lc := range later.Configs {
@@ -114,14 +113,14 @@ func (s *Store) laterConflicts(ctx context.Context, ch *Change) ([]zkstore.Confl
 					}
 				}
 				if len(common) > 0 {
-					out = append(out, zkstore.Conflict{Generation: later.Generation, Entity: "environment " + cc.Env, Aspects: common})
+					out = append(out, model.Conflict{Generation: later.Generation, Entity: "environment " + cc.Env, Aspects: common})
 				}
 			}
 		}
 		for _, a := range ch.Assocs {
 			for _, la := range later.Assocs {
 				if la.Host == a.Host {
-					out = append(out, zkstore.Conflict{Generation: later.Generation, Entity: "host " + a.Host, Aspects: []string{"association"}})
+					out = append(out, model.Conflict{Generation: later.Generation, Entity: "host " + a.Host, Aspects: []string{"association"}})
 				}
 			}
 		}
@@ -152,7 +151,7 @@ func (s *Store) planRevert(ctx context.Context, ch *Change, force bool) (*zkconn
 	for _, e := range sn.order {
 		target[e] = sn.nodes[e].conf
 	}
-	var outside []zkstore.Conflict
+	var outside []model.Conflict
 	for _, cc := range ch.Configs {
 		e, err := cleanEnv(cc.Env)
 		if err != nil {
@@ -161,7 +160,7 @@ func (s *Store) planRevert(ctx context.Context, ch *Change, force bool) (*zkconn
 		cur, ok := target[e]
 		if !force {
 			if what := configDrift(cc, cur, ok); what != nil {
-				outside = append(outside, zkstore.Conflict{Entity: "environment " + cc.Env, Aspects: what})
+				outside = append(outside, model.Conflict{Entity: "environment " + cc.Env, Aspects: what})
 				continue
 			}
 		}
@@ -178,7 +177,7 @@ func (s *Store) planRevert(ctx context.Context, ch *Change, force bool) (*zkconn
 	for _, a := range ch.Assocs {
 		cur, _ := nm.get(a.Host)
 		if !force && cur != a.After {
-			outside = append(outside, zkstore.Conflict{Entity: "host " + a.Host, Aspects: []string{"association"}})
+			outside = append(outside, model.Conflict{Entity: "host " + a.Host, Aspects: []string{"association"}})
 			continue
 		}
 		if a.Before == "" {
@@ -188,7 +187,7 @@ func (s *Store) planRevert(ctx context.Context, ch *Change, force bool) (*zkconn
 		}
 	}
 	if len(outside) > 0 {
-		return nil, nil, &zkstore.ConflictError{Generation: ch.Generation, Conflicts: outside}
+		return nil, nil, &model.ConflictError{Generation: ch.Generation, Conflicts: outside}
 	}
 	return s.planApply(ctx, sn, nm, newMap, target)
 }

@@ -12,6 +12,12 @@ var (
 	// ErrConflict: another writer changed the inventory between this writer's
 	// read and its write, and retrying did not get through.
 	ErrConflict = errors.New("concurrent modification")
+	// ErrMoved: a change asked to be made on top of one generation
+	// (UpdateOptions.At) found the inventory at another.
+	ErrMoved = errors.New("the inventory moved on")
+	// ErrMinimal: a change recorded without its nodes (a store's minimal
+	// history option) can be neither shown in full nor undone.
+	ErrMinimal = errors.New("the change record holds no nodes (written with minimal history)")
 	// ErrCycle: a group would become its own ancestor.
 	ErrCycle = errors.New("group membership cycle")
 	// ErrTooLarge: an entity does not fit in one ZooKeeper znode.

@@ -1,6 +1,11 @@
 package model
 
-import "time"
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
 
 // Commit is one stored change as history keeps it: who made it, when, why,
 // with which tool, and every node it changed, before and after. It is
@@ -37,4 +42,57 @@ func (c *Commit) Who() string {
 		who += "@" + c.Machine
 	}
 	return who
+}
+
+// Conflict is a later change that touched what a revert would undo.
+type Conflict struct {
+	Generation int64  // 0: changed outside kook (by hand), or meanwhile
+	Entity     string // "host web-01", "group web"
+	Aspects    []string
+}
+
+// ConflictError is a revert refused because later changes touched the
+// same vars or memberships. It wraps ErrConflict.
+type ConflictError struct {
+	Generation int64 // the change that was to be reverted
+	Conflicts  []Conflict
+}
+
+func (e *ConflictError) Error() string {
+	var gens []string
+	var seen []int64
+	for _, c := range e.Conflicts {
+		if !slices.Contains(seen, c.Generation) {
+			seen = append(seen, c.Generation)
+		}
+	}
+	for _, g := range seen {
+		var what []string
+		for _, c := range e.Conflicts {
+			if c.Generation == g {
+				what = append(what, c.Entity+" ("+strings.Join(c.Aspects, ", ")+")")
+			}
+		}
+		name := fmt.Sprintf("generation %d", g)
+		if g == 0 {
+			name = "a change outside kook"
+		}
+		gens = append(gens, name+": "+strings.Join(what, "; "))
+	}
+	return fmt.Sprintf("generation %d cannot be reverted: later changes touched what it changed: %s (a forced revert undoes it anyway): %v",
+		e.Generation, strings.Join(gens, "; "), ErrConflict)
+}
+
+func (e *ConflictError) Unwrap() error { return ErrConflict }
+
+// Generations returns the conflicting generations, in order.
+func (e *ConflictError) Generations() []int64 {
+	var out []int64
+	for _, c := range e.Conflicts {
+		if c.Generation != 0 && !slices.Contains(out, c.Generation) {
+			out = append(out, c.Generation)
+		}
+	}
+	slices.Sort(out)
+	return out
 }

@@ -56,6 +56,11 @@ type UpdateOptions struct {
 	// (kook serve's logged-in user); the OS user and the ZooKeeper identity
 	// are recorded anyway.
 	User string
+	// At, when not 0, makes the change only on top of generation At: if
+	// the inventory is at another generation, Update and Replace fail
+	// with ErrMoved before calling fn. Undo uses it to make a change from
+	// records it read, which a change made since would make wrong.
+	At int64
 }
 
 // Result says what an Update changed, or would change.

@@ -52,9 +52,9 @@ func (s *Store) lockHeld(ctx context.Context) (bool, <-chan struct{}, error) {
 	if err != nil {
 		return false, nil, fmt.Errorf("read %s: %w", s.lockPath(), err)
 	}
-	_, _, headCh, err := s.conn.ExistsW(ctx, s.headPath())
+	_, _, headCh, err := s.conn.ExistsW(ctx, s.HeadPath())
 	if err != nil {
-		return false, nil, fmt.Errorf("read %s: %w", s.headPath(), err)
+		return false, nil, fmt.Errorf("read %s: %w", s.HeadPath(), err)
 	}
 	fired := make(chan struct{})
 	go func() {
@@ -142,7 +142,7 @@ func whoAmI() string {
 func (s *Store) setHead(ctx context.Context, h *head, version int32) (*zk.Stat, error) {
 	data := h.marshal()
 	for attempt := 0; ; attempt++ {
-		st, err := s.conn.Set(ctx, s.headPath(), data, version)
+		st, err := s.conn.Set(ctx, s.HeadPath(), data, version)
 		if err == nil {
 			return st, nil
 		}
@@ -150,9 +150,9 @@ func (s *Store) setHead(ctx context.Context, h *head, version int32) (*zk.Stat, 
 			return nil, err
 		}
 		if werr := s.conn.WaitSession(ctx); werr != nil {
-			return nil, fmt.Errorf("set %s: %v; %w", s.headPath(), err, werr)
+			return nil, fmt.Errorf("set %s: %v; %w", s.HeadPath(), err, werr)
 		}
-		now, nst, rerr := s.conn.Get(ctx, s.headPath())
+		now, nst, rerr := s.conn.Get(ctx, s.HeadPath())
 		if rerr != nil {
 			continue
 		}
@@ -199,13 +199,13 @@ func (s *Store) beginBig(ctx context.Context, base *head, version int32, writer 
 	}
 	prep.Applying = &applying{ID: writer, Generation: gen, By: whoAmI()}
 	if version < 0 {
-		if err := s.conn.Create(ctx, s.headPath(), prep.marshal()); err != nil {
+		if err := s.conn.Create(ctx, s.HeadPath(), prep.marshal()); err != nil {
 			if errors.Is(err, zk.ErrNodeExists) {
 				return nil, nil, errRetry
 			}
-			return nil, nil, fmt.Errorf("create %s: %w", s.headPath(), err)
+			return nil, nil, fmt.Errorf("create %s: %w", s.HeadPath(), err)
 		}
-		_, st, err := s.conn.Exists(ctx, s.headPath())
+		_, st, err := s.conn.Exists(ctx, s.HeadPath())
 		if err != nil {
 			return nil, nil, err
 		}
@@ -314,7 +314,7 @@ func (s *Store) applyNodes(ctx context.Context, c *model.Commit, versions map[st
 	}
 	var ops []op
 	for _, h := range c.Hosts {
-		o := op{path: s.hostPath(h.Name())}
+		o := op{path: s.HostPath(h.Name())}
 		if h.After != nil {
 			o.after = encodeHost(h.After)
 		}
@@ -327,7 +327,7 @@ func (s *Store) applyNodes(ctx context.Context, c *model.Commit, versions map[st
 		} else {
 			name = g.Before.Name
 		}
-		o := op{path: s.groupPath(name)}
+		o := op{path: s.GroupPath(name)}
 		if g.After != nil {
 			o.after = encodeGroup(g.After)
 		}

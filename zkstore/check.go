@@ -44,23 +44,23 @@ const orphanAge = 10 * time.Minute
 func (s *Store) Check(ctx context.Context) ([]Problem, error) {
 	var out []Problem
 	add := func(znode, what, repair string) { out = append(out, Problem{znode, what, repair}) }
-	data, hst, err := s.conn.Get(ctx, s.headPath())
+	data, hst, err := s.conn.Get(ctx, s.HeadPath())
 	if errors.Is(err, zk.ErrNoNode) {
 		if names, _ := s.childNames(ctx, s.hostsDir()); len(names) > 0 {
-			add(s.headPath(), fmt.Sprintf("missing, but %d host nodes exist", len(names)), "rebuild head and views from the nodes")
+			add(s.HeadPath(), fmt.Sprintf("missing, but %d host nodes exist", len(names)), "rebuild head and views from the nodes")
 		}
 		return out, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", s.headPath(), err)
+		return nil, fmt.Errorf("read %s: %w", s.HeadPath(), err)
 	}
 	h, err := parseHead(data)
 	if errors.Is(err, errOldFormat) {
-		add(s.headPath(), "written by an older kook (format 1)", "migrate to format 2")
+		add(s.HeadPath(), "written by an older kook (format 1)", "migrate to format 2")
 		return out, nil
 	}
 	if err != nil {
-		add(s.headPath(), err.Error(), "rebuild head and views from the nodes")
+		add(s.HeadPath(), err.Error(), "rebuild head and views from the nodes")
 		return out, nil
 	}
 	if h.Applying != nil {
@@ -69,9 +69,9 @@ func (s *Store) Check(ctx context.Context) ([]Problem, error) {
 			return nil, err
 		}
 		if !held {
-			add(s.headPath(), fmt.Sprintf("big change %s (by %s) was left half done", h.Applying.ID, h.Applying.By), "finish or undo it")
+			add(s.HeadPath(), fmt.Sprintf("big change %s (by %s) was left half done", h.Applying.ID, h.Applying.By), "finish or undo it")
 		} else {
-			add(s.headPath(), fmt.Sprintf("big change %s (by %s) is being applied; check again when it is done", h.Applying.ID, h.Applying.By), "")
+			add(s.HeadPath(), fmt.Sprintf("big change %s (by %s) is being applied; check again when it is done", h.Applying.ID, h.Applying.By), "")
 		}
 		return out, nil
 	}
@@ -115,7 +115,7 @@ func (s *Store) Check(ctx context.Context) ([]Problem, error) {
 				}
 			}
 			if int64(len(n.Hosts)) != h.Hosts || int64(len(n.Groups)) != h.Groups {
-				add(s.headPath(), fmt.Sprintf("counts %d hosts, %d groups; the nodes are %d and %d", h.Hosts, h.Groups, len(n.Hosts), len(n.Groups)), "rebuild the views from the nodes")
+				add(s.HeadPath(), fmt.Sprintf("counts %d hosts, %d groups; the nodes are %d and %d", h.Hosts, h.Groups, len(n.Hosts), len(n.Groups)), "rebuild the views from the nodes")
 			}
 		}
 	}
@@ -212,9 +212,9 @@ type nodeFix struct {
 
 func (f nodeFix) znode(s *Store) string {
 	if f.host != "" {
-		return s.hostPath(f.host)
+		return s.HostPath(f.host)
 	}
-	return s.groupPath(f.group)
+	return s.GroupPath(f.group)
 }
 
 // nodeFixes finds edges to groups that do not exist, hosts in no group and
@@ -448,14 +448,14 @@ func (s *Store) rebuild(ctx context.Context, opts model.UpdateOptions) (model.Re
 		f.apply(n)
 		fixed = append(fixed, f.znode(s)+": "+f.what+": "+f.repair)
 		if f.host != "" {
-			if _, err := s.conn.Set(ctx, s.hostPath(f.host), encodeHost(n.Hosts[f.host]), -1); err != nil {
+			if _, err := s.conn.Set(ctx, s.HostPath(f.host), encodeHost(n.Hosts[f.host]), -1); err != nil {
 				return model.Result{}, fixed, err
 			}
 		} else if g := n.Groups[f.group]; g != nil {
 			data := encodeGroup(g)
-			_, err := s.conn.Set(ctx, s.groupPath(f.group), data, -1)
+			_, err := s.conn.Set(ctx, s.GroupPath(f.group), data, -1)
 			if errors.Is(err, zk.ErrNoNode) {
-				err = s.conn.Create(ctx, s.groupPath(f.group), data)
+				err = s.conn.Create(ctx, s.GroupPath(f.group), data)
 			}
 			if err != nil {
 				return model.Result{}, fixed, err
@@ -469,7 +469,7 @@ func (s *Store) rebuild(ctx context.Context, opts model.UpdateOptions) (model.Re
 // readHeadRaw reads head without judging its format; nil when absent or
 // unreadable.
 func (s *Store) readHeadRaw(ctx context.Context) (*head, *zk.Stat, error) {
-	data, st, err := s.conn.Get(ctx, s.headPath())
+	data, st, err := s.conn.Get(ctx, s.HeadPath())
 	if errors.Is(err, zk.ErrNoNode) {
 		return nil, nil, nil
 	}
@@ -542,11 +542,11 @@ func (s *Store) RebuildViews(ctx context.Context, opts model.UpdateOptions) (mod
 	}
 	txn := s.conn.NewTxn()
 	if version < 0 {
-		txn.Create(s.headPath(), nh.marshal())
+		txn.Create(s.HeadPath(), nh.marshal())
 	} else {
-		txn.Set(s.headPath(), nh.marshal(), version)
+		txn.Set(s.HeadPath(), nh.marshal(), version)
 	}
-	s.conn.Delete(ctx, s.historyPath(gen, 0), -1) // a record left by a head that was lost
+	s.conn.Delete(ctx, s.HistoryPath(gen, 0), -1) // a record left by a head that was lost
 	s.addHistory(txn, c, writer, nil, false)
 	if _, err := s.conn.Commit(ctx, txn); err != nil {
 		if zkconn.IsMaybeApplied(err) || zkconn.IsTransient(err) {

@@ -98,7 +98,7 @@ func (s *Store) begin(ctx context.Context) (*tx, error) {
 
 // headMoved reports whether head is no longer at the version st says.
 func (s *Store) headMoved(ctx context.Context, st *zk.Stat) (bool, error) {
-	_, now, err := s.conn.Exists(ctx, s.headPath())
+	_, now, err := s.conn.Exists(ctx, s.HeadPath())
 	if err != nil {
 		return false, err
 	}
@@ -122,9 +122,21 @@ func (t *tx) seed() error {
 	return nil
 }
 
+// checkAt fails with ErrMoved when opts.At asks for another generation
+// than the current one.
+func checkAt(opts model.UpdateOptions, current int64) error {
+	if opts.At != 0 && opts.At != current {
+		return fmt.Errorf("the change was asked for on top of generation %d, the inventory is at %d: %w", opts.At, current, model.ErrMoved)
+	}
+	return nil
+}
+
 // attempt runs fn once and commits what it did.
 func (s *Store) attempt(ctx context.Context, t *tx, opts model.UpdateOptions, fn func(model.Tx) error) (model.Result, error) {
 	res := model.Result{Generation: t.gen - 1}
+	if err := checkAt(opts, t.gen-1); err != nil {
+		return res, err
+	}
 	if err := fn(t); err != nil {
 		return res, s.staleOr(ctx, t, err)
 	}
@@ -242,32 +254,32 @@ func (s *Store) plan(ctx context.Context, t *tx, c *model.Commit, edits model.Ta
 	}
 	for _, hc := range c.Hosts {
 		if z := t.host(hc.Name()).mzxid; z != 0 {
-			p.prevs[prevKey(false, hc.Name())] = z
+			p.prevs[PrevKey(false, hc.Name())] = z
 		}
 		switch {
 		case hc.Before == nil:
 			h.Hosts++
-			p.nodes.Create(s.hostPath(hc.After.Name), encodeHost(hc.After))
+			p.nodes.Create(s.HostPath(hc.After.Name), encodeHost(hc.After))
 		case hc.After == nil:
 			h.Hosts--
-			p.nodes.Delete(s.hostPath(hc.Before.Name), t.host(hc.Before.Name).version)
+			p.nodes.Delete(s.HostPath(hc.Before.Name), t.host(hc.Before.Name).version)
 		default:
-			p.nodes.Set(s.hostPath(hc.After.Name), encodeHost(hc.After), t.host(hc.After.Name).version)
+			p.nodes.Set(s.HostPath(hc.After.Name), encodeHost(hc.After), t.host(hc.After.Name).version)
 		}
 	}
 	for _, gc := range c.Groups {
 		if z := t.group(gc.Name()).mzxid; z != 0 {
-			p.prevs[prevKey(true, gc.Name())] = z
+			p.prevs[PrevKey(true, gc.Name())] = z
 		}
 		switch {
 		case gc.Before == nil:
 			h.Groups++
-			p.nodes.Create(s.groupPath(gc.After.Name), encodeGroup(gc.After))
+			p.nodes.Create(s.GroupPath(gc.After.Name), encodeGroup(gc.After))
 		case gc.After == nil:
 			h.Groups--
-			p.nodes.Delete(s.groupPath(gc.Before.Name), t.group(gc.Before.Name).version)
+			p.nodes.Delete(s.GroupPath(gc.Before.Name), t.group(gc.Before.Name).version)
 		default:
-			p.nodes.Set(s.groupPath(gc.After.Name), encodeGroup(gc.After), t.group(gc.After.Name).version)
+			p.nodes.Set(s.GroupPath(gc.After.Name), encodeGroup(gc.After), t.group(gc.After.Name).version)
 		}
 	}
 	h.Index = p.segs.AddIndex(idx)
@@ -277,11 +289,11 @@ func (s *Store) plan(ctx context.Context, t *tx, c *model.Commit, edits model.Ta
 		p.versions = map[string]int32{}
 		for _, hc := range c.Hosts {
 			name := hc.Name()
-			p.versions[s.hostPath(name)] = t.host(name).version
+			p.versions[s.HostPath(name)] = t.host(name).version
 		}
 		for _, gc := range c.Groups {
 			name := gc.Name()
-			p.versions[s.groupPath(name)] = t.group(name).version
+			p.versions[s.GroupPath(name)] = t.group(name).version
 		}
 	}
 	return p, nil
@@ -298,9 +310,9 @@ func (s *Store) commit(ctx context.Context, t *tx, p *commitPlan) error {
 	p.head.HistoryStart = s.prune(ctx, prunes, p.head.HistoryStart, p.gen)
 	txn := s.conn.NewTxn()
 	if t.head == nil {
-		txn.Create(s.headPath(), p.head.marshal())
+		txn.Create(s.HeadPath(), p.head.marshal())
 	} else {
-		txn.Set(s.headPath(), p.head.marshal(), t.stat.Version)
+		txn.Set(s.HeadPath(), p.head.marshal(), t.stat.Version)
 	}
 	txn.Append(prunes)
 	txn.Append(p.nodes)

@@ -73,8 +73,8 @@ type nodeChange struct {
 	beforeM, afterM model.Map
 }
 
-// prevKey names a node in a plan's map of previous mzxids.
-func prevKey(group bool, name string) string {
+// PrevKey names a node in a record's map of previous mzxids.
+func PrevKey(group bool, name string) string {
 	if group {
 		return "g/" + name
 	}
@@ -269,11 +269,11 @@ func historyZnodes(c *model.Commit, writer string, prevs map[string]int64, minim
 	}
 	for _, hc := range c.Hosts {
 		name := hc.Name()
-		add(nodeChange{name: name, prev: prevs[prevKey(false, name)], before: hostRecordJSON(hc.Before), after: hostRecordJSON(hc.After)}, false)
+		add(nodeChange{name: name, prev: prevs[PrevKey(false, name)], before: hostRecordJSON(hc.Before), after: hostRecordJSON(hc.After)}, false)
 	}
 	for _, gc := range c.Groups {
 		name := gc.Name()
-		add(nodeChange{name: name, prev: prevs[prevKey(true, name)], before: groupRecordJSON(gc.Before), after: groupRecordJSON(gc.After)}, true)
+		add(nodeChange{name: name, prev: prevs[PrevKey(true, name)], before: groupRecordJSON(gc.Before), after: groupRecordJSON(gc.After)}, true)
 	}
 	ps = append(ps, cur)
 	h.Parts = len(ps) - 1
@@ -303,9 +303,45 @@ func maybeGunzip(data []byte) ([]byte, error) {
 // addHistory adds the creation of c's record to txn.
 func (s *Store) addHistory(txn *zkconn.Txn, c *model.Commit, writer string, prevs map[string]int64, minimal bool) {
 	record, parts := historyZnodes(c, writer, prevs, minimal)
-	txn.Create(s.historyPath(c.Generation, 0), record)
+	txn.Create(s.HistoryPath(c.Generation, 0), record)
 	for i, p := range parts {
-		txn.Create(s.historyPath(c.Generation, i+1), p)
+		txn.Create(s.HistoryPath(c.Generation, i+1), p)
+	}
+}
+
+// History returns the first generation whose change record is kept and
+// the current generation (0, 0 when nothing is stored).
+func (s *Store) History(ctx context.Context) (start, last int64, err error) {
+	h, _, err := s.readHead(ctx)
+	if errors.Is(err, model.ErrNotFound) {
+		return 0, 0, nil
+	}
+	if err != nil {
+		return 0, 0, err
+	}
+	return max(h.HistoryStart, 1), h.Generation, nil
+}
+
+// WatchHistory is History with a watch on head: ch fires once head next
+// changes, or is created when nothing is stored yet.
+func (s *Store) WatchHistory(ctx context.Context) (start, last int64, ch <-chan zk.Event, err error) {
+	for {
+		data, _, ch, err := s.conn.GetW(ctx, s.HeadPath())
+		if errors.Is(err, zk.ErrNoNode) {
+			var ok bool
+			if ok, _, ch, err = s.conn.ExistsW(ctx, s.HeadPath()); err == nil && ok {
+				continue // made meanwhile
+			}
+			return 0, 0, ch, err
+		}
+		if err != nil {
+			return 0, 0, nil, err
+		}
+		h, err := parseHead(data)
+		if err != nil {
+			return 0, 0, nil, fmt.Errorf("%s: %w", s.HeadPath(), err)
+		}
+		return max(h.HistoryStart, 1), h.Generation, ch, nil
 	}
 }
 
@@ -320,27 +356,31 @@ func (s *Store) Commit(ctx context.Context, gen int64) (*model.Commit, error) {
 	return c, err
 }
 
-// record is one change record as read: the commit, the id of the writer
-// that made it, and each node's previous mzxid (see prevKey).
-type record struct {
-	commit *model.Commit
-	writer string
-	prevs  map[string]int64
+// Record is one change record as read: the commit, the id of the writer
+// that made it (see resolve), and each node's mzxid before the change,
+// keyed by PrevKey: what lets a reader follow one node's chain of changes
+// (package history).
+type Record struct {
+	Commit *model.Commit
+	Writer string
+	Prevs  map[string]int64
 }
 
 // readCommit reads generation gen's record and, with full, its parts; it
 // returns the writer id too.
 func (s *Store) readCommit(ctx context.Context, gen int64, full bool) (*model.Commit, string, error) {
-	r, err := s.readRecord(ctx, gen, full)
+	r, err := s.ReadRecord(ctx, gen, full)
 	if err != nil {
 		return nil, "", err
 	}
-	return r.commit, r.writer, nil
+	return r.Commit, r.Writer, nil
 }
 
-// readRecord reads generation gen's record and, with full, its parts.
-func (s *Store) readRecord(ctx context.Context, gen int64, full bool) (*record, error) {
-	data, _, err := s.conn.Get(ctx, s.historyPath(gen, 0))
+// ReadRecord reads generation gen's record and, with full, its parts (a
+// big change's nodes): ErrNotFound if it was never written, wrapping
+// ErrPruned if retention removed it.
+func (s *Store) ReadRecord(ctx context.Context, gen int64, full bool) (*Record, error) {
+	data, _, err := s.conn.Get(ctx, s.HistoryPath(gen, 0))
 	if errors.Is(err, zk.ErrNoNode) {
 		h, _, herr := s.readHead(ctx)
 		if herr == nil && gen >= 1 && gen < h.HistoryStart {
@@ -353,13 +393,13 @@ func (s *Store) readRecord(ctx context.Context, gen int64, full bool) (*record, 
 	}
 	j, hosts, groups, err := decodeRecord(data)
 	if err != nil {
-		return nil, fmt.Errorf("change record %s: %w", s.historyPath(gen, 0), err)
+		return nil, fmt.Errorf("change record %s: %w", s.HistoryPath(gen, 0), err)
 	}
 	if full && j.Parts > 0 {
 		type part struct{ hosts, groups []nodeChange }
 		ps := make([]part, j.Parts)
 		err := zkconn.Parallel(ctx, j.Parts, 8, func(i int) error {
-			p := s.historyPath(gen, i+1)
+			p := s.HistoryPath(gen, i+1)
 			data, _, err := s.conn.Get(ctx, p)
 			if err != nil {
 				return fmt.Errorf("read change record %s: %w", p, err)
@@ -379,7 +419,7 @@ func (s *Store) readRecord(ctx context.Context, gen int64, full bool) (*record, 
 	}
 	c := &model.Commit{Generation: j.Generation, Time: j.Time, User: j.User, OSUser: j.OSUser,
 		Machine: j.Machine, Identity: j.Identity, Tool: j.Tool, Reason: j.Reason, Minimal: j.Minimal}
-	r := &record{commit: c, writer: j.Writer, prevs: map[string]int64{}}
+	r := &Record{Commit: c, Writer: j.Writer, Prevs: map[string]int64{}}
 	for _, nc := range hosts {
 		var hc model.HostChange
 		if nc.beforeM != nil {
@@ -392,7 +432,7 @@ func (s *Store) readRecord(ctx context.Context, gen int64, full bool) (*record, 
 			return nil, fmt.Errorf("change record of generation %d: host %q: %w", gen, nc.name, err)
 		}
 		c.Hosts = append(c.Hosts, hc)
-		r.prevs[prevKey(false, nc.name)] = nc.prev
+		r.Prevs[PrevKey(false, nc.name)] = nc.prev
 	}
 	for _, nc := range groups {
 		var gc model.GroupChange
@@ -406,7 +446,7 @@ func (s *Store) readRecord(ctx context.Context, gen int64, full bool) (*record, 
 			return nil, fmt.Errorf("change record of generation %d: group %q: %w", gen, nc.name, err)
 		}
 		c.Groups = append(c.Groups, gc)
-		r.prevs[prevKey(true, nc.name)] = nc.prev
+		r.Prevs[PrevKey(true, nc.name)] = nc.prev
 	}
 	return r, nil
 }
@@ -422,7 +462,7 @@ func (s *Store) prune(ctx context.Context, txn *zkconn.Txn, start, gen int64) in
 	}
 	const perChange = 4
 	for i := 0; i < perChange && gen-start >= int64(s.opts.HistoryKeep); i++ {
-		ok, st, err := s.conn.Exists(ctx, s.historyPath(start, 0))
+		ok, st, err := s.conn.Exists(ctx, s.HistoryPath(start, 0))
 		if err != nil {
 			break
 		}
@@ -434,13 +474,13 @@ func (s *Store) prune(ctx context.Context, txn *zkconn.Txn, start, gen int64) in
 			break
 		}
 		parts := 0
-		if data, _, err := s.conn.Get(ctx, s.historyPath(start, 0)); err != nil {
+		if data, _, err := s.conn.Get(ctx, s.HistoryPath(start, 0)); err != nil {
 			break
 		} else if j, _, _, err := decodeRecord(data); err == nil {
 			parts = j.Parts
 		}
 		for p := parts; p >= 0; p-- {
-			txn.Delete(s.historyPath(start, p), -1)
+			txn.Delete(s.HistoryPath(start, p), -1)
 		}
 		start++
 	}

@@ -39,16 +39,16 @@ func (sn *Snapshot) loadNodes() (*model.Nodes, map[string]int32, error) {
 	}
 	hs := make([]*model.HostNode, len(hosts))
 	if err := zkconn.Parallel(sn.ctx, len(hosts), 64, func(i int) error {
-		data, st, err := sn.readNode(sn.s.hostPath(hosts[i]))
+		data, st, err := sn.readNode(sn.s.HostPath(hosts[i]))
 		if err != nil {
 			return err
 		}
 		if hs[i], err = decodeHost(hosts[i], data); err != nil {
-			return fmt.Errorf("host record %s: %w", sn.s.hostPath(hosts[i]), err)
+			return fmt.Errorf("host record %s: %w", sn.s.HostPath(hosts[i]), err)
 		}
 		mu.Lock()
-		versions[sn.s.hostPath(hosts[i])] = st.Version
-		sn.mzxids[prevKey(false, hosts[i])] = st.Mzxid
+		versions[sn.s.HostPath(hosts[i])] = st.Version
+		sn.mzxids[PrevKey(false, hosts[i])] = st.Mzxid
 		mu.Unlock()
 		return nil
 	}); err != nil {
@@ -56,16 +56,16 @@ func (sn *Snapshot) loadNodes() (*model.Nodes, map[string]int32, error) {
 	}
 	gs := make([]*model.GroupNode, len(groups))
 	if err := zkconn.Parallel(sn.ctx, len(groups), 64, func(i int) error {
-		data, st, err := sn.readNode(sn.s.groupPath(groups[i]))
+		data, st, err := sn.readNode(sn.s.GroupPath(groups[i]))
 		if err != nil {
 			return err
 		}
 		if gs[i], err = decodeGroup(groups[i], data); err != nil {
-			return fmt.Errorf("group record %s: %w", sn.s.groupPath(groups[i]), err)
+			return fmt.Errorf("group record %s: %w", sn.s.GroupPath(groups[i]), err)
 		}
 		mu.Lock()
-		versions[sn.s.groupPath(groups[i])] = st.Version
-		sn.mzxids[prevKey(true, groups[i])] = st.Mzxid
+		versions[sn.s.GroupPath(groups[i])] = st.Version
+		sn.mzxids[PrevKey(true, groups[i])] = st.Mzxid
 		mu.Unlock()
 		return nil
 	}); err != nil {
@@ -107,7 +107,7 @@ func (s *Store) childNames(ctx context.Context, dir string) ([]string, error) {
 // what build saw and what is stored.
 func (s *Store) Replace(ctx context.Context, opts model.UpdateOptions, build func(base *model.Nodes) (*model.Nodes, error)) (model.Result, error) {
 	if opts.DryRun {
-		return s.replaceDry(ctx, build)
+		return s.replaceDry(ctx, opts, build)
 	}
 	if s.opts.Renderer == nil {
 		return model.Result{}, errNoRenderer
@@ -145,6 +145,9 @@ func (s *Store) Replace(ctx context.Context, opts model.UpdateOptions, build fun
 	gen := int64(1)
 	if h != nil {
 		gen = h.Generation + 1
+	}
+	if err := checkAt(opts, gen-1); err != nil {
+		return model.Result{}, err
 	}
 	writer := newWriterID(gen)
 	prep, pst, err := s.beginBig(ctx, h, version, writer, gen)
@@ -231,12 +234,12 @@ func (s *Store) planReplace(ctx context.Context, h *head, gen int64, writer stri
 	p := &commitPlan{gen: gen, writer: writer, commit: c, nodes: s.conn.NewTxn(), big: true, versions: versions, prevs: prevs}
 	for _, hc := range hosts {
 		if hc.Before == nil {
-			versions[s.hostPath(hc.After.Name)] = -1
+			versions[s.HostPath(hc.After.Name)] = -1
 		}
 	}
 	for _, gc := range groups {
 		if gc.Before == nil {
-			versions[s.groupPath(gc.After.Name)] = -1
+			versions[s.GroupPath(gc.After.Name)] = -1
 		}
 	}
 	p.segs = segment.NewWriter(writer)
@@ -256,7 +259,7 @@ func (s *Store) planReplace(ctx context.Context, h *head, gen int64, writer stri
 	return res, p, baseIdx, nil
 }
 
-func (s *Store) replaceDry(ctx context.Context, build func(*model.Nodes) (*model.Nodes, error)) (model.Result, error) {
+func (s *Store) replaceDry(ctx context.Context, opts model.UpdateOptions, build func(*model.Nodes) (*model.Nodes, error)) (model.Result, error) {
 	var res model.Result
 	base := model.NewNodes(0)
 	err := s.Read(ctx, true, func(sn *Snapshot) error {
@@ -266,6 +269,9 @@ func (s *Store) replaceDry(ctx context.Context, build func(*model.Nodes) (*model
 		return err
 	})
 	if err != nil && !errors.Is(err, model.ErrNotFound) {
+		return res, err
+	}
+	if err := checkAt(opts, res.Generation); err != nil {
 		return res, err
 	}
 	base.KeyBase = (res.Generation + 1) << 32

@@ -168,7 +168,7 @@ func (sn *Snapshot) Prefetch(names ...string) error {
 // which Read handles, unless it was edited by hand (head did not move):
 // the hand edit is then what is stored.
 func (sn *Snapshot) Host(name string) (*model.HostNode, error) {
-	data, st, err := sn.readNode(sn.s.hostPath(name))
+	data, st, err := sn.readNode(sn.s.HostPath(name))
 	if err != nil {
 		if errors.Is(err, zk.ErrNoNode) {
 			return nil, fmt.Errorf("host %q: %w", name, model.ErrNotFound)
@@ -177,7 +177,7 @@ func (sn *Snapshot) Host(name string) (*model.HostNode, error) {
 	}
 	h, err := decodeHost(name, data)
 	if err != nil {
-		return nil, fmt.Errorf("host record %s: %w", sn.s.hostPath(name), err)
+		return nil, fmt.Errorf("host record %s: %w", sn.s.HostPath(name), err)
 	}
 	_ = st
 	return h, nil
@@ -185,7 +185,7 @@ func (sn *Snapshot) Host(name string) (*model.HostNode, error) {
 
 // Group returns the named group as the generation holds it.
 func (sn *Snapshot) Group(name string) (*model.GroupNode, error) {
-	data, _, err := sn.readNode(sn.s.groupPath(name))
+	data, _, err := sn.readNode(sn.s.GroupPath(name))
 	if err != nil {
 		if errors.Is(err, zk.ErrNoNode) {
 			return nil, fmt.Errorf("group %q: %w", name, model.ErrNotFound)
@@ -194,7 +194,7 @@ func (sn *Snapshot) Group(name string) (*model.GroupNode, error) {
 	}
 	g, err := decodeGroup(name, data)
 	if err != nil {
-		return nil, fmt.Errorf("group record %s: %w", sn.s.groupPath(name), err)
+		return nil, fmt.Errorf("group record %s: %w", sn.s.GroupPath(name), err)
 	}
 	return g, nil
 }

@@ -113,22 +113,31 @@ func (s *Store) Conn() *zkconn.Conn { return s.conn }
 // Root returns the root znode.
 func (s *Store) Root() string { return s.root }
 
-func (s *Store) base() string                { return path.Join(s.root, "inventory") }
-func (s *Store) headPath() string            { return path.Join(s.base(), "head") }
-func (s *Store) lockPath() string            { return path.Join(s.base(), "lock") }
-func (s *Store) hostsDir() string            { return path.Join(s.base(), "hosts") }
-func (s *Store) groupsDir() string           { return path.Join(s.base(), "groups") }
-func (s *Store) segmentsDir() string         { return path.Join(s.base(), "segments") }
-func (s *Store) historyDir() string          { return path.Join(s.base(), "history") }
-func (s *Store) hostPath(name string) string { return path.Join(s.hostsDir(), EncodeName(name)) }
-func (s *Store) groupPath(name string) string {
-	return path.Join(s.groupsDir(), EncodeName(name))
-}
+// The znodes of the layout (see the package doc). HeadPath, HostPath,
+// GroupPath and HistoryPath are exported for readers of history and for
+// tools; everything else is the store's own.
+func (s *Store) base() string        { return path.Join(s.root, "inventory") }
+func (s *Store) lockPath() string    { return path.Join(s.base(), "lock") }
+func (s *Store) hostsDir() string    { return path.Join(s.base(), "hosts") }
+func (s *Store) groupsDir() string   { return path.Join(s.base(), "groups") }
+func (s *Store) segmentsDir() string { return path.Join(s.base(), "segments") }
+func (s *Store) historyDir() string  { return path.Join(s.base(), "history") }
+
 func (s *Store) segmentPath(id string) string { return path.Join(s.segmentsDir(), id) }
 
-// historyPath names generation gen's change record; part > 0 names its
+// HeadPath is the head znode: the generation, the index of the views and
+// the counts, written by every change.
+func (s *Store) HeadPath() string { return path.Join(s.base(), "head") }
+
+// HostPath is the znode of the named host.
+func (s *Store) HostPath(name string) string { return path.Join(s.hostsDir(), EncodeName(name)) }
+
+// GroupPath is the znode of the named group.
+func (s *Store) GroupPath(name string) string { return path.Join(s.groupsDir(), EncodeName(name)) }
+
+// HistoryPath names generation gen's change record; part > 0 names its
 // part-th continuation.
-func (s *Store) historyPath(gen int64, part int) string {
+func (s *Store) HistoryPath(gen int64, part int) string {
 	name := fmt.Sprintf("%012d", gen)
 	if part > 0 {
 		name += "." + strconv.Itoa(part)
@@ -141,19 +150,19 @@ var errOldFormat = errors.New("written by an older kook (format 1)")
 
 // readHead returns head and its stat; ErrNotFound if nothing is stored.
 func (s *Store) readHead(ctx context.Context) (*head, *zk.Stat, error) {
-	data, st, err := s.conn.Get(ctx, s.headPath())
+	data, st, err := s.conn.Get(ctx, s.HeadPath())
 	if errors.Is(err, zk.ErrNoNode) {
 		return nil, nil, fmt.Errorf("no inventory stored at %s: %w", s.root, model.ErrNotFound)
 	}
 	if err != nil {
-		return nil, nil, fmt.Errorf("read %s: %w", s.headPath(), err)
+		return nil, nil, fmt.Errorf("read %s: %w", s.HeadPath(), err)
 	}
 	h, err := parseHead(data)
 	if errors.Is(err, errOldFormat) {
-		return nil, nil, fmt.Errorf("%s: %w: import the inventory again with kook-import, which replaces it", s.headPath(), err)
+		return nil, nil, fmt.Errorf("%s: %w: import the inventory again with kook-import, which replaces it", s.HeadPath(), err)
 	}
 	if err != nil {
-		return nil, nil, fmt.Errorf("%s: %w (kook repair can rebuild it)", s.headPath(), err)
+		return nil, nil, fmt.Errorf("%s: %w (kook repair can rebuild it)", s.HeadPath(), err)
 	}
 	return h, st, nil
 }

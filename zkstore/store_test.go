@@ -678,3 +678,35 @@ func TestIntegrationOldFormatReplaced(t *testing.T) {
 		t.Error("the old trees are still there")
 	}
 }
+
+// TestIntegrationAt: a change asked for on top of a generation the
+// inventory has left fails with ErrMoved and writes nothing; on top of the
+// current one it is made.
+func TestIntegrationAt(t *testing.T) {
+	s, ctx := mustOpen(t), ctxT(t)
+	update(t, s, model.CreateHost{Name: "a"})
+	cur := update(t, s, model.CreateHost{Name: "b"}).Generation
+	set := model.Apply(model.SetHostVars{Host: "a", Vars: vars("x", int64(1))})
+	if _, err := s.Update(ctx, model.UpdateOptions{At: cur - 1}, set); !errors.Is(err, model.ErrMoved) {
+		t.Fatalf("Update at %d with the inventory at %d: %v, want ErrMoved", cur-1, cur, err)
+	}
+	keep := func(base *model.Nodes) (*model.Nodes, error) {
+		base.Hosts["a"].Vars = vars("y", int64(2))
+		return base, nil
+	}
+	if _, err := s.Replace(ctx, model.UpdateOptions{At: cur + 1}, keep); !errors.Is(err, model.ErrMoved) {
+		t.Fatalf("Replace at %d with the inventory at %d: %v, want ErrMoved", cur+1, cur, err)
+	}
+	if _, err := s.Replace(ctx, model.UpdateOptions{At: cur + 1, DryRun: true}, keep); !errors.Is(err, model.ErrMoved) {
+		t.Fatalf("dry Replace at %d: %v, want ErrMoved", cur+1, err)
+	}
+	if n := load(t, s); len(n.Hosts["a"].Vars) != 0 {
+		t.Fatalf("a refused change wrote %v", n.Hosts["a"].Vars)
+	}
+	if res, err := s.Update(ctx, model.UpdateOptions{At: cur}, set); err != nil || res.Generation != cur+1 {
+		t.Fatalf("Update at the current generation: %+v, %v", res, err)
+	}
+	if res, err := s.Replace(ctx, model.UpdateOptions{At: cur + 1}, keep); err != nil || res.Generation != cur+2 {
+		t.Fatalf("Replace at the current generation: %+v, %v", res, err)
+	}
+}

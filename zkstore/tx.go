@@ -75,7 +75,7 @@ func (t *tx) host(name string) *hostState {
 		return st
 	}
 	st = &hostState{version: -1}
-	data, zst, err := t.s.conn.Get(t.ctx, t.s.hostPath(name))
+	data, zst, err := t.s.conn.Get(t.ctx, t.s.HostPath(name))
 	switch {
 	case errors.Is(err, zk.ErrNoNode):
 	case err != nil:
@@ -84,7 +84,7 @@ func (t *tx) host(name string) *hostState {
 		st.version, st.mzxid = zst.Version, zst.Mzxid
 		st.before, err = decodeHost(name, data)
 		if err != nil {
-			st.err = fmt.Errorf("host record %s: %w", t.s.hostPath(name), err)
+			st.err = fmt.Errorf("host record %s: %w", t.s.HostPath(name), err)
 		}
 	}
 	st.after = st.before
@@ -105,7 +105,7 @@ func (t *tx) group(name string) *groupState {
 		return st
 	}
 	st = &groupState{version: -1}
-	data, zst, err := t.s.conn.Get(t.ctx, t.s.groupPath(name))
+	data, zst, err := t.s.conn.Get(t.ctx, t.s.GroupPath(name))
 	switch {
 	case errors.Is(err, zk.ErrNoNode):
 	case err != nil:
@@ -114,7 +114,7 @@ func (t *tx) group(name string) *groupState {
 		st.version, st.mzxid = zst.Version, zst.Mzxid
 		st.before, err = decodeGroup(name, data)
 		if err != nil {
-			st.err = fmt.Errorf("group record %s: %w", t.s.groupPath(name), err)
+			st.err = fmt.Errorf("group record %s: %w", t.s.GroupPath(name), err)
 		}
 	}
 	st.after = st.before

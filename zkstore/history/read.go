@@ -1,4 +1,4 @@
-package zkstore
+package history
 
 import (
 	"bytes"
@@ -10,6 +10,7 @@ import (
 
 	"github.com/kook-project/kook/model"
 	"github.com/kook-project/kook/zkconn"
+	"github.com/kook-project/kook/zkstore"
 )
 
 // Reading history. Records are read whole: a change's record holds the
@@ -32,25 +33,12 @@ import (
 // where a node's chain of changes is broken.
 const DefaultScanLimit = 1000
 
-// History returns the first generation whose change record is kept and
-// the current generation (0, 0 when nothing is stored).
-func (s *Store) History(ctx context.Context) (start, last int64, err error) {
-	h, _, err := s.readHead(ctx)
-	if errors.Is(err, model.ErrNotFound) {
-		return 0, 0, nil
-	}
-	if err != nil {
-		return 0, 0, err
-	}
-	return max(h.HistoryStart, 1), h.Generation, nil
-}
-
 // Commits calls fn with the change records of generations from to to,
 // both included, in that order (from > to goes newest first), until fn
 // returns false or an error. Records are read a few at a time ahead of
-// fn. A record retention removed is an error wrapping ErrPruned; one never
+// fn. A record retention removed is an error wrapping zkstore.ErrPruned; one never
 // written, model.ErrNotFound.
-func (s *Store) Commits(ctx context.Context, from, to int64, fn func(*model.Commit) (bool, error)) error {
+func Commits(ctx context.Context, s *zkstore.Store, from, to int64, fn func(*model.Commit) (bool, error)) error {
 	step := int64(1)
 	if from > to {
 		step = -1
@@ -59,10 +47,10 @@ func (s *Store) Commits(ctx context.Context, from, to int64, fn func(*model.Comm
 	const window = 8
 	for i := int64(0); i < n; i += window {
 		m := min(window, n-i)
-		recs := make([]*record, m)
+		recs := make([]*zkstore.Record, m)
 		err := zkconn.Parallel(ctx, int(m), window, func(j int) error {
 			var err error
-			recs[j], err = s.readRecord(ctx, from+(i+int64(j))*step, true)
+			recs[j], err = s.ReadRecord(ctx, from+(i+int64(j))*step, true)
 			return err
 		})
 		// Records before a failed one are still given to fn.
@@ -70,7 +58,7 @@ func (s *Store) Commits(ctx context.Context, from, to int64, fn func(*model.Comm
 			if r == nil {
 				return err
 			}
-			more, ferr := fn(r.commit)
+			more, ferr := fn(r.Commit)
 			if ferr != nil || !more {
 				return ferr
 			}
@@ -88,21 +76,23 @@ func (s *Store) Commits(ctx context.Context, from, to int64, fn func(*model.Comm
 // people on how the walk ended (history pruned, the node written outside
 // kook, a scan that found nothing). Its cost is described above.
 // model.ErrNotFound: nothing stored.
-func (s *Store) EntityLog(ctx context.Context, group bool, name string, scanLimit int, fn func(*model.Commit) (bool, error)) ([]string, error) {
+func EntityLog(ctx context.Context, s *zkstore.Store, group bool, name string, scanLimit int, fn func(*model.Commit) (bool, error)) ([]string, error) {
 	if scanLimit <= 0 {
 		scanLimit = DefaultScanLimit
 	}
-	h, _, err := s.readHead(ctx)
+	lo, hi, err := s.History(ctx)
 	if err != nil {
 		return nil, err
 	}
-	kind, p := "host", s.hostPath(name)
-	if group {
-		kind, p = "group", s.groupPath(name)
+	if hi == 0 {
+		return nil, fmt.Errorf("no inventory at %s: %w", s.Root(), model.ErrNotFound)
 	}
-	key := prevKey(group, name)
-	lo, hi := max(h.HistoryStart, 1), h.Generation
-	data, st, err := s.conn.Get(ctx, p)
+	kind, p := "host", s.HostPath(name)
+	if group {
+		kind, p = "group", s.GroupPath(name)
+	}
+	key := zkstore.PrevKey(group, name)
+	data, st, err := s.Conn().Get(ctx, p)
 	var z int64 // the mzxid to find the change of; 0: scan
 	switch {
 	case errors.Is(err, zk.ErrNoNode):
@@ -116,7 +106,7 @@ func (s *Store) EntityLog(ctx context.Context, group bool, name string, scanLimi
 	first := true
 	scanned := 0
 	for hi >= lo {
-		var r *record
+		var r *zkstore.Record
 		var g int64
 		if z != 0 {
 			g, err = w.find(z, lo, hi)
@@ -126,10 +116,10 @@ func (s *Store) EntityLog(ctx context.Context, group bool, name string, scanLimi
 			if g == 0 {
 				break // before the oldest record kept
 			}
-			if r, err = s.readRecord(ctx, g, true); err != nil {
+			if r, err = s.ReadRecord(ctx, g, true); err != nil {
 				return notes, err
 			}
-			c := findChange(r.commit, group, name)
+			c := findChange(r.Commit, group, name)
 			switch {
 			case c == nil:
 				notes = append(notes, fmt.Sprintf("%s %s was written outside any recorded change after generation %d (by hand, or by kook repair); older changes were found by reading records one by one", kind, name, g))
@@ -145,10 +135,10 @@ func (s *Store) EntityLog(ctx context.Context, group bool, name string, scanLimi
 					return notes, nil
 				}
 				scanned++
-				if r, err = s.readRecord(ctx, g, true); err != nil {
+				if r, err = s.ReadRecord(ctx, g, true); err != nil {
 					return notes, err
 				}
-				if findChange(r.commit, group, name) != nil {
+				if findChange(r.Commit, group, name) != nil {
 					break
 				}
 			}
@@ -157,14 +147,14 @@ func (s *Store) EntityLog(ctx context.Context, group bool, name string, scanLimi
 			}
 		}
 		first = false
-		more, err := fn(r.commit)
+		more, err := fn(r.Commit)
 		if err != nil || !more {
 			return notes, err
 		}
-		if c := findChange(r.commit, group, name); c.before == nil {
+		if c := findChange(r.Commit, group, name); c.before == nil {
 			return notes, nil // created here
 		}
-		z, hi = r.prevs[key], g-1
+		z, hi = r.Prevs[key], g-1
 	}
 	if lo > 1 {
 		notes = append(notes, fmt.Sprintf("history starts at generation %d: older changes were pruned", lo))
@@ -199,11 +189,11 @@ func encodeOrNil[N *model.HostNode | *model.GroupNode](n N) []byte {
 	switch n := any(n).(type) {
 	case *model.HostNode:
 		if n != nil {
-			return encodeHost(n)
+			return zkstore.HostJSON(n)
 		}
 	case *model.GroupNode:
 		if n != nil {
-			return encodeGroup(n)
+			return zkstore.GroupJSON(n)
 		}
 	}
 	return nil
@@ -215,7 +205,7 @@ func encodeOrNil[N *model.HostNode | *model.GroupNode](n N) []byte {
 // nodes after creating its record, before the next record), so their
 // creation zxids grow with the generation.
 type walker struct {
-	s      *Store
+	s      *zkstore.Store
 	ctx    context.Context
 	czxids map[int64]int64 // generation -> its record's czxid; -1: missing
 }
@@ -225,9 +215,9 @@ func (w *walker) czxid(g int64) (int64, error) {
 	if z, ok := w.czxids[g]; ok {
 		return z, nil
 	}
-	ok, st, err := w.s.conn.Exists(w.ctx, w.s.historyPath(g, 0))
+	ok, st, err := w.s.Conn().Exists(w.ctx, w.s.HistoryPath(g, 0))
 	if err != nil {
-		return 0, fmt.Errorf("read %s: %w", w.s.historyPath(g, 0), err)
+		return 0, fmt.Errorf("read %s: %w", w.s.HistoryPath(g, 0), err)
 	}
 	z := int64(-1)
 	if ok {
@@ -298,58 +288,44 @@ func (g *Gap) Error() string {
 // removed before they were read are given as a *Gap (c nil), after which
 // the walk goes on. A change is given once head names it: a big change
 // being applied is given when it is done.
-func (s *Store) Follow(ctx context.Context, from int64, fn func(c *model.Commit, gap *Gap) error) error {
+func Follow(ctx context.Context, s *zkstore.Store, from int64, fn func(c *model.Commit, gap *Gap) error) error {
 	next := from
 	for attempt := 0; ; {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		data, _, ch, err := s.conn.GetW(ctx, s.headPath())
-		var h *head
-		switch {
-		case errors.Is(err, zk.ErrNoNode):
-			var ok bool
-			ok, _, ch, err = s.conn.ExistsW(ctx, s.headPath())
-			if err == nil && ok {
-				continue // made meanwhile
-			}
-			h = &head{}
-		case err == nil:
-			if h, err = parseHead(data); err != nil {
-				return fmt.Errorf("%s: %w", s.headPath(), err)
-			}
-		}
+		start, last, ch, err := s.WatchHistory(ctx)
 		if err != nil {
 			if !zkconn.IsTransient(err) {
 				return err
 			}
-			if err := s.waitAfter(ctx, attempt); err != nil {
+			if err := waitAfter(ctx, s, attempt); err != nil {
 				return err
 			}
 			attempt++
 			continue
 		}
 		if next <= 0 {
-			next = h.Generation + 1
+			next = last + 1
 		}
 		reread := false
-		for next <= h.Generation && err == nil && !reread {
-			if start := max(h.HistoryStart, 1); next < start {
+		for next <= last && err == nil && !reread {
+			if next < start {
 				if err = fn(nil, &Gap{From: next, To: start - 1}); err != nil {
 					return err
 				}
 				next = start
 				continue
 			}
-			var r *record
-			r, err = s.readRecord(ctx, next, true)
+			var r *zkstore.Record
+			r, err = s.ReadRecord(ctx, next, true)
 			switch {
 			case err == nil:
-				if err = fn(r.commit, nil); err != nil {
+				if err = fn(r.Commit, nil); err != nil {
 					return err
 				}
 				next++
-			case errors.Is(err, ErrPruned):
+			case errors.Is(err, zkstore.ErrPruned):
 				// Pruned since head was read: read head again.
 				err, reread = nil, true
 			case errors.Is(err, model.ErrNotFound):
@@ -364,7 +340,7 @@ func (s *Store) Follow(ctx context.Context, from int64, fn func(c *model.Commit,
 			if !zkconn.IsTransient(err) {
 				return err
 			}
-			if err := s.waitAfter(ctx, attempt); err != nil {
+			if err := waitAfter(ctx, s, attempt); err != nil {
 				return err
 			}
 			attempt++
@@ -383,8 +359,8 @@ func (s *Store) Follow(ctx context.Context, from int64, fn func(c *model.Commit,
 }
 
 // waitAfter waits for a session after a transient failure, backing off.
-func (s *Store) waitAfter(ctx context.Context, attempt int) error {
-	if err := s.conn.WaitSession(ctx); err != nil {
+func waitAfter(ctx context.Context, s *zkstore.Store, attempt int) error {
+	if err := s.Conn().WaitSession(ctx); err != nil {
 		return err
 	}
 	return zkconn.Backoff(ctx, min(attempt, 4))

@@ -1,4 +1,4 @@
-package zkstore
+package history
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 
 	"github.com/kook-project/kook/model"
 	"github.com/kook-project/kook/zkconn"
+	"github.com/kook-project/kook/zkstore"
 )
 
 // Undoing changes. A revert undoes one change, what it changed and nothing
@@ -19,66 +20,9 @@ import (
 // new changes, recorded as any other, made through Update: one multi, or
 // the big-change path when the nodes do not fit in one.
 
-// Conflict is a later change that touched what a revert would undo.
-type Conflict struct {
-	Generation int64  // 0: changed outside kook (by hand), or meanwhile
-	Entity     string // "host web-01", "group web"
-	Aspects    []string
-}
-
-// ConflictError is a revert refused because later changes touched the
-// same vars or memberships. It wraps model.ErrConflict.
-type ConflictError struct {
-	Generation int64 // the change that was to be reverted
-	Conflicts  []Conflict
-}
-
-func (e *ConflictError) Error() string {
-	var gens []string
-	var seen []int64
-	for _, c := range e.Conflicts {
-		if !slices.Contains(seen, c.Generation) {
-			seen = append(seen, c.Generation)
-		}
-	}
-	for _, g := range seen {
-		var what []string
-		for _, c := range e.Conflicts {
-			if c.Generation == g {
-				what = append(what, c.Entity+" ("+strings.Join(c.Aspects, ", ")+")")
-			}
-		}
-		name := fmt.Sprintf("generation %d", g)
-		if g == 0 {
-			name = "a change outside kook"
-		}
-		gens = append(gens, name+": "+strings.Join(what, "; "))
-	}
-	return fmt.Sprintf("generation %d cannot be reverted: later changes touched what it changed: %s (--force reverts it anyway): %v",
-		e.Generation, strings.Join(gens, "; "), model.ErrConflict)
-}
-
-func (e *ConflictError) Unwrap() error { return model.ErrConflict }
-
-// Generations returns the conflicting generations, in order.
-func (e *ConflictError) Generations() []int64 {
-	var out []int64
-	for _, c := range e.Conflicts {
-		if c.Generation != 0 && !slices.Contains(out, c.Generation) {
-			out = append(out, c.Generation)
-		}
-	}
-	slices.Sort(out)
-	return out
-}
-
-// ErrMinimal is returned for a change whose record holds no nodes
-// (Options.MinimalHistory): it can be neither shown in full nor undone.
-var ErrMinimal = errors.New("the change record holds no nodes (written with minimal history)")
-
 // Revert makes a new change that undoes generation gen. Unless force, it
 // refuses, writing nothing, when a later change (or a hand edit) touched
-// an aspect gen changed: the error is a *ConflictError naming them. Its
+// an aspect gen changed: the error is a *model.ConflictError naming them. Its
 // reason is "revert of GEN", then opts.Reason. It reads gen's record, a
 // stat of each node gen touched and, only if one of those was written
 // since, the records after gen; then it writes what gen touched. A revert
@@ -86,22 +30,22 @@ var ErrMinimal = errors.New("the change record holds no nodes (written with mini
 // writes (reading every node, rendering the views anew): the views list a
 // group's children in the order they joined, and it rejoins at its old
 // place.
-func (s *Store) Revert(ctx context.Context, opts model.UpdateOptions, gen int64, force bool) (model.Result, error) {
-	r, err := s.readRecord(ctx, gen, true)
+func Revert(ctx context.Context, s *zkstore.Store, opts model.UpdateOptions, gen int64, force bool) (model.Result, error) {
+	r, err := s.ReadRecord(ctx, gen, true)
 	if err != nil {
 		return model.Result{}, err
 	}
-	c := r.commit
+	c := r.Commit
 	if c.Minimal {
-		return model.Result{}, fmt.Errorf("revert generation %d: %w", gen, ErrMinimal)
+		return model.Result{}, fmt.Errorf("revert generation %d: %w", gen, model.ErrMinimal)
 	}
 	if !force {
-		conflicts, err := s.laterConflicts(ctx, c)
+		conflicts, err := laterConflicts(ctx, s, c)
 		if err != nil {
 			return model.Result{}, err
 		}
 		if len(conflicts) > 0 {
-			return model.Result{}, &ConflictError{Generation: gen, Conflicts: conflicts}
+			return model.Result{}, &model.ConflictError{Generation: gen, Conflicts: conflicts}
 		}
 	}
 	opts.Reason = undoReason(fmt.Sprintf("revert of %d", gen), opts.Reason)
@@ -109,7 +53,7 @@ func (s *Store) Revert(ctx context.Context, opts model.UpdateOptions, gen int64,
 		if err := prefetchChanged(t, c.Hosts, c.Groups); err != nil {
 			return err
 		}
-		var outside []Conflict
+		var outside []model.Conflict
 		for _, gc := range c.Groups {
 			name := gc.Name()
 			cur, err := currentGroup(t, name)
@@ -119,7 +63,7 @@ func (s *Store) Revert(ctx context.Context, opts model.UpdateOptions, gen int64,
 			as := groupAspects(gc.Before, gc.After)
 			if !force {
 				if diff := groupAspects(gc.After, cur); as.meets(diff) {
-					outside = append(outside, Conflict{Entity: "group " + name, Aspects: as.common(diff)})
+					outside = append(outside, model.Conflict{Entity: "group " + name, Aspects: as.common(diff)})
 					continue
 				}
 			}
@@ -134,18 +78,24 @@ func (s *Store) Revert(ctx context.Context, opts model.UpdateOptions, gen int64,
 			as := hostAspects(hc.Before, hc.After)
 			if !force {
 				if diff := hostAspects(hc.After, cur); as.meets(diff) {
-					outside = append(outside, Conflict{Entity: "host " + name, Aspects: as.common(diff)})
+					outside = append(outside, model.Conflict{Entity: "host " + name, Aspects: as.common(diff)})
 					continue
 				}
 			}
 			putHost(t, name, cur, undoHost(hc.Before, hc.After, cur, as, t.NewKey))
 		}
 		if len(outside) > 0 {
-			return &ConflictError{Generation: gen, Conflicts: outside}
+			return &model.ConflictError{Generation: gen, Conflicts: outside}
 		}
 		return nil
 	}
-	if rejoins(c.Groups) {
+	return update(ctx, s, opts, rejoins(c.Groups), fn)
+}
+
+// update makes an undo's change: through Replace when full (see rejoins),
+// else as a small change.
+func update(ctx context.Context, s *zkstore.Store, opts model.UpdateOptions, full bool, fn func(model.Tx) error) (model.Result, error) {
+	if full {
 		return s.Replace(ctx, opts, func(n *model.Nodes) (*model.Nodes, error) { return n, fn(n) })
 	}
 	return s.Update(ctx, opts, fn)
@@ -168,10 +118,10 @@ func rejoins(groups []model.GroupChange) bool {
 // Rollback makes a new change that makes every node changed after
 // generation to what it was at to: everything after to is undone at once.
 // It reads every record after to. Its reason is "rollback to GEN", then
-// opts.Reason. A rollback past the start of history fails with ErrPruned.
+// opts.Reason. A rollback past the start of history fails with zkstore.ErrPruned.
 // Like Revert, one that puts groups back below parents they left is
 // written as Replace writes.
-func (s *Store) Rollback(ctx context.Context, opts model.UpdateOptions, to int64) (model.Result, error) {
+func Rollback(ctx context.Context, s *zkstore.Store, opts model.UpdateOptions, to int64) (model.Result, error) {
 	opts.Reason = undoReason(fmt.Sprintf("rollback to %d", to), opts.Reason)
 	for {
 		start, last, err := s.History(ctx)
@@ -185,12 +135,12 @@ func (s *Store) Rollback(ctx context.Context, opts model.UpdateOptions, to int64
 			return model.Result{Generation: last}, nil
 		}
 		if to+1 < start {
-			return model.Result{}, fmt.Errorf("rollback to generation %d: %w (history starts at generation %d)", to, ErrPruned, start)
+			return model.Result{}, fmt.Errorf("rollback to generation %d: %w (history starts at generation %d)", to, zkstore.ErrPruned, start)
 		}
 		var cs []*model.Commit
-		err = s.Commits(ctx, to+1, last, func(c *model.Commit) (bool, error) {
+		err = Commits(ctx, s, to+1, last, func(c *model.Commit) (bool, error) {
 			if c.Minimal {
-				return false, fmt.Errorf("rollback to generation %d: generation %d: %w", to, c.Generation, ErrMinimal)
+				return false, fmt.Errorf("rollback to generation %d: generation %d: %w", to, c.Generation, model.ErrMinimal)
 			}
 			cs = append(cs, c)
 			return true, nil
@@ -221,31 +171,15 @@ func (s *Store) Rollback(ctx context.Context, opts model.UpdateOptions, to int64
 			}
 			return nil
 		}
-		var res model.Result
-		if rejoins(groups) {
-			res, err = s.Replace(ctx, opts, func(n *model.Nodes) (*model.Nodes, error) {
-				if n.KeyBase>>32 != last+1 {
-					return nil, errHistoryMoved
-				}
-				return n, fn(n)
-			})
-		} else {
-			res, err = s.Update(ctx, opts, func(t model.Tx) error {
-				if t.(*tx).gen-1 != last {
-					return errHistoryMoved
-				}
-				return fn(t)
-			})
-		}
-		if !errors.Is(err, errHistoryMoved) {
+		// Made only on top of last: a change committed since the records
+		// were read moves the inventory on, and the loop reads again.
+		opts.At = last
+		res, err := update(ctx, s, opts, rejoins(groups), fn)
+		if !errors.Is(err, model.ErrMoved) {
 			return res, err
 		}
 	}
 }
-
-// errHistoryMoved: a change committed between reading the records a
-// rollback undoes and making it; read them again.
-var errHistoryMoved = errors.New("history moved")
 
 func undoReason(what, why string) string {
 	if why == "" {
@@ -311,7 +245,7 @@ func putGroup(t model.Tx, name string, cur, g *model.GroupNode) {
 // record of the generation following c's (or present or absent against
 // what c left) was changed since, and only then are the later records
 // read to name the changes.
-func (s *Store) laterConflicts(ctx context.Context, c *model.Commit) ([]Conflict, error) {
+func laterConflicts(ctx context.Context, s *zkstore.Store, c *model.Commit) ([]model.Conflict, error) {
 	_, last, err := s.History(ctx)
 	if err != nil {
 		return nil, err
@@ -330,14 +264,14 @@ func (s *Store) laterConflicts(ctx context.Context, c *model.Commit) ([]Conflict
 	}
 	var nodes []node
 	for _, hc := range c.Hosts {
-		nodes = append(nodes, node{s.hostPath(hc.Name()), hc.After != nil})
+		nodes = append(nodes, node{s.HostPath(hc.Name()), hc.After != nil})
 	}
 	for _, gc := range c.Groups {
-		nodes = append(nodes, node{s.groupPath(gc.Name()), gc.After != nil})
+		nodes = append(nodes, node{s.GroupPath(gc.Name()), gc.After != nil})
 	}
 	touched := make([]bool, len(nodes))
 	if err := zkconn.Parallel(ctx, len(nodes), 64, func(i int) error {
-		ok, st, err := s.conn.Exists(ctx, nodes[i].path)
+		ok, st, err := s.Conn().Exists(ctx, nodes[i].path)
 		if err != nil {
 			return err
 		}
@@ -357,13 +291,13 @@ func (s *Store) laterConflicts(ctx context.Context, c *model.Commit) ([]Conflict
 	for _, gc := range c.Groups {
 		groupAs[gc.Name()] = groupAspects(gc.Before, gc.After)
 	}
-	var out []Conflict
-	err = s.Commits(ctx, c.Generation+1, last, func(later *model.Commit) (bool, error) {
+	var out []model.Conflict
+	err = Commits(ctx, s, c.Generation+1, last, func(later *model.Commit) (bool, error) {
 		for _, hc := range later.Hosts {
 			name := hc.Name()
 			if as, ok := hostAs[name]; ok {
 				if diff := hostAspects(hc.Before, hc.After); as.meets(diff) {
-					out = append(out, Conflict{Generation: later.Generation, Entity: "host " + name, Aspects: as.common(diff)})
+					out = append(out, model.Conflict{Generation: later.Generation, Entity: "host " + name, Aspects: as.common(diff)})
 				}
 			}
 		}
@@ -371,7 +305,7 @@ func (s *Store) laterConflicts(ctx context.Context, c *model.Commit) ([]Conflict
 			name := gc.Name()
 			if as, ok := groupAs[name]; ok {
 				if diff := groupAspects(gc.Before, gc.After); as.meets(diff) {
-					out = append(out, Conflict{Generation: later.Generation, Entity: "group " + name, Aspects: as.common(diff)})
+					out = append(out, model.Conflict{Generation: later.Generation, Entity: "group " + name, Aspects: as.common(diff)})
 				}
 			}
 		}

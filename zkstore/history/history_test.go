@@ -1,4 +1,4 @@
-package zkstore_test
+package history_test
 
 import (
 	"context"
@@ -12,15 +12,17 @@ import (
 
 	"github.com/kook-project/kook/internal/zktest"
 	"github.com/kook-project/kook/model"
+	"github.com/kook-project/kook/script"
 	"github.com/kook-project/kook/zkconn"
 	"github.com/kook-project/kook/zkstore"
+	"github.com/kook-project/kook/zkstore/history"
 )
 
 // entityGens lists the generations EntityLog finds for a node.
 func entityGens(t *testing.T, s *zkstore.Store, group bool, name string) ([]int64, []string) {
 	t.Helper()
 	var gens []int64
-	notes, err := s.EntityLog(ctxT(t), group, name, 0, func(c *model.Commit) (bool, error) {
+	notes, err := history.EntityLog(ctxT(t), s, group, name, 0, func(c *model.Commit) (bool, error) {
 		gens = append(gens, c.Generation)
 		return true, nil
 	})
@@ -92,7 +94,7 @@ func TestIntegrationRevert(t *testing.T) {
 	before := load(t, s)
 
 	// 3 (membership) and 4 (x) do not conflict with anything later.
-	res, err := s.Revert(ctx, model.UpdateOptions{}, 4, false)
+	res, err := history.Revert(ctx, s, model.UpdateOptions{}, 4, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,7 +106,7 @@ func TestIntegrationRevert(t *testing.T) {
 	if err != nil || c.Reason != "revert of 4" {
 		t.Errorf("revert record: %+v, %v", c, err)
 	}
-	if _, err := s.Revert(ctx, model.UpdateOptions{}, 3, false); err != nil {
+	if _, err := history.Revert(ctx, s, model.UpdateOptions{}, 3, false); err != nil {
 		t.Fatal(err)
 	}
 	if got := load(t, s).Hosts["a"].GroupNames(); !slices.Equal(got, []string{"web"}) {
@@ -112,22 +114,22 @@ func TestIntegrationRevert(t *testing.T) {
 	}
 	// 2 set port, 5 set it again: refused, naming 5, nothing written.
 	gen, _ := s.Generation(ctx)
-	_, err = s.Revert(ctx, model.UpdateOptions{}, 2, false)
-	var ce *zkstore.ConflictError
+	_, err = history.Revert(ctx, s, model.UpdateOptions{}, 2, false)
+	var ce *model.ConflictError
 	if !errors.As(err, &ce) || !errors.Is(err, model.ErrConflict) || !slices.Equal(ce.Generations(), []int64{5}) || !strings.Contains(err.Error(), "generation 5") {
 		t.Fatalf("revert of 2 = %v, want a conflict naming generation 5", err)
 	}
 	if now, _ := s.Generation(ctx); now != gen {
 		t.Errorf("a refused revert wrote generation %d", now)
 	}
-	if _, err := s.Revert(ctx, model.UpdateOptions{}, 2, true); err != nil {
+	if _, err := history.Revert(ctx, s, model.UpdateOptions{}, 2, true); err != nil {
 		t.Fatal(err)
 	}
 	if v, _ := load(t, s).Hosts["a"].Vars.Get("port"); v != int64(80) {
 		t.Errorf("forced revert of 2: port %v, want 80", v)
 	}
 	// Rolling back to 5 restores exactly what 5 left.
-	if _, err := s.Rollback(ctx, model.UpdateOptions{Reason: "oops"}, 5); err != nil {
+	if _, err := history.Rollback(ctx, s, model.UpdateOptions{Reason: "oops"}, 5); err != nil {
 		t.Fatal(err)
 	}
 	after := load(t, s)
@@ -141,14 +143,14 @@ func TestIntegrationRevert(t *testing.T) {
 	}
 	// Reverting a creation removes; reverting that brings it back.
 	res = update(t, s, model.CreateHost{Name: "z", Groups: []string{"db"}})
-	r2, err := s.Revert(ctx, model.UpdateOptions{}, res.Generation, false)
+	r2, err := history.Revert(ctx, s, model.UpdateOptions{}, res.Generation, false)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if load(t, s).Hosts["z"] != nil {
 		t.Error("revert of a creation left the host")
 	}
-	if _, err := s.Revert(ctx, model.UpdateOptions{}, r2.Generation, false); err != nil {
+	if _, err := history.Revert(ctx, s, model.UpdateOptions{}, r2.Generation, false); err != nil {
 		t.Fatal(err)
 	}
 	if load(t, s).Hosts["z"] == nil {
@@ -169,7 +171,7 @@ func TestIntegrationFollow(t *testing.T) {
 	var mu sync.Mutex
 	var seen []int64
 	follow := func(ctx context.Context, from int64) error {
-		return follower.Follow(ctx, from, func(c *model.Commit, gap *zkstore.Gap) error {
+		return history.Follow(ctx, follower, from, func(c *model.Commit, gap *history.Gap) error {
 			if gap != nil {
 				return gap
 			}
@@ -249,7 +251,7 @@ func TestIntegrationFollow(t *testing.T) {
 func TestIntegrationPruning(t *testing.T) {
 	addr, root := zktest.Shared(t).Addr, zktest.Root(t)
 	s, err := zkstore.Open(ctxT(t), zkconn.Config{Connect: addr}, root,
-		zkstore.Options{Renderer: testRenderer{}, HistoryKeep: 5, HistoryDays: -1})
+		zkstore.Options{Renderer: script.Renderer{}, HistoryKeep: 5, HistoryDays: -1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -271,10 +273,10 @@ func TestIntegrationPruning(t *testing.T) {
 	if _, err := s.Commit(ctx, 1); !errors.Is(err, zkstore.ErrPruned) {
 		t.Errorf("Commit(1) = %v, want ErrPruned", err)
 	}
-	var gaps []zkstore.Gap
+	var gaps []history.Gap
 	var gens []int64
 	fctx, cancel := context.WithCancel(ctx)
-	err = s.Follow(fctx, 1, func(c *model.Commit, gap *zkstore.Gap) error {
+	err = history.Follow(fctx, s, 1, func(c *model.Commit, gap *history.Gap) error {
 		if gap != nil {
 			gaps = append(gaps, *gap)
 			return nil
