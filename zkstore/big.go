@@ -14,6 +14,7 @@ import (
 
 	"github.com/kook-project/kook/model"
 	"github.com/kook-project/kook/zkconn"
+	"github.com/kook-project/kook/zkstore/record"
 	"github.com/kook-project/kook/zkstore/segment"
 )
 
@@ -316,7 +317,7 @@ func (s *Store) applyNodes(ctx context.Context, c *model.Commit, versions map[st
 	for _, h := range c.Hosts {
 		o := op{path: s.HostPath(h.Name())}
 		if h.After != nil {
-			o.after = encodeHost(h.After)
+			o.after = record.Host(h.After)
 		}
 		ops = append(ops, o)
 	}
@@ -329,7 +330,7 @@ func (s *Store) applyNodes(ctx context.Context, c *model.Commit, versions map[st
 		}
 		o := op{path: s.GroupPath(name)}
 		if g.After != nil {
-			o.after = encodeGroup(g.After)
+			o.after = record.Group(g.After)
 		}
 		ops = append(ops, o)
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/kook-project/kook/model"
 	"github.com/kook-project/kook/zkconn"
+	"github.com/kook-project/kook/zkstore/record"
 	"github.com/kook-project/kook/zkstore/segment"
 )
 
@@ -82,7 +84,7 @@ func (s *Store) Check(ctx context.Context) ([]Problem, error) {
 	}
 	stored := map[string][]model.KV{}
 	broken := false
-	for _, name := range slices.Sorted(mapKeys(idx.Tables)) {
+	for _, name := range slices.Sorted(maps.Keys(idx.Tables)) {
 		t := s.newTableReader(ctx, idx, name)
 		for i, ref := range t.Refs() {
 			entries, err := t.Segment(i)
@@ -109,7 +111,7 @@ func (s *Store) Check(ctx context.Context) ([]Problem, error) {
 			if err != nil {
 				return nil, fmt.Errorf("render views: %w", err)
 			}
-			for _, name := range slices.Sorted(mapKeys(want)) {
+			for _, name := range slices.Sorted(maps.Keys(want)) {
 				if d := diffTable(stored[name], want[name]); d != "" {
 					add("", fmt.Sprintf("view table %s is not what the nodes render: %s", name, d), "rebuild the views from the nodes")
 				}
@@ -171,7 +173,7 @@ func (s *Store) checkNodes(ctx context.Context, hst *zk.Stat) (*model.Nodes, []P
 				out = append(out, Problem{p, "changed after the current generation was written (edited by hand?): not yet in the views", "rebuild the views from the nodes"})
 			}
 			if kind == "host" {
-				h, err := decodeHost(name, r.data)
+				h, err := record.DecodeHost(name, r.data)
 				if err != nil {
 					out = append(out, Problem{p, err.Error(), ""})
 					continue
@@ -181,7 +183,7 @@ func (s *Store) checkNodes(ctx context.Context, hst *zk.Stat) (*model.Nodes, []P
 				}
 				n.Hosts[name] = h
 			} else {
-				g, err := decodeGroup(name, r.data)
+				g, err := record.DecodeGroup(name, r.data)
 				if err != nil {
 					out = append(out, Problem{p, err.Error(), ""})
 					continue
@@ -244,7 +246,7 @@ func nodeFixes(n *model.Nodes) []nodeFix {
 				}
 			}})
 	}
-	for _, name := range slices.Sorted(mapKeys(n.Hosts)) {
+	for _, name := range slices.Sorted(maps.Keys(n.Hosts)) {
 		h := n.Hosts[name]
 		for _, e := range h.Groups {
 			if n.Groups[e.Name] == nil {
@@ -263,7 +265,7 @@ func nodeFixes(n *model.Nodes) []nodeFix {
 				}})
 		}
 	}
-	for _, name := range slices.Sorted(mapKeys(n.Groups)) {
+	for _, name := range slices.Sorted(maps.Keys(n.Groups)) {
 		g := n.Groups[name]
 		for _, e := range g.Parents {
 			if n.Groups[e.Name] == nil {
@@ -448,11 +450,11 @@ func (s *Store) rebuild(ctx context.Context, opts model.UpdateOptions) (model.Re
 		f.apply(n)
 		fixed = append(fixed, f.znode(s)+": "+f.what+": "+f.repair)
 		if f.host != "" {
-			if _, err := s.conn.Set(ctx, s.HostPath(f.host), encodeHost(n.Hosts[f.host]), -1); err != nil {
+			if _, err := s.conn.Set(ctx, s.HostPath(f.host), record.Host(n.Hosts[f.host]), -1); err != nil {
 				return model.Result{}, fixed, err
 			}
 		} else if g := n.Groups[f.group]; g != nil {
-			data := encodeGroup(g)
+			data := record.Group(g)
 			_, err := s.conn.Set(ctx, s.GroupPath(f.group), data, -1)
 			if errors.Is(err, zk.ErrNoNode) {
 				err = s.conn.Create(ctx, s.GroupPath(f.group), data)
@@ -514,7 +516,7 @@ func (s *Store) RebuildViews(ctx context.Context, opts model.UpdateOptions) (mod
 	writer := newWriterID(gen)
 	w := segment.NewWriter(writer)
 	idx := &segment.Index{Tables: map[string][]segment.Ref{}}
-	for _, name := range slices.Sorted(mapKeys(tables)) {
+	for _, name := range slices.Sorted(maps.Keys(tables)) {
 		idx.Tables[name] = w.Build(tables[name])
 	}
 	if h != nil && h.Format == format {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"time"
 
@@ -11,6 +12,7 @@ import (
 
 	"github.com/kook-project/kook/model"
 	"github.com/kook-project/kook/zkconn"
+	"github.com/kook-project/kook/zkstore/record"
 	"github.com/kook-project/kook/zkstore/segment"
 )
 
@@ -236,7 +238,7 @@ func (s *Store) plan(ctx context.Context, t *tx, c *model.Commit, edits model.Ta
 		idx = t.idx.Clone()
 	}
 	var dropped []string
-	for _, name := range slices.Sorted(mapKeys(edits)) {
+	for _, name := range slices.Sorted(maps.Keys(edits)) {
 		refs, replaced, err := t.table(name).Apply(p.segs, edits[name])
 		if err != nil {
 			return nil, fmt.Errorf("rewrite view table %s: %w", name, err)
@@ -254,32 +256,32 @@ func (s *Store) plan(ctx context.Context, t *tx, c *model.Commit, edits model.Ta
 	}
 	for _, hc := range c.Hosts {
 		if z := t.host(hc.Name()).mzxid; z != 0 {
-			p.prevs[PrevKey(false, hc.Name())] = z
+			p.prevs[record.PrevKey(false, hc.Name())] = z
 		}
 		switch {
 		case hc.Before == nil:
 			h.Hosts++
-			p.nodes.Create(s.HostPath(hc.After.Name), encodeHost(hc.After))
+			p.nodes.Create(s.HostPath(hc.After.Name), record.Host(hc.After))
 		case hc.After == nil:
 			h.Hosts--
 			p.nodes.Delete(s.HostPath(hc.Before.Name), t.host(hc.Before.Name).version)
 		default:
-			p.nodes.Set(s.HostPath(hc.After.Name), encodeHost(hc.After), t.host(hc.After.Name).version)
+			p.nodes.Set(s.HostPath(hc.After.Name), record.Host(hc.After), t.host(hc.After.Name).version)
 		}
 	}
 	for _, gc := range c.Groups {
 		if z := t.group(gc.Name()).mzxid; z != 0 {
-			p.prevs[PrevKey(true, gc.Name())] = z
+			p.prevs[record.PrevKey(true, gc.Name())] = z
 		}
 		switch {
 		case gc.Before == nil:
 			h.Groups++
-			p.nodes.Create(s.GroupPath(gc.After.Name), encodeGroup(gc.After))
+			p.nodes.Create(s.GroupPath(gc.After.Name), record.Group(gc.After))
 		case gc.After == nil:
 			h.Groups--
 			p.nodes.Delete(s.GroupPath(gc.Before.Name), t.group(gc.Before.Name).version)
 		default:
-			p.nodes.Set(s.GroupPath(gc.After.Name), encodeGroup(gc.After), t.group(gc.After.Name).version)
+			p.nodes.Set(s.GroupPath(gc.After.Name), record.Group(gc.After), t.group(gc.After.Name).version)
 		}
 	}
 	h.Index = p.segs.AddIndex(idx)

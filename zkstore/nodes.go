@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"path"
 	"slices"
 	"sync"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/kook-project/kook/model"
 	"github.com/kook-project/kook/zkconn"
+	"github.com/kook-project/kook/zkstore/record"
 	"github.com/kook-project/kook/zkstore/segment"
 )
 
@@ -43,12 +45,12 @@ func (sn *Snapshot) loadNodes() (*model.Nodes, map[string]int32, error) {
 		if err != nil {
 			return err
 		}
-		if hs[i], err = decodeHost(hosts[i], data); err != nil {
+		if hs[i], err = record.DecodeHost(hosts[i], data); err != nil {
 			return fmt.Errorf("host record %s: %w", sn.s.HostPath(hosts[i]), err)
 		}
 		mu.Lock()
 		versions[sn.s.HostPath(hosts[i])] = st.Version
-		sn.mzxids[PrevKey(false, hosts[i])] = st.Mzxid
+		sn.mzxids[record.PrevKey(false, hosts[i])] = st.Mzxid
 		mu.Unlock()
 		return nil
 	}); err != nil {
@@ -60,12 +62,12 @@ func (sn *Snapshot) loadNodes() (*model.Nodes, map[string]int32, error) {
 		if err != nil {
 			return err
 		}
-		if gs[i], err = decodeGroup(groups[i], data); err != nil {
+		if gs[i], err = record.DecodeGroup(groups[i], data); err != nil {
 			return fmt.Errorf("group record %s: %w", sn.s.GroupPath(groups[i]), err)
 		}
 		mu.Lock()
 		versions[sn.s.GroupPath(groups[i])] = st.Version
-		sn.mzxids[PrevKey(true, groups[i])] = st.Mzxid
+		sn.mzxids[record.PrevKey(true, groups[i])] = st.Mzxid
 		mu.Unlock()
 		return nil
 	}); err != nil {
@@ -244,7 +246,7 @@ func (s *Store) planReplace(ctx context.Context, h *head, gen int64, writer stri
 	}
 	p.segs = segment.NewWriter(writer)
 	idx := &segment.Index{Tables: map[string][]segment.Ref{}}
-	for _, name := range slices.Sorted(mapKeys(tables)) {
+	for _, name := range slices.Sorted(maps.Keys(tables)) {
 		idx.Tables[name] = p.segs.Build(tables[name])
 	}
 	if baseIdx != nil {
@@ -289,23 +291,23 @@ func (s *Store) replaceDry(ctx context.Context, opts model.UpdateOptions, build 
 // diffNodes returns the nodes that differ between a and b, by name.
 func diffNodes(a, b *model.Nodes) ([]model.HostChange, []model.GroupChange) {
 	var hosts []model.HostChange
-	for _, name := range slices.Sorted(mapKeys(b.Hosts)) {
+	for _, name := range slices.Sorted(maps.Keys(b.Hosts)) {
 		if old := a.Hosts[name]; !model.EqualHostNodes(old, b.Hosts[name]) {
 			hosts = append(hosts, model.HostChange{Before: old, After: b.Hosts[name]})
 		}
 	}
-	for _, name := range slices.Sorted(mapKeys(a.Hosts)) {
+	for _, name := range slices.Sorted(maps.Keys(a.Hosts)) {
 		if b.Hosts[name] == nil {
 			hosts = append(hosts, model.HostChange{Before: a.Hosts[name]})
 		}
 	}
 	var groups []model.GroupChange
-	for _, name := range slices.Sorted(mapKeys(b.Groups)) {
+	for _, name := range slices.Sorted(maps.Keys(b.Groups)) {
 		if old := a.Groups[name]; !model.EqualGroupNodes(old, b.Groups[name]) {
 			groups = append(groups, model.GroupChange{Before: old, After: b.Groups[name]})
 		}
 	}
-	for _, name := range slices.Sorted(mapKeys(a.Groups)) {
+	for _, name := range slices.Sorted(maps.Keys(a.Groups)) {
 		if b.Groups[name] == nil {
 			groups = append(groups, model.GroupChange{Before: a.Groups[name]})
 		}

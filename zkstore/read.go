@@ -12,6 +12,7 @@ import (
 
 	"github.com/kook-project/kook/model"
 	"github.com/kook-project/kook/zkconn"
+	"github.com/kook-project/kook/zkstore/record"
 	"github.com/kook-project/kook/zkstore/segment"
 )
 
@@ -175,7 +176,7 @@ func (sn *Snapshot) Host(name string) (*model.HostNode, error) {
 		}
 		return nil, err
 	}
-	h, err := decodeHost(name, data)
+	h, err := record.DecodeHost(name, data)
 	if err != nil {
 		return nil, fmt.Errorf("host record %s: %w", sn.s.HostPath(name), err)
 	}
@@ -192,7 +193,7 @@ func (sn *Snapshot) Group(name string) (*model.GroupNode, error) {
 		}
 		return nil, err
 	}
-	g, err := decodeGroup(name, data)
+	g, err := record.DecodeGroup(name, data)
 	if err != nil {
 		return nil, fmt.Errorf("group record %s: %w", sn.s.GroupPath(name), err)
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"sync"
 
@@ -12,6 +13,7 @@ import (
 
 	"github.com/kook-project/kook/model"
 	"github.com/kook-project/kook/zkconn"
+	"github.com/kook-project/kook/zkstore/record"
 	"github.com/kook-project/kook/zkstore/segment"
 )
 
@@ -82,7 +84,7 @@ func (t *tx) host(name string) *hostState {
 		st.err = fmt.Errorf("read host %q: %w", name, err)
 	default:
 		st.version, st.mzxid = zst.Version, zst.Mzxid
-		st.before, err = decodeHost(name, data)
+		st.before, err = record.DecodeHost(name, data)
 		if err != nil {
 			st.err = fmt.Errorf("host record %s: %w", t.s.HostPath(name), err)
 		}
@@ -112,7 +114,7 @@ func (t *tx) group(name string) *groupState {
 		st.err = fmt.Errorf("read group %q: %w", name, err)
 	default:
 		st.version, st.mzxid = zst.Version, zst.Mzxid
-		st.before, err = decodeGroup(name, data)
+		st.before, err = record.DecodeGroup(name, data)
 		if err != nil {
 			st.err = fmt.Errorf("group record %s: %w", t.s.GroupPath(name), err)
 		}
@@ -384,14 +386,14 @@ func (t *tx) changes() ([]model.HostChange, []model.GroupChange) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	var hosts []model.HostChange
-	for _, name := range slices.Sorted(mapKeys(t.hosts)) {
+	for _, name := range slices.Sorted(maps.Keys(t.hosts)) {
 		st := t.hosts[name]
 		if !model.EqualHostNodes(st.before, st.after) {
 			hosts = append(hosts, model.HostChange{Before: st.before, After: st.after})
 		}
 	}
 	var groups []model.GroupChange
-	for _, name := range slices.Sorted(mapKeys(t.groups)) {
+	for _, name := range slices.Sorted(maps.Keys(t.groups)) {
 		st := t.groups[name]
 		if !model.EqualGroupNodes(st.before, st.after) {
 			groups = append(groups, model.GroupChange{Before: st.before, After: st.after})
@@ -427,8 +429,8 @@ func (t *tx) validate(hosts []model.HostChange, groups []model.GroupChange) erro
 				return fmt.Errorf("host %q: %w", h.Name, err)
 			}
 		}
-		if n := len(encodeHost(h)); n > maxRecord {
-			return fmt.Errorf("host %q: its record is %d bytes, over the %d-byte znode limit: %w", h.Name, n, maxRecord, model.ErrTooLarge)
+		if n := len(record.Host(h)); n > record.MaxNode {
+			return fmt.Errorf("host %q: its record is %d bytes, over the %d-byte znode limit: %w", h.Name, n, record.MaxNode, model.ErrTooLarge)
 		}
 	}
 	for _, c := range groups {
@@ -458,8 +460,8 @@ func (t *tx) validate(hosts []model.HostChange, groups []model.GroupChange) erro
 				return fmt.Errorf("group %q: %w", g.Name, err)
 			}
 		}
-		if n := len(encodeGroup(g)); n > maxRecord {
-			return fmt.Errorf("group %q: its record is %d bytes, over the %d-byte znode limit: %w", g.Name, n, maxRecord, model.ErrTooLarge)
+		if n := len(record.Group(g)); n > record.MaxNode {
+			return fmt.Errorf("group %q: its record is %d bytes, over the %d-byte znode limit: %w", g.Name, n, record.MaxNode, model.ErrTooLarge)
 		}
 	}
 	// A removed group's members and children must have been moved: no

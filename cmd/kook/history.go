@@ -12,7 +12,7 @@ import (
 
 	"github.com/kook-project/kook"
 	"github.com/kook-project/kook/model"
-	"github.com/kook-project/kook/zkstore"
+	"github.com/kook-project/kook/zkstore/record"
 )
 
 // This file wires `kook log`, `kook diff` and `kook blame`: reading
@@ -209,11 +209,11 @@ func nodesJSON(hosts []model.HostChange, groups []model.GroupChange) (hs, gs []m
 	hs, gs = []model.Value{}, []model.Value{}
 	for _, hc := range hosts {
 		name := hc.Name()
-		hs = append(hs, model.Map{{Key: "name", Value: name}, {Key: "before", Value: node(zkstore.HostJSON(hc.Before))}, {Key: "after", Value: node(zkstore.HostJSON(hc.After))}})
+		hs = append(hs, model.Map{{Key: "name", Value: name}, {Key: "before", Value: node(record.HostJSON(hc.Before))}, {Key: "after", Value: node(record.HostJSON(hc.After))}})
 	}
 	for _, gc := range groups {
 		name := gc.Name()
-		gs = append(gs, model.Map{{Key: "name", Value: name}, {Key: "before", Value: node(zkstore.GroupJSON(gc.Before))}, {Key: "after", Value: node(zkstore.GroupJSON(gc.After))}})
+		gs = append(gs, model.Map{{Key: "name", Value: name}, {Key: "before", Value: node(record.GroupJSON(gc.Before))}, {Key: "after", Value: node(record.GroupJSON(gc.After))}})
 	}
 	return hs, gs
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/kook-project/kook/model"
 	"github.com/kook-project/kook/zkconn"
 	"github.com/kook-project/kook/zkstore"
+	"github.com/kook-project/kook/zkstore/record"
 )
 
 // Reading history. Records are read whole: a change's record holds the
@@ -19,7 +20,7 @@ import (
 //
 //   - Commits: the records asked for, a few at a time.
 //   - EntityLog (one host or group): one record per change listed, found
-//     by following the node's chain (see history.go): the node's mzxid
+//     by following the node's chain (see package record): the node's mzxid
 //     names the transaction that last wrote it, the record of that change
 //     is the last one created at or before that zxid (a search of the
 //     records' creation zxids, a few stats, no data), and each record
@@ -47,7 +48,7 @@ func Commits(ctx context.Context, s *zkstore.Store, from, to int64, fn func(*mod
 	const window = 8
 	for i := int64(0); i < n; i += window {
 		m := min(window, n-i)
-		recs := make([]*zkstore.Record, m)
+		recs := make([]*record.Change, m)
 		err := zkconn.Parallel(ctx, int(m), window, func(j int) error {
 			var err error
 			recs[j], err = s.ReadRecord(ctx, from+(i+int64(j))*step, true)
@@ -91,7 +92,7 @@ func EntityLog(ctx context.Context, s *zkstore.Store, group bool, name string, s
 	if group {
 		kind, p = "group", s.GroupPath(name)
 	}
-	key := zkstore.PrevKey(group, name)
+	key := record.PrevKey(group, name)
 	data, st, err := s.Conn().Get(ctx, p)
 	var z int64 // the mzxid to find the change of; 0: scan
 	switch {
@@ -106,7 +107,7 @@ func EntityLog(ctx context.Context, s *zkstore.Store, group bool, name string, s
 	first := true
 	scanned := 0
 	for hi >= lo {
-		var r *zkstore.Record
+		var r *record.Change
 		var g int64
 		if z != 0 {
 			g, err = w.find(z, lo, hi)
@@ -189,11 +190,11 @@ func encodeOrNil[N *model.HostNode | *model.GroupNode](n N) []byte {
 	switch n := any(n).(type) {
 	case *model.HostNode:
 		if n != nil {
-			return zkstore.HostJSON(n)
+			return record.Host(n)
 		}
 	case *model.GroupNode:
 		if n != nil {
-			return zkstore.GroupJSON(n)
+			return record.Group(n)
 		}
 	}
 	return nil
@@ -317,7 +318,7 @@ func Follow(ctx context.Context, s *zkstore.Store, from int64, fn func(c *model.
 				next = start
 				continue
 			}
-			var r *zkstore.Record
+			var r *record.Change
 			r, err = s.ReadRecord(ctx, next, true)
 			switch {
 			case err == nil:

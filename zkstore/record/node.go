@@ -1,15 +1,16 @@
-package zkstore
+package record
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 
 	"github.com/kook-project/kook/model"
 )
 
-// Records are the JSON payloads of host and group znodes, the source of
-// truth. Empty fields are omitted; values use model's JSON codec, so 1500.0
+// Node records are the JSON payloads of host and group znodes, the source
+// of truth. Empty fields are omitted; values use model's JSON codec, so 1500.0
 // stays a float and dict key order is kept. Fields kook does not know are
 // kept in Extra and written back after the known ones.
 //
@@ -21,11 +22,12 @@ import (
 // "groups" and "parents" map a group's name to the key that orders this
 // host among the group's hosts, or this group among its parent's children.
 
-// maxRecord is the most one record may hold: a znode's limit less room for
-// the rest of the request.
-const maxRecord = 1000 * 1000
+// MaxNode is the most one node record may hold: a znode's limit less room
+// for the rest of the request.
+const MaxNode = 1000 * 1000
 
-func encodeHost(h *model.HostNode) []byte {
+// Host encodes a host's record.
+func Host(h *model.HostNode) []byte {
 	buf := []byte{'{'}
 	buf = appendEdges(buf, "groups", h.Groups)
 	if h.Slot != 0 {
@@ -39,7 +41,8 @@ func encodeHost(h *model.HostNode) []byte {
 	return append(buf, '}')
 }
 
-func encodeGroup(g *model.GroupNode) []byte {
+// Group encodes a group's record.
+func Group(g *model.GroupNode) []byte {
 	buf := []byte{'{'}
 	buf = appendField(buf, "seq")
 	buf = strconv.AppendInt(buf, g.Seq, 10)
@@ -67,7 +70,7 @@ func appendRanks(buf []byte, ranks map[string]int) []byte {
 		return buf
 	}
 	buf = append(appendField(buf, "file_var_ranks"), '{')
-	for i, k := range slices.Sorted(mapKeys(ranks)) {
+	for i, k := range slices.Sorted(maps.Keys(ranks)) {
 		if i > 0 {
 			buf = append(buf, ',')
 		}
@@ -138,7 +141,7 @@ func appendSourceMap(buf []byte, key string, m map[string]string) []byte {
 	}
 	buf = appendField(buf, key)
 	buf = append(buf, '{')
-	for i, src := range slices.Sorted(mapKeys(bySource)) {
+	for i, src := range slices.Sorted(maps.Keys(bySource)) {
 		if i > 0 {
 			buf = append(buf, ',')
 		}
@@ -157,18 +160,8 @@ func appendSourceMap(buf []byte, key string, m map[string]string) []byte {
 	return append(buf, '}')
 }
 
-func mapKeys[V any](m map[string]V) func(func(string) bool) {
-	return func(yield func(string) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
-			}
-		}
-	}
-}
-
-// decodeHost decodes the record of host name.
-func decodeHost(name string, data []byte) (*model.HostNode, error) {
+// DecodeHost decodes the record of host name.
+func DecodeHost(name string, data []byte) (*model.HostNode, error) {
 	m, err := decodeObject(data)
 	if err != nil {
 		return nil, err
@@ -206,8 +199,8 @@ func decodeHostMap(name string, m model.Map) (*model.HostNode, error) {
 	return h, nil
 }
 
-// decodeGroup decodes the record of group name.
-func decodeGroup(name string, data []byte) (*model.GroupNode, error) {
+// DecodeGroup decodes the record of group name.
+func DecodeGroup(name string, data []byte) (*model.GroupNode, error) {
 	m, err := decodeObject(data)
 	if err != nil {
 		return nil, err
@@ -260,8 +253,8 @@ func decodeGroupMap(name string, m model.Map) (*model.GroupNode, error) {
 }
 
 func decodeObject(data []byte) (model.Map, error) {
-	if len(data) > maxRecord {
-		return nil, fmt.Errorf("%d bytes, over the %d-byte record limit", len(data), maxRecord)
+	if len(data) > MaxNode {
+		return nil, fmt.Errorf("%d bytes, over the %d-byte record limit", len(data), MaxNode)
 	}
 	v, err := model.UnmarshalStored(data)
 	if err != nil {
