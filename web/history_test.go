@@ -173,6 +173,13 @@ func TestIntegrationAPIRevert(t *testing.T) {
 	if !strings.Contains(r.body, fmt.Sprintf(`"generations":[%d]`, b)) || !strings.Contains(r.body, fmt.Sprintf("generation %d: host %s (var role)", b, host)) {
 		t.Errorf("409 does not name generation %d: %s", b, r.body)
 	}
+	// The change page's form shows the same refusal, linking the change.
+	browser, token := e.browser("writer")
+	r = e.must(http.StatusConflict, req{method: "POST", path: fmt.Sprintf("/changes/%d/revert", a), accept: "text/html", client: browser,
+		form: url.Values{"csrf_token": {token}}})
+	if !strings.Contains(r.body, fmt.Sprintf(`<a href="/changes/%d">generation %d</a>: host %s (var role)`, b, b, host)) {
+		t.Errorf("the refused revert's page does not link generation %d: %s", b, r.body)
+	}
 	r = e.must(http.StatusOK, req{method: "POST", path: revert(b), user: "writer", body: `{"dry_run":true}`})
 	if !strings.Contains(r.body, `"written":false`) || !strings.Contains(r.body, "role") {
 		t.Errorf("dry run: %s", r.body)
