@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bytes"
 	"errors"
 	"io"
 	"net/http"
@@ -242,33 +243,33 @@ func (s *Server) apiChange(w http.ResponseWriter, r *http.Request) {
 
 // undoRequest is what a revert over the API asks: a JSON body
 // {"reason": "...", "dry_run": false, "force": false}, as /api/v1/edit
-// takes, or the same as form fields or query parameters.
+// takes (whatever its Content-Type says: curl -d sends it as a form), or
+// the same as form fields or query parameters.
 type undoRequest struct {
 	Reason        string
 	DryRun, Force bool
 }
 
 func parseUndo(r *http.Request) (undoRequest, error) {
-	if strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
-		body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
-		if err != nil {
-			return undoRequest{}, badf("read request: %v", err)
-		}
-		if len(strings.TrimSpace(string(body))) > 0 {
-			v, err := model.UnmarshalJSON(body)
-			m, ok := v.(model.Map)
-			if err != nil || !ok {
-				return undoRequest{}, badf(`want {"reason": "...", "dry_run": false, "force": false}`)
-			}
-			var u undoRequest
-			reason, _ := m.Get("reason")
-			u.Reason, _ = reason.(string)
-			dry, _ := m.Get("dry_run")
-			force, _ := m.Get("force")
-			u.DryRun, u.Force = dry == true, force == true
-			return u, nil
-		}
+	body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+	if err != nil {
+		return undoRequest{}, badf("read request: %v", err)
 	}
+	if text := strings.TrimSpace(string(body)); strings.HasPrefix(text, "{") {
+		v, err := model.UnmarshalJSON(body)
+		m, ok := v.(model.Map)
+		if err != nil || !ok {
+			return undoRequest{}, badf(`want {"reason": "...", "dry_run": false, "force": false}`)
+		}
+		var u undoRequest
+		reason, _ := m.Get("reason")
+		u.Reason, _ = reason.(string)
+		dry, _ := m.Get("dry_run")
+		force, _ := m.Get("force")
+		u.DryRun, u.Force = dry == true, force == true
+		return u, nil
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
 	flag := func(name string) bool { v, _ := strconv.ParseBool(r.FormValue(name)); return v }
 	return undoRequest{Reason: r.FormValue("reason"), DryRun: flag("dry_run"), Force: flag("force")}, nil
 }

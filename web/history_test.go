@@ -191,7 +191,9 @@ func TestIntegrationAPIRevert(t *testing.T) {
 		t.Fatalf("generation %d after a refused revert and a dry run, want %d", st.Generation, b)
 	}
 
-	r = e.must(http.StatusOK, req{method: "POST", path: revert(b), user: "writer", body: `{"reason":"back to 1"}`})
+	// As curl -d sends it: JSON, labelled as a form.
+	r = e.must(http.StatusOK, req{method: "POST", path: revert(b), user: "writer", body: `{"reason":"back to 1"}`,
+		header: map[string]string{"Content-Type": "application/x-www-form-urlencoded"}})
 	if got := role(); got != int64(1) {
 		t.Errorf("role = %#v after reverting %d, want 1", got, b)
 	}
@@ -203,7 +205,7 @@ func TestIntegrationAPIRevert(t *testing.T) {
 		t.Errorf("revert recorded as user %q tool %q reason %q", c.User, c.Tool, c.Reason)
 	}
 	// Forced, it undoes the later changes to the var too.
-	e.must(http.StatusOK, req{method: "POST", path: revert(a) + "?force=1", user: "writer"})
+	e.must(http.StatusOK, req{method: "POST", path: revert(a), user: "writer", form: url.Values{"force": {"1"}, "reason": {"forced"}}})
 	if got := role(); got != "primary" {
 		t.Errorf("role = %#v after a forced revert of %d, want the imported primary", got, a)
 	}
