@@ -137,6 +137,40 @@ func TestIntegrationHostHistory(t *testing.T) {
 	if !slices.Equal(gens, mine) {
 		t.Errorf("API host history in pages of 2: %v, want %v", gens, mine)
 	}
+	// The whole log, in pages of 3: the first from the records the server
+	// applied, the last from ZooKeeper; the same as the library's.
+	head, err := e.client.Status(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.srv.Live().WaitFor(ctx, head.Generation); err != nil {
+		t.Fatal(err)
+	}
+	all, err := e.client.Log(ctx, kook.LogOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []int64
+	for _, en := range all.Entries {
+		want = append(want, en.Generation)
+	}
+	gens = nil
+	for before := ""; len(gens) < 50; {
+		r := e.must(http.StatusOK, req{path: "/api/v1/history?limit=3" + before, user: "reader"})
+		page := regexp.MustCompile(`\{"generation":(\d+)`).FindAllStringSubmatch(r.body, -1)
+		if len(page) == 0 {
+			break
+		}
+		for _, m := range page {
+			g, _ := strconv.ParseInt(m[1], 10, 64)
+			gens = append(gens, g)
+		}
+		before = "&before=" + strconv.FormatInt(gens[len(gens)-1], 10)
+	}
+	if !slices.Equal(gens, want) || len(want) != int(head.Generation) {
+		t.Errorf("the whole log in pages of 3: %v, want %v", gens, want)
+	}
+
 	// A group's log holds its own changes, not its members' vars.
 	page = e.must(http.StatusOK, req{path: "/history/group/web", accept: "text/html", client: browser})
 	if got := gensIn(t, page.body); !slices.Equal(got, []int64{groupGen, 1}) {
