@@ -33,6 +33,9 @@ type ConfigLogOptions struct {
 	Since time.Time
 	// Limit is the most changes listed; 0 lists all.
 	Limit int
+	// Before, when > 0, lists only changes older than generation Before
+	// (the next page); reading starts there.
+	Before int64
 }
 
 // ConfigLog is a list of changes to one service, newest first.
@@ -55,10 +58,14 @@ func (c *Client) ConfigLog(ctx context.Context, svc string, opts ConfigLogOption
 		return nil, err
 	}
 	l := &ConfigLog{Service: svc, Start: start, Last: last}
-	if last == 0 {
+	top := last
+	if opts.Before > 0 {
+		top = min(last, opts.Before-1)
+	}
+	if top == 0 || top < start {
 		return l, nil
 	}
-	err = s.Changes(ctx, svc, last, start, func(ch *ConfigChange) (bool, error) {
+	err = s.Changes(ctx, svc, top, start, func(ch *ConfigChange) (bool, error) {
 		if !opts.Since.IsZero() && ch.Time.Before(opts.Since) {
 			return false, nil
 		}

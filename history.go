@@ -48,6 +48,13 @@ type LogOptions struct {
 	Since time.Time
 	// Limit is the most changes listed; 0 lists all.
 	Limit int
+	// Before, when > 0, lists only changes older than generation Before:
+	// the next page after a page whose oldest change is Before. The whole
+	// inventory's log starts reading there, at no extra cost; an entity's
+	// log still follows the entity's chain from its newest change, so it
+	// also reads one record per change of the entity at or after Before
+	// (a page deep in a long log costs the pages before it).
+	Before int64
 	// ScanLimit bounds the records an entity's log reads one by one where
 	// its chain of changes is broken (a host removed, a hand edit); 0
 	// means history.DefaultScanLimit.
@@ -91,7 +98,12 @@ func (c *Client) Log(ctx context.Context, opts LogOptions) (*Log, error) {
 	if last == 0 {
 		return l, nil
 	}
+	seen := 0 // changes of the entity found, listed or not
 	add := func(cm *Commit, changes []model.Change) bool {
+		seen++
+		if opts.Before > 0 && cm.Generation >= opts.Before {
+			return true
+		}
 		if !opts.Since.IsZero() && cm.Time.Before(opts.Since) {
 			return false
 		}
@@ -103,7 +115,14 @@ func (c *Client) Log(ctx context.Context, opts LogOptions) (*Log, error) {
 		return true
 	}
 	if opts.Entity == "" {
-		err := history.Commits(ctx, c.store, last, start, func(cm *Commit) (bool, error) {
+		top := last
+		if opts.Before > 0 {
+			top = min(last, opts.Before-1)
+		}
+		if top < start {
+			return l, nil
+		}
+		err := history.Commits(ctx, c.store, top, start, func(cm *Commit) (bool, error) {
 			return add(cm, model.NodeDiff(cm.Hosts, cm.Groups)), nil
 		})
 		if errors.Is(err, ErrPruned) {
@@ -125,7 +144,7 @@ func (c *Client) Log(ctx context.Context, opts LogOptions) (*Log, error) {
 	if err := walk(group); err != nil {
 		return nil, err
 	}
-	if len(l.Entries) == 0 && !group {
+	if seen == 0 && !group {
 		// No host of that name was ever found: a removed group?
 		l.Notes, group = nil, true
 		if err := walk(true); err != nil {

@@ -14,6 +14,7 @@ import (
 	"github.com/kook-project/kook/internal/parity"
 	"github.com/kook-project/kook/internal/zktest"
 	"github.com/kook-project/kook/inventory"
+	"github.com/kook-project/kook/jones"
 	"github.com/kook-project/kook/model"
 )
 
@@ -258,5 +259,82 @@ func TestIntegration_Blame(t *testing.T) {
 	}
 	if seen != 3 {
 		t.Errorf("blame: %d of http_port, tier, region found in %+v", seen, blames)
+	}
+}
+
+// TestIntegration_LogBefore: Before pages through a log: pages of an
+// entity's log hold its changes only, newest first, without overlap or
+// gap; the whole log and a service's log page the same way.
+func TestIntegration_LogBefore(t *testing.T) {
+	c := openExample(t) // generation 1: the import
+	ctx := t.Context()
+	var mine []int64 // web-01's changes, oldest first
+	for i := range 5 {
+		res, err := c.Edit(ctx, kook.EditOptions{}, kook.SetHostVars{Host: "web-01.example.com", Vars: model.Map{{Key: "page", Value: int64(i)}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		mine = append(mine, res.Generation)
+		if _, err := c.Edit(ctx, kook.EditOptions{}, kook.SetHostVars{Host: "db-01.example.com", Vars: model.Map{{Key: "page", Value: int64(i)}}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mine = append([]int64{1}, mine...)
+	pages := func(opts kook.LogOptions) [][]int64 {
+		t.Helper()
+		var out [][]int64
+		for {
+			l, err := c.Log(ctx, opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var gens []int64
+			for _, e := range l.Entries {
+				gens = append(gens, e.Generation)
+			}
+			out = append(out, gens)
+			if !l.More || len(out) == 10 {
+				return out
+			}
+			opts.Before = gens[len(gens)-1]
+		}
+	}
+	got := fmt.Sprint(pages(kook.LogOptions{Entity: "web-01.example.com", Limit: 2}))
+	want := fmt.Sprint([][]int64{{mine[5], mine[4]}, {mine[3], mine[2]}, {mine[1], mine[0]}})
+	if got != want {
+		t.Errorf("web-01's log in pages of 2: %s, want %s", got, want)
+	}
+	if got := fmt.Sprint(pages(kook.LogOptions{Limit: 4})); got != "[[11 10 9 8] [7 6 5 4] [3 2 1]]" {
+		t.Errorf("the whole log in pages of 4: %s", got)
+	}
+	if l, err := c.Log(ctx, kook.LogOptions{Before: 1}); err != nil || len(l.Entries) != 0 {
+		t.Errorf("before generation 1: %v, %v", l, err)
+	}
+
+	s := c.Jones(jones.Attribution{})
+	if err := s.Create(ctx, "svc", "", model.Map{}); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 3 {
+		if _, err := s.Set(ctx, "svc", "", model.Map{{Key: "k", Value: int64(i)}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var gens []int64
+	for before := int64(0); ; {
+		l, err := c.ConfigLog(ctx, "svc", kook.ConfigLogOptions{Limit: 3, Before: before})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, ch := range l.Entries {
+			gens = append(gens, ch.Generation)
+		}
+		if !l.More || len(gens) > 10 {
+			break
+		}
+		before = gens[len(gens)-1]
+	}
+	if fmt.Sprint(gens) != "[4 3 2 1]" {
+		t.Errorf("the service's log in pages of 3: %v", gens)
 	}
 }

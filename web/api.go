@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bytes"
 	"errors"
 	"io"
 	"net/http"
@@ -183,71 +184,120 @@ func (s *Server) apiEdit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.waitFor(r, res)
-	changes := make([]model.Value, len(res.Changes))
-	for i, c := range res.Changes {
-		changes[i] = c.String()
-	}
 	writeJSON(w, http.StatusOK, model.Map{{Key: "written", Value: res.Written}, {Key: "generation", Value: res.Generation},
-		{Key: "changes", Value: changes}})
+		{Key: "changes", Value: changesJSON(res.Changes)}})
 }
 
-func commitJSON(c *model.Commit) model.Map {
-	cv := viewChange(c)
-	changes := make([]model.Value, len(cv.Changes))
-	for i, ch := range cv.Changes {
-		changes[i] = ch.String()
+func changesJSON(changes []model.Change) []model.Value {
+	out := make([]model.Value, len(changes))
+	for i, ch := range changes {
+		out[i] = ch.String()
 	}
+	return out
+}
+
+func commitJSON(cv changeView) model.Map {
+	c := cv.Commit
 	return model.Map{{Key: "generation", Value: c.Generation}, {Key: "time", Value: c.Time.UTC().Format("2006-01-02T15:04:05.000Z")},
 		{Key: "who", Value: c.Who()}, {Key: "user", Value: c.User}, {Key: "tool", Value: c.Tool}, {Key: "reason", Value: c.Reason},
-		{Key: "changes", Value: changes}}
+		{Key: "changes", Value: changesJSON(cv.Changes)}}
 }
 
-// apiHistory is GET /api/v1/history?host=|group=&before=&limit=.
+// apiHistory is GET /api/v1/history?host=|group=&before=&limit=: changes
+// newest first; a host's or group's hold what they did to it.
 func (s *Server) apiHistory(w http.ResponseWriter, r *http.Request) {
 	before, _ := strconv.ParseInt(r.FormValue("before"), 10, 64)
 	limit, _ := strconv.Atoi(r.FormValue("limit"))
 	if limit <= 0 || limit > 500 {
-		limit = 50
+		limit = historyPageSize
 	}
-	log, err := s.history.Log(r.Context(), HistoryFilter{Host: r.FormValue("host"), Group: r.FormValue("group")}, before, limit)
+	entity := r.FormValue("host")
+	if entity == "" {
+		entity = r.FormValue("group")
+	}
+	views, _, err := s.inventoryLog(r.Context(), entity, before, limit)
 	if err != nil {
 		s.failErr(w, r, err)
 		return
 	}
-	out := make([]model.Value, len(log))
-	for i, c := range log {
-		out[i] = commitJSON(c)
+	out := make([]model.Value, len(views))
+	for i, cv := range views {
+		out[i] = commitJSON(cv)
 	}
 	writeJSON(w, http.StatusOK, out)
 }
 
 func (s *Server) apiChange(w http.ResponseWriter, r *http.Request) {
-	gen, err := strconv.ParseInt(r.PathValue("gen"), 10, 64)
-	if err != nil {
-		s.fail(w, r, http.StatusBadRequest, errors.New("generation must be a number"))
-		return
-	}
-	c, err := s.history.Change(r.Context(), gen)
+	gen, err := parseGen(r)
 	if err != nil {
 		s.failErr(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, commitJSON(c))
-}
-
-func (s *Server) apiRevert(w http.ResponseWriter, r *http.Request) {
-	gen, err := strconv.ParseInt(r.PathValue("gen"), 10, 64)
+	c, err := s.change(r.Context(), gen)
 	if err != nil {
-		s.fail(w, r, http.StatusBadRequest, errors.New("generation must be a number"))
+		s.failErr(w, r, err)
 		return
 	}
-	res, err := s.history.Revert(r.Context(), gen, editOptions(r, r.FormValue("reason")))
+	writeJSON(w, http.StatusOK, commitJSON(viewCommit(c)))
+}
+
+// undoRequest is what a revert over the API asks: a JSON body
+// {"reason": "...", "dry_run": false, "force": false}, as /api/v1/edit
+// takes (whatever its Content-Type says: curl -d sends it as a form), or
+// the same as form fields or query parameters.
+type undoRequest struct {
+	Reason        string
+	DryRun, Force bool
+}
+
+func parseUndo(r *http.Request) (undoRequest, error) {
+	body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+	if err != nil {
+		return undoRequest{}, badf("read request: %v", err)
+	}
+	if text := strings.TrimSpace(string(body)); strings.HasPrefix(text, "{") {
+		v, err := model.UnmarshalJSON(body)
+		m, ok := v.(model.Map)
+		if err != nil || !ok {
+			return undoRequest{}, badf(`want {"reason": "...", "dry_run": false, "force": false}`)
+		}
+		var u undoRequest
+		reason, _ := m.Get("reason")
+		u.Reason, _ = reason.(string)
+		dry, _ := m.Get("dry_run")
+		force, _ := m.Get("force")
+		u.DryRun, u.Force = dry == true, force == true
+		return u, nil
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	flag := func(name string) bool { v, _ := strconv.ParseBool(r.FormValue(name)); return v }
+	return undoRequest{Reason: r.FormValue("reason"), DryRun: flag("dry_run"), Force: flag("force")}, nil
+}
+
+// apiRevert is POST /api/v1/history/{gen}/revert: a new change that undoes
+// generation gen; 409 naming the later changes that touched the same vars
+// or memberships (unless force).
+func (s *Server) apiRevert(w http.ResponseWriter, r *http.Request) {
+	gen, err := parseGen(r)
+	if err != nil {
+		s.failErr(w, r, err)
+		return
+	}
+	u, err := parseUndo(r)
+	if err != nil {
+		s.failErr(w, r, err)
+		return
+	}
+	opts := editOptions(r, u.Reason)
+	opts.DryRun = u.DryRun
+	res, err := s.client.Revert(r.Context(), gen, kook.RevertOptions{EditOptions: opts, Force: u.Force})
 	if err != nil {
 		s.failErr(w, r, err)
 		return
 	}
 	s.waitFor(r, res)
-	writeJSON(w, http.StatusOK, model.Map{{Key: "written", Value: res.Written}, {Key: "generation", Value: res.Generation}})
+	writeJSON(w, http.StatusOK, model.Map{{Key: "written", Value: res.Written}, {Key: "generation", Value: res.Generation},
+		{Key: "changes", Value: changesJSON(res.Changes)}})
 }
 
 func (s *Server) apiServices(w http.ResponseWriter, r *http.Request) {

@@ -3,7 +3,6 @@ package web_test
 import (
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -133,35 +132,4 @@ func TestIntegrationPages(t *testing.T) {
 	if !strings.Contains(r.header.Get("Location"), "err=") {
 		t.Errorf("join of a missing group: redirect %q", r.header.Get("Location"))
 	}
-}
-
-func TestIntegrationAPIRevert(t *testing.T) {
-	e := newEnv(t)
-	set := func(v int) resp {
-		return e.must(http.StatusOK, req{method: "POST", path: "/api/v1/edit", user: "writer",
-			body: `{"reason":"r","ops":[{"op":"host.set","host":"db-01.example.com","vars":{"role":` + strconv.Itoa(v) + `}}]}`})
-	}
-	set(1)
-	st, _ := e.client.Status(t.Context())
-	first := st.Generation
-	set(2)
-	// The earlier change cannot be reverted over the later one.
-	r := e.must(http.StatusConflict, req{method: "POST", path: "/api/v1/history/" + strconv.FormatInt(first, 10) + "/revert", user: "writer"})
-	if !strings.Contains(r.body, "changed since") {
-		t.Errorf("409 body %s", r.body)
-	}
-	e.must(http.StatusOK, req{method: "POST", path: "/api/v1/history/" + strconv.FormatInt(first+1, 10) + "/revert", user: "writer"})
-	e.must(http.StatusOK, req{method: "POST", path: "/api/v1/history/" + strconv.FormatInt(first, 10) + "/revert", user: "writer"})
-	h, err := e.client.Host(t.Context(), "db-01.example.com")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if v, _ := h.Vars.Get("role"); v != "primary" {
-		t.Errorf("role = %#v after both reverts, want primary", v)
-	}
-	r = e.must(http.StatusOK, req{path: "/api/v1/history?host=db-01.example.com&limit=2", user: "reader"})
-	if !strings.Contains(r.body, `"user":"writer","tool":"kook serve","reason":"revert generation`) {
-		t.Errorf("history: %s", r.body)
-	}
-	e.must(http.StatusNotFound, req{path: "/api/v1/history/999999", user: "reader"})
 }

@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"os"
@@ -342,8 +343,74 @@ func TestIntegrationBrowserInventory(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.User != "writer" || c.Reason != "undo browser test" {
+	if c.User != "writer" || c.Tool != "kook serve" || c.Reason != fmt.Sprintf("revert of %d: undo browser test", st.Generation-1) {
 		t.Errorf("revert recorded as user %q reason %q", c.User, c.Reason)
+	}
+}
+
+// TestIntegrationBrowserConfigHistory: a config saved in the editor shows
+// in the service's history as the logged-in user's, with the reason typed;
+// reverting it from its page puts the stored config back byte for byte.
+func TestIntegrationBrowserConfigHistory(t *testing.T) {
+	e := newEnv(t)
+	for _, p := range []string{"/service/shop/", "/service/shop/prod/"} {
+		e.must(http.StatusCreated, req{method: "POST", path: p, accept: jsonAccept, user: "writer"})
+	}
+	e.must(http.StatusOK, req{method: "PUT", path: "/service/shop/prod/", user: "writer",
+		form: url.Values{"data": {`{"timeout": 30, "ratio": 1.0, "big": 12345678901234567890123}`}, "version": {"0"}}})
+	before := e.rawConf("shop", "prod")
+	tb := newTab(t, e)
+	tb.login("alice")
+
+	tb.open("/service/shop/prod/")
+	tb.typeIn("#config", `{"timeout": 60, "ratio": 1.0}`)
+	tb.typeIn("#config-reason", "slower backend")
+	tb.clickLoad("#save")
+	tb.until("version 2", `document.getElementById("version").textContent === "2"`)
+	if got := e.rawConf("shop", "prod"); got != `{"timeout":60,"ratio":1.0}` {
+		t.Fatalf("saved %s", got)
+	}
+
+	tb.click("#env-history")
+	tb.at("/history/service/shop")
+	row := tb.text("#history tbody tr:first-child")
+	for _, want := range []string{"alice", "kook serve", "slower backend", "replace prod", "timeout: 30 → 60", "big: 12345678901234567890123 → absent"} {
+		if !strings.Contains(row, want) {
+			t.Errorf("the newest change lacks %q: %q", want, row)
+		}
+	}
+	tb.screenshot("service-history")
+	tb.clickLoad("#history tbody tr:first-child td a")
+	tb.until("the change page", `document.getElementById("revert") !== null`)
+	if who := tb.text("#change-who"); !strings.HasPrefix(who, "alice") {
+		t.Errorf("change page: who %q", who)
+	}
+	tb.clickLoad("#preview-revert")
+	tb.until("the preview", `document.getElementById("preview") !== null`)
+	if p := tb.text("#preview"); !strings.Contains(p, "timeout: 60 -> 30") || !strings.Contains(p, "big = 12345678901234567890123") {
+		t.Errorf("preview %q", p)
+	}
+	if got := e.rawConf("shop", "prod"); got != `{"timeout":60,"ratio":1.0}` {
+		t.Fatalf("the preview wrote %s", got)
+	}
+	tb.screenshot("service-change")
+	tb.confirmAll("")
+	tb.typeIn("#revert-reason", "back to 30")
+	tb.clickLoad("#revert")
+	tb.until("the revert", `document.getElementById("flash") !== null && document.getElementById("flash").textContent.includes("reverted")`)
+	if got := e.rawConf("shop", "prod"); got != before {
+		t.Errorf("after the revert prod holds %s, want %s", got, before)
+	}
+	if who := tb.text("#change-who"); !strings.HasPrefix(who, "alice") || !strings.Contains(tb.text("#change-why"), "back to 30") {
+		t.Errorf("the revert's page: who %q, why %q", who, tb.text("#change-why"))
+	}
+	tb.open("/service/shop/prod/")
+	shown, err := chromedp.Run(tb.ctx, chromedp.Value(chromedp.CSS("#config")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(shown, `"timeout": 30`) || !strings.Contains(shown, "12345678901234567890123") {
+		t.Errorf("the editor shows %s after the revert", shown)
 	}
 }
 

@@ -20,12 +20,13 @@ import (
 	"github.com/kook-project/kook/inventory"
 	"github.com/kook-project/kook/jones"
 	"github.com/kook-project/kook/web"
+	"github.com/kook-project/kook/zkstore"
 )
 
 func TestMain(m *testing.M) { zktest.Main(m) }
 
 // testUsers are the users every test server knows, password = name.
-var testUsers = map[string]string{"admin": "admin", "writer": "write", "reader": "read"}
+var testUsers = map[string]string{"admin": "admin", "writer": "write", "alice": "write", "reader": "read"}
 
 var usersFile = func() func(t testing.TB) *web.Users {
 	var data string
@@ -80,8 +81,8 @@ func newEnv(t *testing.T, opts ...func(*web.Options)) *env {
 	if _, err := c.Replace(ctx, kook.EditOptions{Reason: "import"}, inv); err != nil {
 		t.Fatal(err)
 	}
-	e.client, e.jones = c, jones.NewStore(c.Store().Conn(), "")
-	o := web.Options{Client: c, Jones: e.jones, Users: usersFile(t)}
+	e.client, e.jones = c, c.Jones(jones.Attribution{})
+	o := web.Options{Client: c, Users: usersFile(t)}
 	for _, f := range opts {
 		f(&o)
 	}
@@ -196,4 +197,21 @@ func (e *env) rawConf(svc, env string) string {
 		e.t.Fatalf("read %s: %v", p, err)
 	}
 	return string(data)
+}
+
+// znode reads a znode under the server's root ("/kook"): its data and
+// version.
+func (e *env) znode(p string) (string, int32) {
+	e.t.Helper()
+	data, st, err := e.client.Store().Conn().Get(context.Background(), "/kook"+p)
+	if err != nil {
+		e.t.Fatalf("read /kook%s: %v", p, err)
+	}
+	return string(data), st.Version
+}
+
+// hostZnode is a host's node as stored: data and version.
+func (e *env) hostZnode(name string) (string, int32) {
+	e.t.Helper()
+	return e.znode("/inventory/hosts/" + zkstore.EncodeName(name))
 }

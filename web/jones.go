@@ -215,7 +215,7 @@ func (s *Server) jonesGet(w http.ResponseWriter, r *http.Request, svc, env strin
 }
 
 func (s *Server) jonesPost(w http.ResponseWriter, r *http.Request, svc, env string) {
-	err := s.jones.Create(r.Context(), svc, env, nil)
+	err := s.configStore(r).Create(r.Context(), svc, env, nil)
 	s.envs.drop(svc)
 	if err != nil {
 		s.failErr(w, r, configError(err))
@@ -264,7 +264,7 @@ func (s *Server) jonesPut(w http.ResponseWriter, r *http.Request, svc, env strin
 		s.fail(w, r, http.StatusBadRequest, fmt.Errorf("data: %w", err))
 		return
 	}
-	newVersion, err := s.jones.Replace(r.Context(), svc, env, conf, int32(version))
+	newVersion, err := s.configStore(r).Replace(r.Context(), svc, env, conf, int32(version))
 	if errors.Is(err, model.ErrConflict) {
 		body := model.Map{{Key: "error", Value: err.Error()}, {Key: "status", Value: int64(http.StatusConflict)}}
 		if cur, serr := s.jones.Show(r.Context(), svc, env); serr == nil {
@@ -287,6 +287,7 @@ func (s *Server) jonesPut(w http.ResponseWriter, r *http.Request, svc, env strin
 
 func (s *Server) jonesDelete(w http.ResponseWriter, r *http.Request, svc, env string) {
 	ctx := r.Context()
+	store := s.configStore(r)
 	defer s.envs.drop(svc)
 	if env == "" {
 		if identityOf(r).Role < RoleAdmin {
@@ -295,12 +296,12 @@ func (s *Server) jonesDelete(w http.ResponseWriter, r *http.Request, svc, env st
 		}
 		// Deleting a service that is not there succeeds, as with Jones
 		// (kazoo's recursive delete): scripts delete idempotently.
-		if _, err := s.jones.Delete(ctx, svc, "", true); err != nil && !errors.Is(err, model.ErrNotFound) {
+		if _, err := store.Delete(ctx, svc, "", true); err != nil && !errors.Is(err, model.ErrNotFound) {
 			s.failErr(w, r, err)
 			return
 		}
 	} else {
-		_, err := s.jones.Delete(ctx, svc, env, false)
+		_, err := store.Delete(ctx, svc, env, false)
 		if errors.Is(err, model.ErrNotEmpty) {
 			// Jones deletes a leaf with its associations, leaving them
 			// dangling; kook moves them to the parent. An environment with
@@ -312,7 +313,7 @@ func (s *Server) jonesDelete(w http.ResponseWriter, r *http.Request, svc, env st
 			}
 			for _, e := range flattenEnvs(tree) {
 				if e.Env == env && e.IsLeaf {
-					_, err = s.jones.Delete(ctx, svc, env, true)
+					_, err = store.Delete(ctx, svc, env, true)
 				}
 			}
 		}
@@ -360,7 +361,7 @@ func (s *Server) jonesAssociation(w http.ResponseWriter, r *http.Request, svc, h
 			s.fail(w, r, http.StatusBadRequest, errors.New("form field env is required"))
 			return
 		}
-		if err := s.jones.Assoc(ctx, svc, host, env[0]); err != nil {
+		if err := s.configStore(r).Assoc(ctx, svc, host, env[0]); err != nil {
 			s.failErr(w, r, configError(err))
 			return
 		}
@@ -368,7 +369,7 @@ func (s *Server) jonesAssociation(w http.ResponseWriter, r *http.Request, svc, h
 		w.WriteHeader(http.StatusCreated)
 		w.Write([]byte(svc))
 	case http.MethodDelete:
-		if err := s.jones.Unassoc(ctx, svc, host); err != nil {
+		if err := s.configStore(r).Unassoc(ctx, svc, host); err != nil {
 			s.failErr(w, r, err)
 			return
 		}

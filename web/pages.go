@@ -96,12 +96,13 @@ func loadPages() (*pages, error) {
 	if err != nil {
 		return nil, err
 	}
+	// layout.html and the parts (*.part.html) go with every page.
 	for _, n := range names {
 		base := strings.TrimPrefix(n, "templates/")
-		if base == "layout.html" {
+		if base == "layout.html" || strings.HasSuffix(base, ".part.html") {
 			continue
 		}
-		t, err := template.New(base).Funcs(funcs).ParseFS(files, "templates/layout.html", n)
+		t, err := template.New(base).Funcs(funcs).ParseFS(files, "templates/layout.html", "templates/*.part.html", n)
 		if err != nil {
 			return nil, fmt.Errorf("template %s: %w", base, err)
 		}

@@ -26,10 +26,9 @@ const Tool = "kook serve"
 
 // Options configure a Server.
 type Options struct {
-	// Client is the inventory; Jones the service configuration, usually on
-	// the client's connection.
+	// Client is the inventory and, under the same root, the service
+	// configuration (Client.Jones) and both histories.
 	Client *kook.Client
-	Jones  *jones.Store
 	// Users is the users file; nil when logins come only from a trusted
 	// header.
 	Users *Users
@@ -41,11 +40,6 @@ type Options struct {
 	TrustedRole    Role
 	// AnonymousRead lets requests without credentials read.
 	AnonymousRead bool
-	// History, when set, replaces the history read from the change
-	// records (see History).
-	History History
-	// ConfigHistory, when set, gives services and environments a history.
-	ConfigHistory ConfigHistory
 	// Log receives one line per error the server answers with 500; nil
 	// logs nothing.
 	Log *log.Logger
@@ -54,12 +48,13 @@ type Options struct {
 // Server is kook serve: Jones's HTTP interface, the web UI and the JSON
 // API over one inventory and its service configuration.
 type Server struct {
-	opts    Options
-	client  *kook.Client
+	opts   Options
+	client *kook.Client
+	// jones reads the configuration; writes go through configStore, which
+	// records who asked for them.
 	jones   *jones.Store
 	live    *Live
 	auth    *auth
-	history History
 	queries *queryCache
 	envs    *envCache
 	pages   *pages
@@ -68,8 +63,8 @@ type Server struct {
 
 // New loads the inventory and starts following it. Close stops that.
 func New(ctx context.Context, o Options) (*Server, error) {
-	if o.Client == nil || o.Jones == nil {
-		return nil, errors.New("web: Options.Client and Options.Jones are required")
+	if o.Client == nil {
+		return nil, errors.New("web: Options.Client is required")
 	}
 	if o.Users == nil && o.TrustedHeader == "" && !o.AnonymousRead {
 		return nil, errors.New("no way to log in: give a users file, a trusted header, or allow anonymous reads")
@@ -83,12 +78,8 @@ func New(ctx context.Context, o Options) (*Server, error) {
 		live.Close()
 		return nil, err
 	}
-	s := &Server{opts: o, client: o.Client, jones: o.Jones, live: live, auth: newAuth(o), queries: newQueryCache(), pages: pg,
-		envs: newEnvCache(o.Client.Store().Conn(), o.Client.Store().Root())}
-	s.history = o.History
-	if s.history == nil {
-		s.history = &storeHistory{client: o.Client, live: live}
-	}
+	s := &Server{opts: o, client: o.Client, jones: o.Client.Jones(jones.Attribution{Tool: Tool}), live: live, auth: newAuth(o),
+		queries: newQueryCache(), pages: pg, envs: newEnvCache(o.Client.Store().Conn(), o.Client.Store().Root())}
 	s.routes()
 	return s, nil
 }
@@ -186,10 +177,14 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /graph", s.access(read, write, s.graphPage))
 
 	// History.
-	m.HandleFunc("GET /history", s.access(read, write, s.historyPage))
-	m.HandleFunc("GET /history/{kind}/{name...}", s.access(read, write, s.historyPage))
+	m.HandleFunc("GET /history", s.access(read, write, s.historyPage("")))
+	m.HandleFunc("GET /history/host/{name}", s.access(read, write, s.historyPage("host")))
+	m.HandleFunc("GET /history/group/{name}", s.access(read, write, s.historyPage("group")))
 	m.HandleFunc("GET /changes/{gen}", s.access(read, write, s.changePage))
 	m.HandleFunc("POST /changes/{gen}/revert", s.access(read, write, s.revertPost))
+	m.HandleFunc("GET /history/service/{svc}", s.access(read, write, s.configHistoryPage))
+	m.HandleFunc("GET /history/service/{svc}/{gen}", s.access(read, write, s.configChangePage))
+	m.HandleFunc("POST /history/service/{svc}/{gen}/revert", s.access(read, write, s.configRevertPost))
 
 	// The JSON API.
 	m.HandleFunc("GET /api/v1/status", s.access(read, write, s.apiStatus))
@@ -207,13 +202,16 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /api/v1/services/{svc}", s.access(read, write, s.apiService))
 	m.HandleFunc("GET /api/v1/services/{svc}/envs/{env...}", s.access(read, write, s.apiEnv))
 	m.HandleFunc("POST /api/v1/services/{svc}/preview/{env...}", s.access(read, write, s.apiPreview))
+	m.HandleFunc("GET /api/v1/services/{svc}/history", s.access(read, write, s.apiConfigHistory))
+	m.HandleFunc("GET /api/v1/services/{svc}/history/{gen}", s.access(read, write, s.apiConfigChange))
+	m.HandleFunc("POST /api/v1/services/{svc}/history/{gen}/revert", s.access(read, write, s.apiConfigRevert))
 	_ = admin
 }
 
 // statusOf maps an error to an HTTP status.
 func statusOf(err error) int {
 	switch {
-	case errors.Is(err, model.ErrNotFound):
+	case errors.Is(err, model.ErrNotFound), errors.Is(err, kook.ErrPruned):
 		return http.StatusNotFound
 	case errors.Is(err, model.ErrExists), errors.Is(err, model.ErrConflict), errors.Is(err, model.ErrNotEmpty),
 		errors.Is(err, model.ErrCycle):
@@ -244,7 +242,9 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, status int, err er
 		s.opts.Log.Printf("%s %s: %v", r.Method, r.URL.Path, err)
 	}
 	if !wantsHTML(r) || strings.HasPrefix(r.URL.Path, "/api/") {
-		writeJSON(w, status, model.Map{{Key: "error", Value: err.Error()}, {Key: "status", Value: int64(status)}})
+		// A refused revert names the later changes in its own fields too.
+		body := model.Map{{Key: "error", Value: err.Error()}, {Key: "status", Value: int64(status)}}
+		writeJSON(w, status, append(body, conflictJSON(err)...))
 		return
 	}
 	w.WriteHeader(status)
@@ -315,6 +315,13 @@ func (s *Server) waitFor(r *http.Request, res kook.Result) {
 // editOptions records who makes a change.
 func editOptions(r *http.Request, reason string) kook.EditOptions {
 	return kook.EditOptions{User: identityOf(r).User, Tool: Tool, Reason: reason}
+}
+
+// configStore is the configuration store for a change r asks for: its
+// record names the logged-in user, the tool kook serve and why (the form
+// field or query parameter reason, as for the inventory's edits).
+func (s *Server) configStore(r *http.Request) *jones.Store {
+	return s.jones.As(jones.Attribution{Tool: Tool, User: identityOf(r).User, Reason: r.FormValue("reason")})
 }
 
 func since(t time.Time) string {

@@ -15,7 +15,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/kook-project/kook/jones"
 	"github.com/kook-project/kook/web"
 )
 
@@ -88,7 +87,6 @@ func (c *ServeCmd) Run(ctx context.Context, g *Globals) error {
 	}
 	defer client.Close()
 	o.Client = client
-	o.Jones = jones.NewStore(client.Store().Conn(), g.Root)
 	srv, err := web.New(ctx, o)
 	if err != nil {
 		return err

@@ -92,14 +92,15 @@ function setupService() {
   }
   if (ta) { ta.addEventListener("input", validate); validate(); }
 
-  // save PUTs the text as typed, with the version it was loaded at; a
-  // 409 shows the stored config (cut from the answer's text, so its
-  // numbers are shown as stored) beside the user's.
+  // save PUTs the text as typed, with the version it was loaded at and
+  // why (kept in the service's history); a 409 shows the stored config
+  // (cut from the answer's text, so its numbers are shown as stored)
+  // beside the user's.
   function save(ver) {
     if (!validate()) return;
     status.textContent = "saving…";
     fetch(url, {
-      method: "PUT", credentials: "same-origin", body: form({ data: ta.value, version: ver }),
+      method: "PUT", credentials: "same-origin", body: form({ data: ta.value, version: ver, reason: byId("config-reason").value }),
       headers: { "X-CSRF-Token": csrf(), "Accept": "application/json", "Content-Type": "application/x-www-form-urlencoded" }
     }).then(function (r) {
       return r.text().then(function (t) {
