@@ -40,10 +40,12 @@ type Gap = history.Gap
 // LogOptions say which changes Log lists.
 type LogOptions struct {
 	// Entity, when set, lists only the changes of that host or, if there
-	// is no such host, that group. A host's log holds its vars and its
+	// is no such host, that group (with Group, of that group even when a
+	// host has the same name). A host's log holds its vars and its
 	// memberships (held by the host); a group's its vars, priority and
 	// parents (members are in their hosts' logs).
 	Entity string
+	Group  bool
 	// Since stops at the first change older than it.
 	Since time.Time
 	// Limit is the most changes listed; 0 lists all.
@@ -130,9 +132,12 @@ func (c *Client) Log(ctx context.Context, opts LogOptions) (*Log, error) {
 		}
 		return l, err
 	}
-	group, err := c.entityKind(ctx, opts.Entity)
-	if err != nil {
-		return nil, err
+	group := opts.Group
+	if !group {
+		var err error
+		if group, err = c.entityKind(ctx, opts.Entity); err != nil {
+			return nil, err
+		}
 	}
 	walk := func(group bool) error {
 		notes, err := history.EntityLog(ctx, c.store, group, opts.Entity, opts.ScanLimit, func(cm *Commit) (bool, error) {

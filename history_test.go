@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -336,5 +337,38 @@ func TestIntegration_LogBefore(t *testing.T) {
 	}
 	if fmt.Sprint(gens) != "[4 3 2 1]" {
 		t.Errorf("the service's log in pages of 3: %v", gens)
+	}
+}
+
+// TestIntegration_LogGroupNamedLikeHost: with a host and a group of one
+// name, an entity's log is the host's unless Group asks for the group's.
+func TestIntegration_LogGroupNamedLikeHost(t *testing.T) {
+	c := openFresh(t)
+	ctx := t.Context()
+	mk, err := c.Edit(ctx, kook.EditOptions{}, kook.CreateGroup{Name: "dup"}, kook.CreateHost{Name: "dup"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	gv, err := c.Edit(ctx, kook.EditOptions{}, kook.SetGroupVars{Group: "dup", Vars: model.Map{{Key: "x", Value: int64(1)}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	gens := func(opts kook.LogOptions) []int64 {
+		t.Helper()
+		l, err := c.Log(ctx, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []int64
+		for _, e := range l.Entries {
+			out = append(out, e.Generation)
+		}
+		return out
+	}
+	if got := gens(kook.LogOptions{Entity: "dup"}); !slices.Equal(got, []int64{mk.Generation}) {
+		t.Errorf("log of dup: %v, want the host's %d", got, mk.Generation)
+	}
+	if got := gens(kook.LogOptions{Entity: "dup", Group: true}); !slices.Equal(got, []int64{gv.Generation, mk.Generation}) {
+		t.Errorf("log of group dup: %v, want %d and %d", got, gv.Generation, mk.Generation)
 	}
 }

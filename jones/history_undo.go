@@ -39,7 +39,7 @@ func (s *Store) Revert(ctx context.Context, svc string, gen int64, opts RevertOp
 		return nil, err
 	}
 	if ch.Omitted {
-		return nil, fmt.Errorf("revert generation %d of %s: its record holds no values (the change was too large to record them)", gen, svc)
+		return nil, fmt.Errorf("revert generation %d of %s: its record holds no values (the change was too large to record them): %w", gen, svc, model.ErrMinimal)
 	}
 	if !opts.Force {
 		conflicts, err := s.laterConflicts(ctx, ch)

@@ -211,11 +211,11 @@ func (s *Server) apiHistory(w http.ResponseWriter, r *http.Request) {
 	if limit <= 0 || limit > 500 {
 		limit = historyPageSize
 	}
-	entity := r.FormValue("host")
+	entity, group := r.FormValue("host"), false
 	if entity == "" {
-		entity = r.FormValue("group")
+		entity, group = r.FormValue("group"), true
 	}
-	views, _, err := s.inventoryLog(r.Context(), entity, before, limit)
+	views, _, err := s.inventoryLog(r.Context(), entity, group, before, limit)
 	if err != nil {
 		s.failErr(w, r, err)
 		return

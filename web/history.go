@@ -38,15 +38,16 @@ func viewChange(c *model.Commit, changes []model.Change) changeView {
 func viewCommit(c *model.Commit) changeView { return viewChange(c, model.NodeDiff(c.Hosts, c.Groups)) }
 
 // inventoryLog lists up to limit changes older than generation before (0:
-// from the newest), of the host or group entity ("" for all). The Log is
+// from the newest), of the host or group entity ("" for all; group says
+// which). The Log is
 // nil when the page came from memory.
-func (s *Server) inventoryLog(ctx context.Context, entity string, before int64, limit int) ([]changeView, *kook.Log, error) {
+func (s *Server) inventoryLog(ctx context.Context, entity string, group bool, before int64, limit int) ([]changeView, *kook.Log, error) {
 	if entity == "" {
 		if views, ok := s.recentLog(before, limit); ok {
 			return views, nil, nil
 		}
 	}
-	l, err := s.client.Log(ctx, kook.LogOptions{Entity: entity, Before: before, Limit: limit})
+	l, err := s.client.Log(ctx, kook.LogOptions{Entity: entity, Group: group, Before: before, Limit: limit})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -104,7 +105,7 @@ func (s *Server) showHistory(w http.ResponseWriter, r *http.Request, kind, name 
 		title = "History of " + kind + " " + name
 	}
 	before, _ := strconv.ParseInt(r.FormValue("before"), 10, 64)
-	views, l, err := s.inventoryLog(r.Context(), name, before, historyPageSize)
+	views, l, err := s.inventoryLog(r.Context(), name, kind == "group", before, historyPageSize)
 	if err != nil {
 		s.failErr(w, r, err)
 		return

@@ -214,8 +214,10 @@ func statusOf(err error) int {
 	case errors.Is(err, model.ErrNotFound), errors.Is(err, kook.ErrPruned):
 		return http.StatusNotFound
 	case errors.Is(err, model.ErrExists), errors.Is(err, model.ErrConflict), errors.Is(err, model.ErrNotEmpty),
-		errors.Is(err, model.ErrCycle):
+		errors.Is(err, model.ErrCycle), errors.Is(err, model.ErrMoved):
 		return http.StatusConflict
+	case errors.Is(err, model.ErrMinimal):
+		return http.StatusUnprocessableEntity // a change recorded without what undoing it needs
 	case errors.Is(err, model.ErrTooLarge):
 		return http.StatusRequestEntityTooLarge
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
