@@ -94,8 +94,8 @@ func (b *bench) renderTargets(w *strings.Builder) {
 		if first != last {
 			t0, t1 := first.rows[key].median(), last.rows[key].median()
 			l0, l1 := first.rows[key].medianOf(logBytes), last.rows[key].medianOf(logBytes)
-			fmt.Fprintf(w, "  - %s hosts within %.1f× of %s: time %s, log %s: %s, %s\n", thousands(last.hosts), editGrowth, thousands(first.hosts),
-				growth(t1, t0), growth(l1, l0), verdict(t1, editGrowth*t0), verdict(l1, editGrowth*l0))
+			fmt.Fprintf(w, "  - %s hosts within %.1f× of %s: time %s (%s), log %s (%s)\n", thousands(last.hosts), editGrowth, thousands(first.hosts),
+				growth(t1, t0), verdict(t1, editGrowth*t0), growth(l1, l0), verdict(l1, editGrowth*l0))
 		}
 	}
 	if r, at := b.largest(100000); r != nil {
