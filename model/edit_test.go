@@ -2,6 +2,7 @@ package model_test
 
 import (
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -217,8 +218,9 @@ func TestMergeAddsAndRemovesNothing(t *testing.T) {
 	}
 }
 
-// TestFileVarRanks: Merge brings the source of each file var it sets, an
-// edit keeps the source of a var it changes, unsetting drops it, and a
+// TestFileVarRanks: Merge ranks the file vars it sets after every source
+// stored, in its sources' order, and merging them again changes nothing;
+// an edit keeps the source of a var it changes, unsetting drops it, and a
 // change of source alone is a change.
 func TestFileVarRanks(t *testing.T) {
 	n := base(t)
@@ -230,32 +232,41 @@ func TestFileVarRanks(t *testing.T) {
 	if err := (model.Merge{Src: src}).Apply(n); err != nil {
 		t.Fatal(err)
 	}
-	if got := n.Groups["web"].FileVarRanks; len(got) != 1 || got["x"] != 1 {
-		t.Fatalf("after Merge: ranks %v, want x:1", got)
+	got := n.Groups["web"].FileVarRanks
+	if len(got) != 2 || got["y"] <= 0 || got["x"] <= got["y"] {
+		t.Fatalf("after Merge: ranks %v, want y's above 0 and x's above y's", got)
+	}
+	xr := got["x"]
+	again := n.Clone()
+	if err := (model.Merge{Src: src}).Apply(again); err != nil {
+		t.Fatal(err)
+	}
+	if !model.EqualGroupNodes(again.Groups["web"], n.Groups["web"]) {
+		t.Errorf("merging the same source again changed web: ranks %v", again.Groups["web"].FileVarRanks)
 	}
 	before := n.Groups["web"].Clone()
 	if err := (model.SetGroupVars{Group: "web", Level: model.LevelFile, Vars: model.Map{{Key: "x", Value: int64(3)}}}).Apply(n); err != nil {
 		t.Fatal(err)
 	}
-	if got := n.Groups["web"].FileVarRanks["x"]; got != 1 {
-		t.Errorf("after set: rank of x %d, want 1 (kept)", got)
+	if got := n.Groups["web"].FileVarRanks["x"]; got != xr {
+		t.Errorf("after set: rank of x %d, want %d (kept)", got, xr)
 	}
 	if err := (model.UnsetGroupVars{Group: "web", Level: model.LevelFile, Keys: []string{"x"}}).Apply(n); err != nil {
 		t.Fatal(err)
 	}
-	if got := n.Groups["web"].FileVarRanks; got != nil {
-		t.Errorf("after unset: ranks %v, want none", got)
+	if got := n.Groups["web"].FileVarRanks; len(got) != 1 || got["y"] == 0 {
+		t.Errorf("after unset: ranks %v, want y's alone", got)
 	}
 	if err := n.Validate(); err != nil {
 		t.Fatal(err)
 	}
 	moved := before.Clone()
-	moved.FileVarRanks = map[string]int{"x": 2}
+	moved.FileVarRanks = map[string]int{"x": xr + 1, "y": before.FileVarRanks["y"]}
 	if model.EqualGroupNodes(before, moved) {
 		t.Error("EqualGroupNodes ignores the source rank")
 	}
 	changes := model.NodeDiff(nil, []model.GroupChange{{Before: before, After: moved}})
-	if len(changes) != 1 || !strings.Contains(changes[0].String(), "x: source 1 -> 2") {
+	if len(changes) != 1 || !strings.Contains(changes[0].String(), fmt.Sprintf("x: source %d -> %d", xr, xr+1)) {
 		t.Errorf("changes = %v", changes)
 	}
 	moved.FileVarRanks = map[string]int{"nope": 1}

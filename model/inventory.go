@@ -57,7 +57,9 @@ type Group struct {
 
 	// FileVarRanks says, for each var of FileVars that the group_vars/ of
 	// an inventory source other than the first set, which source: its
-	// index among the sources read (-i order). Ansible applies group_vars/
+	// index among the sources read (-i order), or for a source merged in
+	// later (kook-import --merge), a number above every rank stored then.
+	// Only their order matters. Ansible applies group_vars/
 	// one source at a time (get_vars_from_inventory_sources), all the
 	// host's groups in order for each, so a later source's file for a
 	// shallow group beats an earlier source's for a deeper one; the rank
@@ -101,13 +103,15 @@ func checkRanks(g *Group) error {
 	return nil
 }
 
-// MaxFileVarRank is the highest rank among g's file vars (0 for none).
-func (g *Group) MaxFileVarRank() int {
-	m := 0
-	for _, r := range g.FileVarRanks {
-		m = max(m, r)
+// AddFileVarRanks adds to set the ranks of g's file vars, 0 included when
+// some var has none.
+func (g *Group) AddFileVarRanks(set map[int]bool) {
+	if len(g.FileVarRanks) < len(g.FileVars) {
+		set[0] = true
 	}
-	return m
+	for _, r := range g.FileVarRanks {
+		set[r] = true
+	}
 }
 
 // NewGroup returns an empty group with Ansible's default priority.
@@ -131,6 +135,12 @@ type Inventory struct {
 	hostIndex           map[string]int
 	groupIndex          map[string]int
 	hostSeen, groupSeen int // elements indexed
+
+	// underAll holds the groups Reconcile put under 'all' for want of a
+	// parent, as Ansible's reconcile_inventory does: Merge adds those
+	// edges only to groups that still have no parent, as Ansible, which
+	// reconciles once after reading every source, would.
+	underAll map[string]bool
 }
 
 // New returns an inventory holding only 'all' and its first child 'ungrouped'.
@@ -322,6 +332,10 @@ func (inv *Inventory) Reconcile() {
 	for _, g := range inv.Groups {
 		if g.Name != "all" && len(parents[g.Name]) == 0 {
 			all.Children = append(all.Children, g.Name)
+			if inv.underAll == nil {
+				inv.underAll = map[string]bool{}
+			}
+			inv.underAll[g.Name] = true
 		}
 	}
 	ungrouped := inv.AddGroup("ungrouped")
@@ -549,6 +563,7 @@ func (inv *Inventory) Clone() *Inventory {
 		gc.FileVarRanks = maps.Clone(g.FileVarRanks)
 		c.Groups[i] = &gc
 	}
+	c.underAll = maps.Clone(inv.underAll)
 	return c
 }
 

@@ -2,6 +2,7 @@ package model
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 )
 
@@ -38,6 +39,18 @@ func (o Merge) Apply(tx Tx) error {
 			return err
 		}
 	}
+	// Src's group_vars/ come after every source stored, as if read after
+	// them (-i A -i B): each of Src's ranks maps to a fresh one above every
+	// rank stored, in order. A file var whose value does not change keeps
+	// its rank, so that merging the same source again changes nothing.
+	srcRanks := map[int]bool{}
+	for _, g := range src.Groups {
+		g.AddFileVarRanks(srcRanks)
+	}
+	ranks := make(map[int]int, len(srcRanks))
+	for _, r := range slices.Sorted(maps.Keys(srcRanks)) {
+		ranks[r] = int(tx.NewKey())
+	}
 	groups := make(map[string]*GroupNode, len(src.Groups))
 	for _, g := range src.Groups {
 		d, err := getOrNewGroup(tx, g.Name)
@@ -45,11 +58,21 @@ func (o Merge) Apply(tx Tx) error {
 			return err
 		}
 		d.Vars.Update(g.Vars.Clone())
-		d.FileVars.Update(g.FileVars.Clone())
 		for _, e := range g.FileVars {
-			setRank(&d.Group, e.Key, g.FileVarRanks[e.Key])
+			if old, ok := d.FileVars.Get(e.Key); ok && EqualOrdered(old, e.Value) {
+				continue
+			}
+			d.FileVars.Set(e.Key, CloneValue(e.Value))
+			if g.Name != "all" { // group_vars/all is a level of its own, applied in source order
+				setRank(&d.Group, e.Key, ranks[g.FileVarRanks[e.Key]])
+			}
 		}
-		d.Priority = g.Priority
+		// ansible_group_priority, when Src sets it (a source that does not
+		// leaves the group's priority as it is; one that sets the default,
+		// 1, explicitly cannot be told apart: kook group priority does it).
+		if g.Priority != DefaultPriority {
+			d.Priority = g.Priority
+		}
 		if d.Source == "" {
 			d.Source = g.Source
 		}
@@ -81,16 +104,21 @@ func (o Merge) Apply(tx Tx) error {
 			addEdge(&hosts[h].Groups, g.Name, tx.NewKey())
 		}
 		for _, c := range g.Children {
+			if g.Name == "all" && src.underAll[c] {
+				continue // Src's reconcile put it there: see below
+			}
 			addEdge(&groups[c].Parents, g.Name, tx.NewKey())
 		}
 	}
 	for _, g := range src.Groups {
 		d := groups[g.Name]
-		if len(d.Parents) > 1 && d.HasParent("all") && !src.hasChild("all", g.Name) {
+		if len(d.Parents) > 1 && d.HasParent("all") && !src.underAllExplicitly(g.Name) {
 			// A group that hung from 'all' for want of a parent leaves it
 			// once Src gives it one, as Attach does.
 			dropEdge(&d.Parents, "all")
 		}
+		// One still without a parent hangs from 'all', as Ansible's
+		// reconcile after the last source puts it.
 		reconcileGroup(tx, d)
 		tx.PutGroup(d)
 	}
@@ -115,9 +143,11 @@ func (o Merge) Apply(tx Tx) error {
 	return nil
 }
 
-func (inv *Inventory) hasChild(parent, child string) bool {
-	g := inv.Group(parent)
-	return g != nil && slices.Contains(g.Children, child)
+// underAllExplicitly reports whether the source made child a child of
+// 'all' itself ([all:children]), not Reconcile for want of a parent.
+func (inv *Inventory) underAllExplicitly(child string) bool {
+	g := inv.Group("all")
+	return g != nil && slices.Contains(g.Children, child) && !inv.underAll[child]
 }
 
 func getOrNewGroup(tx Tx, name string) (*GroupNode, error) {

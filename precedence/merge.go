@@ -1,6 +1,7 @@
 package precedence
 
 import (
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -305,7 +306,7 @@ func (m *Merger) Layers(host string) []Layer {
 	if all != nil {
 		add(LevelAllFile, all.Name, all.FileVars, all.FileVarSources)
 	}
-	for rank := 0; rank <= s.maxRank(); rank++ {
+	for _, rank := range s.fileRanks() {
 		for _, r := range s.ranks {
 			addRank(m.groups[m.order[r]], rank)
 		}
@@ -364,10 +365,10 @@ func (s *GroupSet) Vars() model.Map {
 			rest = groups[1:]
 		}
 		// Level 3: each source's group_vars/ for all the groups in turn.
-		top := s.maxRank()
-		for rank := 0; rank <= top; rank++ {
+		ranks := s.fileRanks()
+		for _, rank := range ranks {
 			for _, g := range rest {
-				if top == 0 {
+				if len(ranks) == 1 {
 					f.Update(g.FileVars)
 				} else {
 					f.Update(g.FileVarsOfRank(rank))
@@ -379,14 +380,15 @@ func (s *GroupSet) Vars() model.Map {
 	return s.vars
 }
 
-// maxRank is the highest source rank among the file vars of the set's
-// groups other than 'all' (whose file vars are a level of their own).
-func (s *GroupSet) maxRank() int {
-	top := 0
+// fileRanks are the source ranks among the file vars of the set's groups
+// other than 'all' (whose file vars are a level of their own), in order;
+// [0] when no var has one.
+func (s *GroupSet) fileRanks() []int {
+	set := map[int]bool{0: true}
 	for _, r := range s.ranks {
-		top = max(top, s.m.groups[s.m.order[r]].MaxFileVarRank())
+		s.m.groups[s.m.order[r]].AddFileVarRanks(set)
 	}
-	return top
+	return slices.Sorted(maps.Keys(set))
 }
 
 // A Folder builds a Map by successive Python dict updates (combine_vars

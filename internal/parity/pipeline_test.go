@@ -198,3 +198,51 @@ func checkFrontDoor(t *testing.T, zkConnect string, exp *parity.Expected, invent
 		}
 	}
 }
+
+// TestIntegration_MergePipeline: `kook-import A` then `kook-import --merge
+// B` gives Ansible what `ansible-inventory -i A -i B` gives it: a group B
+// names without a parent stays where A put it (Ansible hangs groups from
+// 'all' once, after the last source), B's group_vars/ come after A's, and
+// a priority B does not set is kept. Merging B again changes nothing.
+//
+// Two things a merge cannot do, README says (kook-import): B is read
+// alone, so its host_vars/ and group_vars/ files for hosts and groups only
+// A names are not read; and a host B adds to a group that --list names
+// early is first seen earlier than after -i A -i B (putting it last would
+// mean rewriting where every other host is listed). multisrc, whose b/
+// has both, is not merged here for that reason.
+func TestIntegration_MergePipeline(t *testing.T) {
+	ansibletest.Require(t)
+	bin := parity.Binaries(t)
+	srv := zktest.Shared(t)
+	root := parity.RepoRoot(t)
+	dirs := filepath.Join(root, "inventory", "testdata", "dirs")
+	merge := filepath.Join(root, "internal", "parity", "testdata", "merge")
+	for name, sources := range map[string][2]string{
+		"nested":           {filepath.Join(merge, "nested-a.ini"), filepath.Join(merge, "nested-b.ini")},
+		"priority":         {filepath.Join(merge, "priority-a.ini"), filepath.Join(merge, "priority-b.ini")},
+		"multisrc-reverse": {filepath.Join(dirs, "multisrc/b/hosts"), filepath.Join(dirs, "multisrc/a/hosts")},
+		"multi":            {filepath.Join(dirs, "multi/a/hosts.yml"), filepath.Join(dirs, "multi/b/hosts")},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			zkConnect := srv.Addr + zktest.Root(t)
+			env := []string{"KOOK_ZK=" + zkConnect, "KOOK_CONFIG=/dev/null"}
+			for _, args := range [][]string{{sources[0]}, {"--merge", sources[1]}} {
+				if r := run(t, env, filepath.Join(bin, "kook-import"), args...); r.exit != 0 {
+					t.Fatalf("kook-import %s: exit %d: %s", args, r.exit, r.stderr)
+				}
+			}
+			script := filepath.Join(t.TempDir(), "kook-inventory")
+			wrapper := fmt.Sprintf("#!/bin/sh\nKOOK_ZK='%s' KOOK_CONFIG=/dev/null exec '%s' \"$@\"\n", zkConnect, filepath.Join(bin, "kook-inventory"))
+			if err := os.WriteFile(script, []byte(wrapper), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			parity.CheckSources(t, sources[:], script)
+			again := run(t, env, filepath.Join(bin, "kook-import"), "--merge", sources[1])
+			if again.exit != 0 || !strings.Contains(again.stdout, "no changes") {
+				t.Errorf("merging the same source again: exit %d, %q %q", again.exit, again.stdout, again.stderr)
+			}
+		})
+	}
+}
