@@ -33,7 +33,7 @@ func ParseINI(inv *model.Inventory, file string, data []byte) error {
 		text = pycompat.SurrogateEscape(text)
 	}
 	p := &iniParser{inv: inv, file: file, group: "ungrouped", state: "hosts",
-		pending: map[string]*pendingDecl{}, members: map[string]*memberSet{}}
+		pending: map[string]*pendingDecl{}, members: memberSets{}}
 	for text != "" {
 		var line string
 		line, text = pycompat.CutLine(text)
@@ -54,7 +54,7 @@ type iniParser struct {
 	group, state string
 	pending      map[string]*pendingDecl
 	pendingOrder []string
-	members      map[string]*memberSet
+	members      memberSets
 }
 
 // pendingDecl is ini.py's pending_declarations entry: a group named by a
@@ -63,13 +63,6 @@ type pendingDecl struct {
 	line    int
 	state   string
 	parents []string
-}
-
-// memberSet indexes a group's hosts while parsing: model's AddHostToGroup
-// scans the group's host list, which is quadratic for a 100,000-host group.
-type memberSet struct {
-	g     *model.Group
-	hosts map[string]struct{}
 }
 
 func (p *iniParser) errorf(format string, args ...any) error {
@@ -223,7 +216,7 @@ func (p *iniParser) hostLine(line string) error {
 				p.setHostVar(h, "ansible_port", bigValue(port), len(vars)+1)
 			}
 		}
-		p.addToGroup(p.group, name)
+		p.members.add(p.inv, p.group, name)
 		// InventoryData.set_variable looks the name up among groups
 		// first: on a host named like a group, the line's vars are the
 		// group's ([localhost] then "localhost ansible_connection=local").
@@ -254,22 +247,6 @@ func (p *iniParser) setHostVar(h *model.Host, key string, v model.Value, n int) 
 		h.VarSources = make(map[string]string, n)
 	}
 	h.VarSources[key] = p.source()
-}
-
-func (p *iniParser) addToGroup(group, host string) {
-	m := p.members[group]
-	if m == nil {
-		g := p.inv.AddGroup(group)
-		m = &memberSet{g: g, hosts: make(map[string]struct{}, len(g.Hosts))}
-		for _, h := range g.Hosts {
-			m.hosts[h] = struct{}{}
-		}
-		p.members[group] = m
-	}
-	if _, ok := m.hosts[host]; !ok {
-		m.hosts[host] = struct{}{}
-		m.g.Hosts = append(m.g.Hosts, host)
-	}
 }
 
 func (p *iniParser) varLine(line string) error {

@@ -188,9 +188,10 @@ func plineOf(v any) int {
 // InventoryData methods do (add_group, add_host, add_child, set_variable),
 // recording provenance.
 type sourceSet struct {
-	inv  *model.Inventory
-	file string
-	conv *pycompat.Converter
+	inv     *model.Inventory
+	file    string
+	conv    *pycompat.Converter
+	members memberSets // made on first use
 }
 
 func (s *sourceSet) where(line int) string {
@@ -242,10 +243,16 @@ func (s *sourceSet) addHost(name, group string, port int64, hasPort bool, line i
 	if group == "" {
 		return nil
 	}
-	if err := s.inv.AddHostToGroup(group, name); err != nil {
-		return errorf(s.file, line, "%v", err)
-	}
+	s.addMember(group, name)
 	return nil
+}
+
+// addMember adds an existing host to an existing group.
+func (s *sourceSet) addMember(group, host string) {
+	if s.members == nil {
+		s.members = memberSets{}
+	}
+	s.members.add(s.inv, group, host)
 }
 
 // addChild is InventoryData.add_child: child may name a group or, oddly, a
@@ -258,7 +265,7 @@ func (s *sourceSet) addChild(group string, child any, line int) error {
 			return errorf(s.file, line, "%v", err)
 		}
 	case s.inv.Host(name) != nil:
-		return s.inv.AddHostToGroup(group, name)
+		s.addMember(group, name)
 	default:
 		return errorf(s.file, line, "%s is not a known host nor group", pycompat.Str(child))
 	}

@@ -34,12 +34,7 @@ func ReadInventory(tables func(string) model.TableReader) (*model.Inventory, err
 		if err != nil {
 			return nil, err
 		}
-		for _, m := range edges {
-			inv.AddHost(m.Name)
-			if err := inv.AddHostToGroup(g.Name, m.Name); err != nil {
-				return nil, err
-			}
-		}
+		addMembers(inv, g, edges)
 		if e.Vars != nil {
 			vars, err := model.UnmarshalJSON(e.Vars)
 			m, ok := vars.(model.Map)
@@ -133,12 +128,7 @@ func ReadGroup(tables func(string) model.TableReader, group string) (*model.Inve
 		if err != nil {
 			return nil, err
 		}
-		for _, m := range edges {
-			inv.AddHost(m.Name)
-			if err := inv.AddHostToGroup(g.Name, m.Name); err != nil {
-				return nil, err
-			}
-		}
+		addMembers(inv, g, edges)
 	}
 	for _, e := range ordered {
 		for _, c := range e.Children {
@@ -151,4 +141,20 @@ func ReadGroup(tables func(string) model.TableReader, group string) (*model.Inve
 	}
 	inv.Reconcile()
 	return inv, nil
+}
+
+// addMembers lists a group's members, read from the members table, in its
+// order. Appending, not AddHostToGroup, which searches the group's hosts
+// for each one: a group of 70,000 hosts would cost billions of compares.
+// A name the table holds twice (a damaged table) is listed once.
+func addMembers(inv *model.Inventory, g *model.Group, edges []model.Edge) {
+	seen := make(map[string]bool, len(edges))
+	for _, m := range edges {
+		if seen[m.Name] {
+			continue
+		}
+		seen[m.Name] = true
+		inv.AddHost(m.Name)
+		g.Hosts = append(g.Hosts, m.Name)
+	}
 }
