@@ -106,7 +106,9 @@ func (c *Client) WriteHost(ctx context.Context, w io.Writer, name string) error 
 // out, parsing nothing; with one it reads the whole inventory's views.
 func (c *Client) WriteList(ctx context.Context, w io.Writer, limit string) error {
 	return c.store.Read(ctx, false, func(sn *zkstore.Snapshot) error {
-		if err := sn.Prefetch(script.TableGroups, script.TableMembers, script.TableHostvars); err != nil {
+		// Groups and members are read per group: all at once, ahead.
+		// Hostvars, the bulk, stream past in one scan (segment.Table.Scan).
+		if err := sn.Prefetch(script.TableGroups, script.TableMembers); err != nil {
 			return err
 		}
 		if limit == "" {
@@ -148,7 +150,7 @@ func (c *Client) WriteListFromNodes(ctx context.Context, w io.Writer) error {
 func (c *Client) Ansible(ctx context.Context) (*model.Inventory, error) {
 	var inv *model.Inventory
 	err := c.store.Read(ctx, false, func(sn *zkstore.Snapshot) error {
-		if err := sn.Prefetch(script.TableGroups, script.TableMembers, script.TableHostvars); err != nil {
+		if err := sn.Prefetch(script.TableGroups, script.TableMembers); err != nil {
 			return err
 		}
 		var err error

@@ -23,7 +23,8 @@ import (
 //
 // A change too large for one znode continues in <generation>.1, .2, ...
 // ("parts" says how many), each {"hosts":[...],"groups":[...]}. The record
-// is gzip'd when it is large (it then starts with the gzip magic bytes).
+// is compressed when it is large (it then starts with zstd's magic bytes;
+// an earlier kook's gzip'd ones read too).
 //
 // "prev" is the zxid of the transaction that last wrote the node before
 // this change (its znode's mzxid as the change read it; absent for a node
@@ -131,7 +132,7 @@ func appendRecord(buf []byte, h *header, hosts, groups []nodeChange) []byte {
 
 // decodeRecord reads a record or part.
 func decodeRecord(data []byte) (*header, []nodeChange, []nodeChange, error) {
-	raw, err := maybeGunzip(data)
+	raw, err := maybeDecompress(data)
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -324,25 +325,25 @@ func EncodeChange(c *model.Commit, writer string, prevs map[string]int64, minima
 	}
 	ps = append(ps, cur)
 	h.Parts = len(ps) - 1
-	record = maybeGzip(appendRecord(nil, h, ps[0].hosts, ps[0].groups))
+	record = maybeCompress(appendRecord(nil, h, ps[0].hosts, ps[0].groups))
 	for _, p := range ps[1:] {
-		parts = append(parts, maybeGzip(appendRecord(nil, nil, p.hosts, p.groups)))
+		parts = append(parts, maybeCompress(appendRecord(nil, nil, p.hosts, p.groups)))
 	}
 	return record, parts
 }
 
-// maybeGzip compresses a record over 16 kB: small ones stay readable in
-// zkCli.sh.
-func maybeGzip(data []byte) []byte {
+// maybeCompress compresses a record over 16 kB: small ones stay readable
+// in zkCli.sh.
+func maybeCompress(data []byte) []byte {
 	if len(data) <= 16<<10 {
 		return data
 	}
-	return segment.GzipFast(data)
+	return segment.Compress(data)
 }
 
-func maybeGunzip(data []byte) ([]byte, error) {
-	if len(data) >= 2 && data[0] == 0x1f && data[1] == 0x8b {
-		return segment.Gunzip(data, 64<<20)
+func maybeDecompress(data []byte) ([]byte, error) {
+	if segment.IsCompressed(data) {
+		return segment.Decompress(data, 64<<20)
 	}
 	return data, nil
 }

@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/kook-project/kook/model"
@@ -133,14 +134,58 @@ func TestDecodeRefusesDamage(t *testing.T) {
 	if _, err := segment.Decode([]byte("not gzip"), 0); err == nil {
 		t.Error("garbage decoded")
 	}
-	if _, err := segment.DecodeIndex(segment.Gzip([]byte(`{"tables":{"t":[["","../x",1,1]]}}`))); err == nil {
+	if _, err := segment.DecodeIndex(segment.Compress([]byte(`{"tables":{"t":[["","../x",1,1]]}}`))); err == nil {
 		t.Error("an index naming a bad segment id decoded")
 	}
-	if _, err := segment.DecodeIndex(segment.Gzip([]byte(`{"tables":{"t":[["","1-00000000.1",1,999999999]]}}`))); err == nil {
+	if _, err := segment.DecodeIndex(segment.Compress([]byte(`{"tables":{"t":[["","1-00000000.1",1,999999999]]}}`))); err == nil {
 		t.Error("an index with an absurd size decoded")
 	}
 	tab := segment.NewTable(context.Background(), store{}.fetch, &segment.Index{Tables: map[string][]segment.Ref{"t": {ref}}}, "t", nil)
 	if _, _, err := tab.Get([]byte("a")); !errors.Is(err, segment.ErrGone) {
 		t.Errorf("a missing segment: %v, want ErrGone", err)
+	}
+}
+
+// TestScanStreams: a scan over many segments gives every entry once, in
+// order, reading ahead; it stops when fn says so; a segment that cannot be
+// read ends it with that error, after the entries before it; and it keeps
+// none of the segments it read.
+func TestScanStreams(t *testing.T) {
+	blobs := store{}
+	w := segment.NewWriter("1-00000000")
+	var entries []model.KV
+	for i := range 20000 {
+		entries = append(entries, model.KV{Key: fmt.Appendf(nil, "k%06d", i), Value: bytes.Repeat([]byte{'v'}, 200)})
+	}
+	refs := w.Build(entries)
+	if len(refs) < 3*16 {
+		t.Fatalf("%d segments: the test wants more than three read-aheads", len(refs))
+	}
+	blobs.keep(w)
+	x := &segment.Index{Tables: map[string][]segment.Ref{"t": refs}}
+	var fetched atomic.Int64
+	counting := func(ctx context.Context, id string) ([]byte, error) { fetched.Add(1); return blobs.fetch(ctx, id) }
+	tab := segment.NewTable(context.Background(), counting, x, "t", nil)
+	var got []string
+	if err := tab.Scan(nil, nil, func(k, _ []byte) bool { got = append(got, string(k)); return true }); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(entries) || !slices.IsSorted(got) || got[0] != "k000000" {
+		t.Fatalf("scan gave %d entries (sorted %v), want %d", len(got), slices.IsSorted(got), len(entries))
+	}
+	before := fetched.Load()
+	if _, _, err := tab.Get([]byte("k010000")); err != nil || fetched.Load() != before+1 {
+		t.Errorf("a Get after the scan fetched %d segments (err %v): the scan kept what it read", fetched.Load()-before, err)
+	}
+	n := 0
+	tab.Scan(nil, nil, func(k, _ []byte) bool { n++; return n < 5 })
+	if n != 5 {
+		t.Errorf("scan stopped after %d entries, want 5", n)
+	}
+	delete(blobs, refs[len(refs)/2].ID)
+	n = 0
+	err := segment.NewTable(context.Background(), blobs.fetch, x, "t", nil).Scan(nil, nil, func(k, _ []byte) bool { n++; return true })
+	if !errors.Is(err, segment.ErrGone) || n == 0 || n >= len(entries) {
+		t.Errorf("scan over a missing segment: %d entries, %v; want some entries, then ErrGone", n, err)
 	}
 }
