@@ -207,50 +207,70 @@ type Group struct {
 // views. It costs the group's hosts, not the inventory's.
 func (c *Client) Group(ctx context.Context, name string) (*Group, error) {
 	var out *Group
-	err := c.store.Read(ctx, true, func(sn *zkstore.Snapshot) error {
-		g, err := sn.Group(name)
-		if err != nil {
-			return err
-		}
-		r := script.Renderer{}
-		members, err := r.Members(sn.TableFunc(), g)
-		if err != nil {
-			return err
-		}
-		children, err := r.Children(sn.TableFunc(), g)
-		if err != nil {
-			return err
-		}
-		out = &Group{Name: name, Children: children, Vars: g.Vars, FileVars: g.FileVars, Priority: g.Priority,
-			Source: g.Source, VarSources: g.VarSources, FileVarSources: g.FileVarSources, Generation: sn.Generation()}
-		if out.Depth, err = depth(sn, g); err != nil {
-			return err
-		}
-		parents := make([]*model.GroupNode, 0, len(g.Parents))
-		for _, p := range g.Parents {
-			pg, err := sn.Group(p.Name)
-			if err != nil {
-				return err
-			}
-			parents = append(parents, pg)
-		}
-		slices.SortFunc(parents, func(a, b *model.GroupNode) int { return cmp.Compare(a.Seq, b.Seq) })
-		for _, p := range parents {
-			out.Parents = append(out.Parents, p.Name)
-		}
-		for _, m := range members {
-			if name != "ungrouped" {
-				out.Hosts = append(out.Hosts, m.Name)
-				continue
-			}
-			// 'ungrouped' also lists hosts only to create them early.
-			if h, err := sn.Host(m.Name); err == nil && h.InGroup("ungrouped") {
-				out.Hosts = append(out.Hosts, m.Name)
-			}
-		}
-		return nil
+	err := c.store.Read(ctx, true, func(sn *zkstore.Snapshot) (err error) {
+		out, err = readGroup(sn, name)
+		return err
 	})
 	return out, err
+}
+
+// GroupWithHosts is Group and GroupHosts read from one snapshot: what
+// `kook group show` prints, for one read of the views instead of two.
+func (c *Client) GroupWithHosts(ctx context.Context, name string) (*Group, []string, error) {
+	var out *Group
+	var all []string
+	err := c.store.Read(ctx, true, func(sn *zkstore.Snapshot) (err error) {
+		if out, err = readGroup(sn, name); err != nil {
+			return err
+		}
+		all, err = groupHosts(sn, name)
+		return err
+	})
+	return out, all, err
+}
+
+func readGroup(sn *zkstore.Snapshot, name string) (*Group, error) {
+	g, err := sn.Group(name)
+	if err != nil {
+		return nil, err
+	}
+	r := script.Renderer{}
+	members, err := r.Members(sn.TableFunc(), g)
+	if err != nil {
+		return nil, err
+	}
+	children, err := r.Children(sn.TableFunc(), g)
+	if err != nil {
+		return nil, err
+	}
+	out := &Group{Name: name, Children: children, Vars: g.Vars, FileVars: g.FileVars, Priority: g.Priority,
+		Source: g.Source, VarSources: g.VarSources, FileVarSources: g.FileVarSources, Generation: sn.Generation()}
+	if out.Depth, err = depth(sn, g); err != nil {
+		return nil, err
+	}
+	parents := make([]*model.GroupNode, 0, len(g.Parents))
+	for _, p := range g.Parents {
+		pg, err := sn.Group(p.Name)
+		if err != nil {
+			return nil, err
+		}
+		parents = append(parents, pg)
+	}
+	slices.SortFunc(parents, func(a, b *model.GroupNode) int { return cmp.Compare(a.Seq, b.Seq) })
+	for _, p := range parents {
+		out.Parents = append(out.Parents, p.Name)
+	}
+	for _, m := range members {
+		if name != "ungrouped" {
+			out.Hosts = append(out.Hosts, m.Name)
+			continue
+		}
+		// 'ungrouped' also lists hosts only to create them early.
+		if h, err := sn.Host(m.Name); err == nil && h.InGroup("ungrouped") {
+			out.Hosts = append(out.Hosts, m.Name)
+		}
+	}
+	return out, nil
 }
 
 // Layer is one place that sets a var of a host, in Ansible's precedence
@@ -368,13 +388,17 @@ func depth(sn *zkstore.Snapshot, g *model.GroupNode) (int, error) {
 // descendants and their hosts.
 func (c *Client) GroupHosts(ctx context.Context, group string) ([]string, error) {
 	var out []string
-	err := c.store.Read(ctx, false, func(sn *zkstore.Snapshot) error {
-		inv, err := script.ReadGroup(sn.TableFunc(), group)
-		if err != nil {
-			return err
-		}
-		out, err = pattern.Select(inv, group)
+	err := c.store.Read(ctx, false, func(sn *zkstore.Snapshot) (err error) {
+		out, err = groupHosts(sn, group)
 		return err
 	})
 	return out, err
+}
+
+func groupHosts(sn *zkstore.Snapshot, group string) ([]string, error) {
+	inv, err := script.ReadGroup(sn.TableFunc(), group)
+	if err != nil {
+		return nil, err
+	}
+	return pattern.Select(inv, group)
 }

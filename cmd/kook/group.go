@@ -43,11 +43,7 @@ func (c *GroupShowCmd) Run(ctx context.Context, g *Globals) error {
 		return err
 	}
 	defer client.Close()
-	gr, err := client.Group(ctx, c.Name)
-	if err != nil {
-		return err
-	}
-	all, err := client.GroupHosts(ctx, gr.Name)
+	gr, all, err := client.GroupWithHosts(ctx, c.Name)
 	if err != nil {
 		return err
 	}
