@@ -139,6 +139,24 @@ func (c *Conn) CreateEphemeral(ctx context.Context, p string, data []byte) (stri
 	return c.rel(made), c.denied(err, "create", p, "writer")
 }
 
+// CreateEphemeralSequential creates an ephemeral znode named prefix
+// followed by a counter ZooKeeper assigns, and returns its path. After a
+// lost reply the znode may exist: prefix should hold something unique to
+// the caller, so that it can find it (see zkstore's writer queue).
+func (c *Conn) CreateEphemeralSequential(ctx context.Context, prefix string, data []byte) (string, error) {
+	if data == nil {
+		data = []byte{}
+	}
+	if err := c.beforeWrite(ctx); err != nil {
+		return "", err
+	}
+	acl := c.policy.Load().For(prefix)
+	made, err := call(ctx, func() (string, error) {
+		return c.zk.Create(c.abs(prefix), data, zk.FlagEphemeral|zk.FlagSequence, acl)
+	})
+	return c.rel(made), c.denied(err, "create", prefix, "writer")
+}
+
 // Set writes a znode's data if its version matches (-1: any).
 func (c *Conn) Set(ctx context.Context, p string, data []byte, version int32) (*zk.Stat, error) {
 	if err := c.beforeWrite(ctx); err != nil {

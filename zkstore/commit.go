@@ -50,6 +50,13 @@ func (s *Store) Update(ctx context.Context, opts model.UpdateOptions, fn func(mo
 	if s.opts.Renderer == nil && !opts.DryRun {
 		return model.Result{}, errNoRenderer
 	}
+	var queued *ticket // see queue.go
+	noQueue := opts.DryRun
+	defer func() {
+		if queued != nil {
+			queued.leave(ctx)
+		}
+	}()
 	for attempt := 0; ; attempt++ {
 		t, err := s.begin(ctx)
 		if err != nil {
@@ -59,7 +66,17 @@ func (s *Store) Update(ctx context.Context, opts model.UpdateOptions, fn func(mo
 		if !errors.Is(err, errRetry) {
 			return res, err
 		}
-		if err := zkconn.Backoff(ctx, attempt); err != nil {
+		if queued == nil && attempt+1 >= queueAfter && !noQueue {
+			// Without a number (no create permission, say), back off as before.
+			queued, err = s.enqueue(ctx)
+			noQueue = err != nil
+		}
+		if queued != nil {
+			err = queued.wait(ctx)
+		} else {
+			err = zkconn.Backoff(ctx, attempt)
+		}
+		if err != nil {
 			return res, fmt.Errorf("update inventory at %s: gave up after %d attempts, other writers kept getting in first: %w", s.root, attempt+1, err)
 		}
 	}

