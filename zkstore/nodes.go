@@ -125,39 +125,58 @@ func (s *Store) Replace(ctx context.Context, opts model.UpdateOptions, build fun
 	if err := s.recoverLocked(ctx); err != nil {
 		return model.Result{}, err
 	}
-	h, st, err := s.readHead(ctx)
-	version := int32(-1)
-	oldFormat := false
-	switch {
-	case errors.Is(err, errOldFormat):
-		// A store written by kook before format 2: replacing all of it
-		// needs nothing of it. Its generations go on.
-		raw, rst, rerr := s.readHeadRaw(ctx)
-		if rerr != nil || raw == nil {
+	// Edits of a few nodes do not take the lock: one may move head between
+	// the read and the switch to applying, and then the replace reads
+	// head again.
+	var (
+		h, prep   *head
+		pst       *zk.Stat
+		gen       int64
+		writer    string
+		oldFormat bool
+	)
+	for attempt := 0; ; attempt++ {
+		var (
+			st      *zk.Stat
+			err     error
+			version = int32(-1)
+		)
+		h, st, err = s.readHead(ctx)
+		oldFormat = false
+		switch {
+		case errors.Is(err, errOldFormat):
+			// A store written by kook before format 2: replacing all of it
+			// needs nothing of it. Its generations go on.
+			raw, rst, rerr := s.readHeadRaw(ctx)
+			if rerr != nil || raw == nil {
+				return model.Result{}, err
+			}
+			h, version, oldFormat = &head{Format: format, Generation: raw.Generation, HistoryStart: 1}, rst.Version, true
+		case errors.Is(err, model.ErrNotFound):
+			h = nil
+		case err != nil:
+			return model.Result{}, err
+		default:
+			version = st.Version
+		}
+		gen = 1
+		if h != nil {
+			gen = h.Generation + 1
+		}
+		if err := checkAt(opts, gen-1); err != nil {
 			return model.Result{}, err
 		}
-		h, version, oldFormat = &head{Format: format, Generation: raw.Generation, HistoryStart: 1}, rst.Version, true
-	case errors.Is(err, model.ErrNotFound):
-		h = nil
-	case err != nil:
-		return model.Result{}, err
-	default:
-		version = st.Version
-	}
-	gen := int64(1)
-	if h != nil {
-		gen = h.Generation + 1
-	}
-	if err := checkAt(opts, gen-1); err != nil {
-		return model.Result{}, err
-	}
-	writer := newWriterID(gen)
-	prep, pst, err := s.beginBig(ctx, h, version, writer, gen)
-	if errors.Is(err, errRetry) {
-		return model.Result{}, fmt.Errorf("head changed while holding the lock: %w", model.ErrConflict)
-	}
-	if err != nil {
-		return model.Result{}, err
+		writer = newWriterID(gen)
+		prep, pst, err = s.beginBig(ctx, h, version, writer, gen)
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, errRetry) {
+			return model.Result{}, err
+		}
+		if err := zkconn.Backoff(ctx, attempt); err != nil {
+			return model.Result{}, fmt.Errorf("replace inventory at %s: other writers kept moving head: %w", s.root, err)
+		}
 	}
 	undo := func() {
 		back := *prep

@@ -59,6 +59,10 @@ func (b *bench) edits(ctx context.Context, r *sizeResult, root string) error {
 		return err
 	}
 	mergeFile := filepath.Join(mergeDir, "one-host.ini")
+	minimalConfig := filepath.Join(mergeDir, "minimal-history.yml")
+	if err := os.WriteFile(minimalConfig, []byte("history_records: minimal\n"), 0o644); err != nil {
+		return err
+	}
 	newHost := func(i int) string { return fmt.Sprintf("bench-add-%03d.example.com", i) }
 	kook := func(args ...string) func(int) (command, error) {
 		return func(i int) (command, error) {
@@ -81,6 +85,13 @@ func (b *bench) edits(ctx context.Context, r *sizeResult, root string) error {
 		}},
 		{rowHostSet, "kook host set", func(i int) (command, error) {
 			return b.kookCmd(root, "host", "set", p.host, fmt.Sprintf("v=%d", i)), nil
+		}},
+		{rowHostSetMin, "kook host set (minimal history)", func(i int) (command, error) {
+			// What the change records cost: the same edit, recorded
+			// without the nodes it changed.
+			c := b.kookCmd(root, "host", "set", p.host, fmt.Sprintf("v=m%d", i))
+			c.env = append(c.env, "KOOK_CONFIG="+minimalConfig)
+			return c, nil
 		}},
 		{rowHostAdd, "kook host add", kook("host", "add", "NEW", "-g", p.group)},
 		{rowHostRm, "kook host rm", kook("host", "rm", "NEW")},

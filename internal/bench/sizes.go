@@ -33,6 +33,7 @@ const (
 	rowGoSession   = "go-session"
 	rowGoSetData   = "go-setdata"
 	rowHostSet     = "host-set"
+	rowHostSetMin  = "host-set-minimal"
 	rowHostAdd     = "host-add"
 	rowHostRm      = "host-rm"
 	rowAddHost     = "group-add-host"

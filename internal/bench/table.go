@@ -20,6 +20,7 @@ var rowSpecs = []rowSpec{
 	{label: "**Edits** (each its own process and its own change)"},
 	{key: rowGoSetData, label: "a static Go program: ZooKeeper session, one small `setData`, close (floor for edits)", rss: true, log: true},
 	{key: rowHostSet, label: "`kook host set H v=N`", target: "≤ 3× floor, ≤ 32 MiB, ≤ 64 kB, 100k ≤ 1.5× 1k", rss: true, log: true},
+	{key: rowHostSetMin, label: "… the same with `history_records: minimal` (records say who and when, not what changed)", rss: true, log: true},
 	{key: rowHostAdd, label: "`kook host add NEW -g G`", target: "same", rss: true, log: true},
 	{key: rowHostRm, label: "`kook host rm NEW` (the host just added)", target: "same", rss: true, log: true},
 	{key: rowAddHost, label: "`kook group add-host " + prodGroup + " H2` (" + prodGroup + ": 70% of the hosts)", target: "same", rss: true, log: true},

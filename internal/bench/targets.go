@@ -115,6 +115,16 @@ func (b *bench) renderTargets(w *strings.Builder) {
 		}
 	}
 
+	w.WriteString("\nHistory's cost (issue 12): `kook host set` with full change records / with `history_records: minimal`: ")
+	var parts []string
+	for _, r := range b.results {
+		full, minimal := r.rows[rowHostSet], r.rows[rowHostSetMin]
+		parts = append(parts, fmt.Sprintf("%s hosts %s / %s, %s / %s RSS, %s / %s to the log", thousands(r.hosts),
+			seconds(full.median()), seconds(minimal.median()), mib(full.medianRSS()), mib(minimal.medianRSS()),
+			kb(full.medianOf(logBytes)), kb(minimal.medianOf(logBytes))))
+	}
+	w.WriteString(strings.Join(parts, "; ") + ".\n")
+
 	w.WriteString("\nTargets kept (issues 4 and 10):\n\n")
 	r10 := b.result(10000)
 	if r10 != nil {

@@ -49,6 +49,7 @@ type Globals struct {
 
 	// history is the file's history retention (see File).
 	historyKeep, historyDays int
+	minimalHistory           bool
 }
 
 // DefaultTimeout bounds the wait for a ZooKeeper session.
@@ -147,7 +148,7 @@ func (g *Globals) Resolve() error {
 	if g.Timeout == 0 {
 		g.Timeout = f.Timeout
 	}
-	g.historyKeep, g.historyDays = f.HistoryKeep, f.HistoryDays
+	g.historyKeep, g.historyDays, g.minimalHistory = f.HistoryKeep, f.HistoryDays, f.MinimalHistory
 	switch {
 	case g.Auth != "":
 	case g.AuthFile != "":
@@ -301,7 +302,7 @@ func (g *Globals) Open(ctx context.Context, tool string) (*kook.Client, error) {
 		return nil, err
 	}
 	return kook.Open(ctx, kook.Config{Conn: g.ZKConfig(), Root: g.Root, Tool: tool,
-		HistoryKeep: g.historyKeep, HistoryDays: g.historyDays})
+		HistoryKeep: g.historyKeep, HistoryDays: g.historyDays, MinimalHistory: g.minimalHistory})
 }
 
 func (g *Globals) warn() io.Writer {

@@ -17,6 +17,7 @@ import (
 //	timeout: 10s
 //	history_keep: 10000
 //	history_days: 90
+//	history_records: full              # or minimal: who, when and why only
 //	auth_file: /etc/kook/auth          # or auth: USER:PASSWORD (file mode 0600)
 //	tls_ca: /etc/kook/zk-ca.pem
 //	tls_cert: /etc/kook/client.pem
@@ -44,6 +45,10 @@ type File struct {
 	// 0 when not set (the defaults, 10,000 and 90); history_days: 0 keeps
 	// none for its age alone, which HistoryDays holds as -1.
 	HistoryKeep, HistoryDays int
+	// MinimalHistory is history_records: minimal. Change records then hold
+	// who, when, the tool and the reason, not what changed (kook log still
+	// lists the changes; diff, blame and revert have nothing to work on).
+	MinimalHistory bool
 }
 
 // ACL is the config file's acl section: who has which role, as ACL ids.
@@ -58,7 +63,7 @@ type ACL struct {
 
 // topKeys and aclKeys are the keys a config file may hold.
 var (
-	topKeys = []string{"zk", "root", "timeout", "auth", "auth_file", "tls_ca", "tls_cert", "tls_key", "history_keep", "history_days", "acl"}
+	topKeys = []string{"zk", "root", "timeout", "auth", "auth_file", "tls_ca", "tls_cert", "tls_key", "history_keep", "history_days", "history_records", "acl"}
 	aclKeys = []string{"readers", "writers", "admins", "world_read", "jones_world_read"}
 )
 
@@ -231,6 +236,14 @@ func (p *fileParser) top(line string) error {
 			p.f.HistoryKeep = n
 		} else if p.f.HistoryDays = n; n == 0 {
 			p.f.HistoryDays = -1
+		}
+	case "history_records":
+		switch value {
+		case "full", "":
+		case "minimal":
+			p.f.MinimalHistory = true
+		default:
+			return p.fail("history_records: %q is neither full nor minimal", value)
 		}
 	case "acl":
 		p.f.ACL = &ACL{JonesWorldRead: true}
