@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/go-zookeeper/zk"
@@ -35,8 +36,8 @@ import (
 //     read the change record of the generation it made. If it is ours, the
 //     change is stored; if not, start over. Nothing that may be live is
 //     ever deleted.
-//  6. After it commits, the segments that only the generation two back
-//     used are deleted.
+//  6. The same multi deletes the segments that only the generation two
+//     back used (foldGC).
 //
 // A change whose segments do not fit in the multi writes them first, in
 // batches (they are invisible until head names them). A change whose nodes
@@ -336,6 +337,7 @@ func (s *Store) commit(ctx context.Context, t *tx, p *commitPlan) error {
 	txn.Append(prunes)
 	txn.Append(p.nodes)
 	s.addHistory(txn, p.commit, p.writer, p.prevs, s.opts.MinimalHistory)
+	gc := s.foldGC(t, txn)
 	prewritten := txn.Size()+p.segs.Bytes() > zkconn.MaxRequest
 	if prewritten {
 		if err := s.writeSegments(ctx, p.segs); err != nil {
@@ -349,14 +351,21 @@ func (s *Store) commit(ctx context.Context, t *tx, p *commitPlan) error {
 	}
 	_, err := s.conn.Commit(ctx, txn)
 	if err == nil {
-		s.afterCommit(ctx, t)
+		if !gc {
+			s.afterCommit(ctx, t)
+		}
 		return nil
 	}
 	var opErr *zkconn.OpError
 	if errors.As(err, &opErr) {
 		// The multi failed as a whole: nothing of it is stored. Head moved
 		// (another writer), or a node was not at the version read (edited
-		// by hand, or by a writer that raced ours): read again.
+		// by hand, or by a writer that raced ours): read again. Or one of
+		// the old segments it deletes was gone already: the next attempt
+		// on this base deletes them after its commit instead.
+		if gc && opErr.Op == "delete" && errors.Is(opErr.Err, zk.ErrNoNode) && strings.HasPrefix(opErr.Path, s.segmentsDir()+"/") {
+			s.unfoldable.Store(&t.head.Index)
+		}
 		if prewritten {
 			s.deleteSegments(context.WithoutCancel(ctx), p.segs.Made())
 		}
@@ -373,7 +382,9 @@ func (s *Store) commit(ctx context.Context, t *tx, p *commitPlan) error {
 	case rerr != nil:
 		return fmt.Errorf("generation %d may or may not have been stored: the reply was lost (%v) and checking failed: %w; kook log shows what is stored", p.gen, err, rerr)
 	case applied:
-		s.afterCommit(ctx, t)
+		if !gc {
+			s.afterCommit(ctx, t)
+		}
 		return nil
 	}
 	if prewritten {
@@ -404,6 +415,26 @@ func (s *Store) resolve(ctx context.Context, gen int64, writer string) (bool, er
 			return false, err
 		}
 	}
+}
+
+// foldGC adds to txn the deletion of what only the generation two back
+// used, the base index's dropped segments (a few for a small change), and
+// reports whether it did. Deleting them in the change's own multi saves
+// each change a second fsync'd transaction. A big list, or one a commit
+// found partly gone already, is left to afterCommit, which deletes what
+// is there.
+func (s *Store) foldGC(t *tx, txn *zkconn.Txn) bool {
+	const maxFolded = 32
+	if t.idx == nil || len(t.idx.Dropped) == 0 || len(t.idx.Dropped) > maxFolded {
+		return false
+	}
+	if u := s.unfoldable.Load(); u != nil && *u == t.head.Index {
+		return false
+	}
+	for _, id := range t.idx.Dropped {
+		txn.Delete(s.segmentPath(id), -1)
+	}
+	return true
 }
 
 // afterCommit deletes what only the generation two back used: the base

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"path"
 	"strconv"
+	"sync/atomic"
 
 	"github.com/go-zookeeper/zk"
 
@@ -54,6 +55,10 @@ type Store struct {
 	owned bool // Close closes conn
 	root  string
 	opts  Options
+
+	// unfoldable is the index whose dropped segments a commit could not
+	// delete in its own multi (one was gone already): see commit.
+	unfoldable atomic.Pointer[string]
 }
 
 var _ model.Store = (*Store)(nil)

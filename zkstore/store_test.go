@@ -2,6 +2,7 @@ package zkstore_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -15,6 +16,7 @@ import (
 	"github.com/kook-project/kook/model"
 	"github.com/kook-project/kook/zkconn"
 	"github.com/kook-project/kook/zkstore"
+	"github.com/kook-project/kook/zkstore/segment"
 )
 
 func TestMain(m *testing.M) { zktest.Main(m) }
@@ -236,6 +238,70 @@ func TestIntegrationConcurrentWriters(t *testing.T) {
 	// Writers that lost races queued (queue.go), and left the queue.
 	if kids, _, err := s.Conn().Children(ctxT(t), root+"/inventory/queue"); err != nil && !errors.Is(err, zk.ErrNoNode) || len(kids) != 0 {
 		t.Errorf("writer queue after every writer finished: %v, %v", kids, err)
+	}
+}
+
+// TestIntegrationOldSegmentsGoWithTheCommit: the segments only the
+// generation two back used are deleted in the change's own multi (the
+// segments directory's last child change is the commit's), and a change
+// whose base lists a segment already gone (deleted by hand) still commits,
+// deleting the rest after it.
+func TestIntegrationOldSegmentsGoWithTheCommit(t *testing.T) {
+	s := mustOpen(t)
+	update(t, s, model.CreateGroup{Name: "g"}, model.CreateHost{Name: "h", Groups: []string{"g"}})
+	segs := s.Root() + "/inventory/segments"
+	dropped := func() []string {
+		data, _, err := s.Conn().Get(ctxT(t), s.HeadPath())
+		if err != nil {
+			t.Fatal(err)
+		}
+		var h struct{ Index string }
+		if err := json.Unmarshal(data, &h); err != nil {
+			t.Fatal(err)
+		}
+		blob, _, err := s.Conn().Get(ctxT(t), segs+"/"+h.Index)
+		if err != nil {
+			t.Fatal(err)
+		}
+		idx, err := segment.DecodeIndex(blob)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return idx.Dropped
+	}
+	for i := range 3 {
+		update(t, s, model.SetHostVars{Host: "h", Vars: vars("v", int64(i))})
+	}
+	if len(dropped()) == 0 {
+		t.Fatal("the index lists no dropped segments: nothing to test")
+	}
+	update(t, s, model.SetHostVars{Host: "h", Vars: vars("v", int64(10))})
+	_, head, err := s.Conn().Exists(ctxT(t), s.HeadPath())
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, dir, err := s.Conn().Exists(ctxT(t), segs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if dir.Pzxid != head.Mzxid {
+		t.Errorf("segments last changed at zxid %#x, head at %#x: old segments deleted outside the commit", dir.Pzxid, head.Mzxid)
+	}
+
+	// A dropped segment deleted by hand: the next change commits anyway.
+	gone := dropped()
+	if err := s.Conn().Delete(ctxT(t), segs+"/"+gone[0], -1); err != nil {
+		t.Fatal(err)
+	}
+	update(t, s, model.SetHostVars{Host: "h", Vars: vars("v", int64(11))})
+	for _, id := range gone {
+		if ok, _, err := s.Conn().Exists(ctxT(t), segs+"/"+id); err != nil || ok {
+			t.Errorf("segment %s, dropped two generations back: exists %v, %v", id, ok, err)
+		}
+	}
+	n := load(t, s)
+	if v, _ := n.Hosts["h"].Vars.Get("v"); v != int64(11) {
+		t.Errorf("v = %v, want 11", v)
 	}
 }
 
@@ -518,6 +584,100 @@ func TestIntegrationLostReply(t *testing.T) {
 		t.Errorf("%d hosts, want 3001", len(n.Hosts))
 	}
 	update(t, s, model.DeleteHost{Name: "n0000"})
+}
+
+// TestIntegrationLostRepliesUnderContention: writers that race each other
+// and an import (a big change), all through a proxy that keeps losing the
+// replies of multis (the winners' and the losers' alike). Every edit
+// reported written is applied exactly once, the import lands, the
+// generations count one per change, and the store checks clean.
+func TestIntegrationLostRepliesUnderContention(t *testing.T) {
+	srv := zktest.Shared(t)
+	root := zktest.Root(t)
+	proxy := zktest.StartProxy(t, srv.Addr)
+	direct := mustOpenAt(t, srv.Addr, root)
+	update(t, direct, model.CreateGroup{Name: "g"}, model.CreateHost{Name: "edited", Groups: []string{"g"}, Vars: vars("n", int64(0))})
+
+	// One lost reply at a time, a few tenths of a second apart: each costs
+	// its writer a reconnect (go-zookeeper waits a second before it tries
+	// a lone server again).
+	const maxCuts = 8
+	stop := make(chan struct{})
+	var armer sync.WaitGroup
+	armer.Go(func() {
+		for armed := 0; armed < maxCuts; {
+			select {
+			case <-stop:
+				return
+			case <-time.After(200 * time.Millisecond):
+			}
+			if proxy.Cuts() == armed {
+				proxy.CutAfter(zktest.OpMulti, 1)
+				armed++
+			}
+		}
+	})
+	const writers, each = 4, 6
+	var wg sync.WaitGroup
+	errs := make(chan error, writers+1)
+	for w := range writers {
+		wg.Go(func() {
+			ws := mustOpenAt(t, proxy.Addr, root)
+			for i := range each {
+				_, err := ws.Update(ctxT(t), model.UpdateOptions{}, func(tx model.Tx) error {
+					h, err := tx.Host("edited")
+					if err != nil {
+						return err
+					}
+					v, _ := h.Vars.Get("n")
+					h.Vars.Set("n", v.(int64)+1)
+					tx.PutHost(h)
+					return (model.CreateHost{Name: fmt.Sprintf("w%d-%d", w, i), Groups: []string{"g"}}).Apply(tx)
+				})
+				if err != nil {
+					errs <- fmt.Errorf("writer %d, edit %d: %w", w, i, err)
+					return
+				}
+			}
+		})
+	}
+	wg.Go(func() {
+		ws := mustOpenAt(t, proxy.Addr, root)
+		_, err := ws.Replace(ctxT(t), model.UpdateOptions{}, func(base *model.Nodes) (*model.Nodes, error) {
+			for i := range 2000 {
+				err := (model.CreateHost{Name: fmt.Sprintf("big%04d", i), Groups: []string{"g"},
+					Vars: vars("filler", strings.Repeat("v", 300))}).Apply(base)
+				if err != nil {
+					return nil, err
+				}
+			}
+			return base, nil
+		})
+		if err != nil {
+			errs <- fmt.Errorf("import: %w", err)
+		}
+	})
+	wg.Wait()
+	close(stop)
+	armer.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	if proxy.Cuts() == 0 {
+		t.Fatal("no reply was lost")
+	}
+	n := load(t, direct) // load checks the store too
+	if v, _ := n.Hosts["edited"].Vars.Get("n"); v != int64(writers*each) {
+		t.Errorf("n = %v after %d edits reported written: an edit was lost or applied twice", v, writers*each)
+	}
+	if len(n.Hosts) != 1+writers*each+2000 {
+		t.Errorf("%d hosts, want %d", len(n.Hosts), 1+writers*each+2000)
+	}
+	if gen, _ := direct.Generation(ctxT(t)); gen != 1+writers*each+1 {
+		t.Errorf("generation %d, want %d: one per change", gen, 1+writers*each+1)
+	}
+	t.Logf("%d replies lost", proxy.Cuts())
 }
 
 // TestIntegrationConcurrentBigChanges: two big changes at once and small

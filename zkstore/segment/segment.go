@@ -119,11 +119,14 @@ func (x *Index) IDs() []string {
 	return ids
 }
 
+// EncodeIndex returns an index's znode data: JSON, compressed.
 func EncodeIndex(x *Index) []byte {
 	data, _ := json.Marshal(x)
 	return Compress(data)
 }
 
+// DecodeIndex reads an index's znode data, refusing one that would
+// decompress past the segment size limit.
 func DecodeIndex(data []byte) (*Index, error) {
 	raw, err := Decompress(data, maxSegmentRaw)
 	if err != nil {
