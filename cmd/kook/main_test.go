@@ -266,3 +266,53 @@ func TestIntegration_StatusAndRebuild(t *testing.T) {
 		t.Errorf("generation after rebuild: %d", gen)
 	}
 }
+
+// TestParseOneCommand: the parser built for the command args name (see
+// parse) knows every top-level command by kong's own name for it, and
+// parses each command line as the parser of the whole CLI does.
+func TestParseOneCommand(t *testing.T) {
+	var full CLI
+	k, err := kong.New(&full)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range k.Model.Node.Children {
+		if n.Type != kong.CommandNode || n.Name == "completion" {
+			continue
+		}
+		if f, ok := pickCommand([]string{"--zk", "x", n.Name}); !ok || commandName(f) != n.Name {
+			t.Errorf("command %q: picked %q, %v", n.Name, commandName(f), ok)
+		}
+	}
+	if _, ok := pickCommand([]string{"completion", "bash"}); ok {
+		t.Error("completion needs the whole CLI, got one command")
+	}
+	if _, ok := pickCommand([]string{"host", "--help"}); ok {
+		t.Error("help is the whole CLI's, got one command")
+	}
+	for _, args := range [][]string{
+		{"host", "set", "web1", "a=1", "--reason", "r"},
+		{"--root", "/x", "group", "add-host", "web", "h1"},
+		{"config", "set", "svc", "prod", "k=v"},
+		{"log", "-n", "5"},
+		{"--root", "log", "status"}, // a flag's value named like a command
+	} {
+		var one, all CLI
+		got, err := parse(&one, args, nil)
+		if err != nil {
+			t.Errorf("%q: %v", args, err)
+			continue
+		}
+		k, err := kong.New(&all)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := k.Parse(args)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Command() != want.Command() || one.Root != all.Root {
+			t.Errorf("%q: parsed as %q (root %q), the whole CLI parses %q (root %q)", args, got.Command(), one.Root, want.Command(), all.Root)
+		}
+	}
+}
