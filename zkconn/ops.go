@@ -114,29 +114,14 @@ func (c *Conn) ExistsW(ctx context.Context, p string) (bool, *zk.Stat, <-chan zk
 // gives p. Nil data is stored as empty, not null: Jones's Python client
 // (kazoo) reads a null znode as None.
 func (c *Conn) Create(ctx context.Context, p string, data []byte) error {
-	if data == nil {
-		data = []byte{}
-	}
-	if err := c.beforeWrite(ctx); err != nil {
-		return err
-	}
-	acl := c.policy.Load().For(p)
-	_, err := call(ctx, func() (string, error) { return c.zk.Create(c.abs(p), data, 0, acl) })
-	return c.denied(err, "create", p, "writer")
+	_, err := c.createFlags(ctx, p, data, 0)
+	return err
 }
 
 // CreateEphemeral creates an ephemeral znode, which ZooKeeper deletes
 // when the session ends, and returns its path.
 func (c *Conn) CreateEphemeral(ctx context.Context, p string, data []byte) (string, error) {
-	if data == nil {
-		data = []byte{}
-	}
-	if err := c.beforeWrite(ctx); err != nil {
-		return "", err
-	}
-	acl := c.policy.Load().For(p)
-	made, err := call(ctx, func() (string, error) { return c.zk.Create(c.abs(p), data, zk.FlagEphemeral, acl) })
-	return c.rel(made), c.denied(err, "create", p, "writer")
+	return c.createFlags(ctx, p, data, zk.FlagEphemeral)
 }
 
 // CreateEphemeralSequential creates an ephemeral znode named prefix
@@ -144,17 +129,21 @@ func (c *Conn) CreateEphemeral(ctx context.Context, p string, data []byte) (stri
 // lost reply the znode may exist: prefix should hold something unique to
 // the caller, so that it can find it (see zkstore's writer queue).
 func (c *Conn) CreateEphemeralSequential(ctx context.Context, prefix string, data []byte) (string, error) {
+	return c.createFlags(ctx, prefix, data, zk.FlagEphemeral|zk.FlagSequence)
+}
+
+// createFlags creates p with ZooKeeper's create flags and the ACL the
+// policy gives p, and returns the path created.
+func (c *Conn) createFlags(ctx context.Context, p string, data []byte, flags int32) (string, error) {
 	if data == nil {
 		data = []byte{}
 	}
 	if err := c.beforeWrite(ctx); err != nil {
 		return "", err
 	}
-	acl := c.policy.Load().For(prefix)
-	made, err := call(ctx, func() (string, error) {
-		return c.zk.Create(c.abs(prefix), data, zk.FlagEphemeral|zk.FlagSequence, acl)
-	})
-	return c.rel(made), c.denied(err, "create", prefix, "writer")
+	acl := c.policy.Load().For(p)
+	made, err := call(ctx, func() (string, error) { return c.zk.Create(c.abs(p), data, flags, acl) })
+	return c.rel(made), c.denied(err, "create", p, "writer")
 }
 
 // Set writes a znode's data if its version matches (-1: any).

@@ -27,7 +27,7 @@ func TestIntegrationTLS(t *testing.T) {
 	ctx := context.Background()
 	const timeout = 4 * time.Second
 
-	dial := func(t *testing.T, connect, ca, cert, key string) (*zkconn.Conn, error, time.Duration) {
+	dial := func(t *testing.T, connect, ca, cert, key string) (*zkconn.Conn, time.Duration, error) {
 		t.Helper()
 		cfg := zkconn.Config{Connect: connect, ConnectTimeout: timeout}
 		if ca != "" || cert != "" {
@@ -39,11 +39,12 @@ func TestIntegrationTLS(t *testing.T) {
 		}
 		start := time.Now()
 		c, err := zkconn.Dial(ctx, cfg)
-		return c, err, time.Since(start)
+		took := time.Since(start)
+		return c, took, err
 	}
 
 	t.Run("OK", func(t *testing.T) {
-		c, err, _ := dial(t, srv.SecureAddr, srv.CA.File, cert, key)
+		c, _, err := dial(t, srv.SecureAddr, srv.CA.File, cert, key)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -82,7 +83,7 @@ func TestIntegrationTLS(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			c, err, took := dial(t, tc.connect, tc.ca, tc.cert, tc.key)
+			c, took, err := dial(t, tc.connect, tc.ca, tc.cert, tc.key)
 			if err == nil {
 				c.Close()
 				t.Fatal("connected")

@@ -188,6 +188,25 @@ func TestIntegrationRefusals(t *testing.T) {
 	load(t, s)
 }
 
+// bump is an edit that adds one to host's var n and, unless add is "",
+// creates host add in group g: what racing writers do, so that a lost or
+// doubled edit shows in n.
+func bump(host, add string) func(model.Tx) error {
+	return func(tx model.Tx) error {
+		h, err := tx.Host(host)
+		if err != nil {
+			return err
+		}
+		v, _ := h.Vars.Get("n")
+		h.Vars.Set("n", v.(int64)+1)
+		tx.PutHost(h)
+		if add == "" {
+			return nil
+		}
+		return (model.CreateHost{Name: add, Groups: []string{"g"}}).Apply(tx)
+	}
+}
+
 // TestIntegrationConcurrentWriters: writers racing on one host and one
 // group lose no increment, and every generation is one change.
 func TestIntegrationConcurrentWriters(t *testing.T) {
@@ -203,16 +222,7 @@ func TestIntegrationConcurrentWriters(t *testing.T) {
 			defer wg.Done()
 			ws := mustOpenAt(t, addr, root)
 			for i := 0; i < each; i++ {
-				_, err := ws.Update(ctxT(t), model.UpdateOptions{}, func(tx model.Tx) error {
-					h, err := tx.Host("h")
-					if err != nil {
-						return err
-					}
-					v, _ := h.Vars.Get("n")
-					h.Vars.Set("n", v.(int64)+1)
-					tx.PutHost(h)
-					return (model.CreateHost{Name: fmt.Sprintf("w%d-%d", w, i), Groups: []string{"g"}}).Apply(tx)
-				})
+				_, err := ws.Update(ctxT(t), model.UpdateOptions{}, bump("h", fmt.Sprintf("w%d-%d", w, i)))
 				if err != nil {
 					errs <- err
 					return
@@ -624,16 +634,7 @@ func TestIntegrationLostRepliesUnderContention(t *testing.T) {
 		wg.Go(func() {
 			ws := mustOpenAt(t, proxy.Addr, root)
 			for i := range each {
-				_, err := ws.Update(ctxT(t), model.UpdateOptions{}, func(tx model.Tx) error {
-					h, err := tx.Host("edited")
-					if err != nil {
-						return err
-					}
-					v, _ := h.Vars.Get("n")
-					h.Vars.Set("n", v.(int64)+1)
-					tx.PutHost(h)
-					return (model.CreateHost{Name: fmt.Sprintf("w%d-%d", w, i), Groups: []string{"g"}}).Apply(tx)
-				})
+				_, err := ws.Update(ctxT(t), model.UpdateOptions{}, bump("edited", fmt.Sprintf("w%d-%d", w, i)))
 				if err != nil {
 					errs <- fmt.Errorf("writer %d, edit %d: %w", w, i, err)
 					return
@@ -728,16 +729,7 @@ func TestIntegrationConcurrentBigChanges(t *testing.T) {
 				return
 			case <-time.After(50 * time.Millisecond):
 			}
-			_, err := w.Update(ctxT(t), model.UpdateOptions{}, func(tx model.Tx) error {
-				h, err := tx.Host("edited")
-				if err != nil {
-					return err
-				}
-				v, _ := h.Vars.Get("n")
-				h.Vars.Set("n", v.(int64)+1)
-				tx.PutHost(h)
-				return nil
-			})
+			_, err := w.Update(ctxT(t), model.UpdateOptions{}, bump("edited", ""))
 			if err != nil {
 				errs <- fmt.Errorf("edit: %w", err)
 				return
