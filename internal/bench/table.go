@@ -43,7 +43,7 @@ var rowSpecs = []rowSpec{
 	{label: "**Floors**"},
 	{key: rowTrue, label: "`/bin/true` (process start; its RSS is the launcher's floor)", rss: true},
 	{key: rowGoHello, label: "a static Go program printing `{}` (floor for any Go command)", rss: true},
-	{key: rowKookStart, label: "`kook completion bash` (kook's own start: flags and config, no session)", rss: true},
+	{key: rowKookStart, label: "`kook completion bash` (kook's start with the whole CLI's parser, no session; other commands build only their own)", rss: true},
 	{key: rowGoSession, label: "a static Go program: ZooKeeper session, read `head`, close (floor for reads)", rss: true},
 	{label: "**Imports**"},
 	{key: rowImportFresh, label: "`kook-import DIR` into an empty root", target: "10k < 1.5 s, 100k ≤ 15 s", rss: true},
