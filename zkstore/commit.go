@@ -73,7 +73,11 @@ func (s *Store) Update(ctx context.Context, opts model.UpdateOptions, fn func(mo
 			noQueue = err != nil
 		}
 		if queued != nil {
-			err = queued.wait(ctx)
+			var held bool
+			if held, err = queued.wait(ctx); !held {
+				queued = nil // its session expired: the next loss takes a new number
+				err = zkconn.Backoff(ctx, attempt)
+			}
 		} else {
 			err = zkconn.Backoff(ctx, attempt)
 		}

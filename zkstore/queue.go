@@ -81,21 +81,26 @@ func (s *Store) dropTickets(ctx context.Context, prefix string) {
 }
 
 // wait returns once no writer queued before t is left (or t has waited
-// queueWait for each that is), or when ctx is done.
-func (t *ticket) wait(ctx context.Context) error {
+// queueWait for each that is), or when ctx is done. held is false when
+// t's own number is gone (its session expired): the writer then takes a
+// new one.
+func (t *ticket) wait(ctx context.Context) (held bool, err error) {
 	dir := t.s.queueDir()
 	for {
 		kids, _, err := t.s.conn.Children(ctx, dir)
 		if err != nil {
-			return fmt.Errorf("read %s: %w", dir, err)
+			return true, fmt.Errorf("read %s: %w", dir, err)
+		}
+		if !slices.Contains(kids, t.name) {
+			return false, nil
 		}
 		pred, ok := t.predecessor(kids)
 		if !ok {
-			return nil
+			return true, nil
 		}
 		exists, _, gone, err := t.s.conn.ExistsW(ctx, path.Join(dir, pred))
 		if err != nil {
-			return fmt.Errorf("read %s: %w", path.Join(dir, pred), err)
+			return true, fmt.Errorf("read %s: %w", path.Join(dir, pred), err)
 		}
 		if !exists {
 			continue
@@ -107,7 +112,7 @@ func (t *ticket) wait(ctx context.Context) error {
 			t.skipped[pred] = true
 		case <-ctx.Done():
 			timer.Stop()
-			return ctx.Err()
+			return true, ctx.Err()
 		}
 		timer.Stop()
 	}

@@ -48,11 +48,11 @@ func TestIntegrationQueue(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := ta.wait(ctx); err != nil {
-		t.Fatalf("first in the queue: %v", err)
+	if held, err := ta.wait(ctx); err != nil || !held {
+		t.Fatalf("first in the queue: held %v, %v", held, err)
 	}
 	done := make(chan error, 1)
-	go func() { done <- tb.wait(ctx) }()
+	go func() { _, err := tb.wait(ctx); done <- err }()
 	select {
 	case err := <-done:
 		t.Fatalf("second in the queue went before the first left (err %v)", err)
@@ -73,7 +73,7 @@ func TestIntegrationQueue(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := tc.wait(ctx); err != nil {
+	if _, err := tc.wait(ctx); err != nil {
 		t.Fatal(err)
 	}
 	tb.leave(ctx) // a, b gone; c holds the head and never leaves
@@ -83,19 +83,24 @@ func TestIntegrationQueue(t *testing.T) {
 		t.Fatal(err)
 	}
 	start := time.Now()
-	if err := td.wait(ctx); err != nil {
+	if _, err := td.wait(ctx); err != nil {
 		t.Fatal(err)
 	}
 	if waited := time.Since(start); waited < queueWait || !td.skipped[tc.name] {
 		t.Errorf("waited %v for a number that never left, skipped %v; want at least %v and %s skipped", waited, td.skipped, queueWait, tc.name)
 	}
-	if err := td.wait(ctx); err != nil || len(td.skipped) != 1 {
+	if _, err := td.wait(ctx); err != nil || len(td.skipped) != 1 {
 		t.Errorf("second wait: %v, skipped %v", err, td.skipped)
 	}
 
-	// Leaving empties the queue.
+	// A number that is gone (its session expired) is no longer held.
 	tc.leave(ctx)
 	td.leave(ctx)
+	if held, err := td.wait(ctx); err != nil || held {
+		t.Errorf("wait on a number that is gone: held %v, %v; want not held", held, err)
+	}
+
+	// Leaving empties the queue.
 	kids, _, err := d.conn.Children(ctx, d.queueDir())
 	if err != nil || len(kids) != 0 {
 		t.Errorf("queue after everyone left: %v, %v", kids, err)
