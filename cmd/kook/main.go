@@ -10,12 +10,10 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"reflect"
-	"slices"
-	"strings"
 
 	"github.com/alecthomas/kong"
 
+	"github.com/kook-project/kook/internal/cmdline"
 	"github.com/kook-project/kook/internal/config"
 	"github.com/kook-project/kook/zkconn"
 )
@@ -79,7 +77,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int
 	opts := append(config.KongOptions(), kong.Name("kook"), kong.Description(description),
 		kong.Writers(stdout, stderr), kong.Exit(func(c int) { panic(exit(c)) }),
 		kong.BindTo(ctx, (*context.Context)(nil)), kong.Bind(&cli.Globals))
-	kctx, err := parse(&cli, args, opts)
+	kctx, err := cmdline.Parse(&cli, &cli.Globals, args, opts, "completion")
 	if err != nil {
 		fmt.Fprintf(stderr, "kook: %v\nRun 'kook --help' or 'kook COMMAND --help' for usage.\n", err)
 		return 2
@@ -94,59 +92,4 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int
 		return exitCode(err)
 	}
 	return 0
-}
-
-// parse parses args. Building kong's parser reads the struct tags of every
-// command and flag kook has, which is about a third of kook's start
-// (perf: kong.New 35% of `kook completion bash`), and each edit starts a
-// process. So when args name a top-level command, the parser is built for
-// that command alone; with no command, for help, for completion (which
-// lists them all), or when that parse fails, for the whole CLI, whose
-// answer (an error, the help) is the one given.
-func parse(cli *CLI, args []string, opts []kong.Option) (*kong.Context, error) {
-	if f, ok := pickCommand(args); ok {
-		ptr := reflect.ValueOf(cli).Elem().FieldByIndex(f.Index).Addr().Interface()
-		one := append(slices.Clip(opts), kong.DynamicCommand(commandName(f), f.Tag.Get("help"), "", ptr, string(f.Tag)))
-		if parser, err := kong.New(&cli.Globals, one...); err == nil {
-			if kctx, err := parser.Parse(args); err == nil {
-				return kctx, nil
-			}
-		}
-	}
-	parser, err := kong.New(cli, opts...)
-	if err != nil {
-		panic(err) // a mistake in the CLI's tags
-	}
-	return parser.Parse(args)
-}
-
-// pickCommand returns CLI's field for the first argument that names a
-// command, unless args ask for help or completion.
-func pickCommand(args []string) (reflect.StructField, bool) {
-	for _, a := range args {
-		if a == "--help" || a == "-h" || a == "--" {
-			return reflect.StructField{}, false
-		}
-	}
-	t := reflect.TypeFor[CLI]()
-	for _, a := range args {
-		if strings.HasPrefix(a, "-") {
-			continue
-		}
-		for i := range t.NumField() {
-			f := t.Field(i)
-			if _, cmd := f.Tag.Lookup("cmd"); cmd && commandName(f) == a {
-				return f, a != "completion"
-			}
-		}
-	}
-	return reflect.StructField{}, false
-}
-
-// commandName is the name kong gives a command field.
-func commandName(f reflect.StructField) string {
-	if n := f.Tag.Get("name"); n != "" {
-		return n
-	}
-	return strings.ToLower(f.Name)
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/alecthomas/kong"
 
 	"github.com/kook-project/kook"
+	"github.com/kook-project/kook/internal/cmdline"
 	"github.com/kook-project/kook/internal/corpus"
 	"github.com/kook-project/kook/internal/zktest"
 	"github.com/kook-project/kook/inventory"
@@ -280,14 +281,14 @@ func TestParseOneCommand(t *testing.T) {
 		if n.Type != kong.CommandNode || n.Name == "completion" {
 			continue
 		}
-		if f, ok := pickCommand([]string{"--zk", "x", n.Name}); !ok || commandName(f) != n.Name {
-			t.Errorf("command %q: picked %q, %v", n.Name, commandName(f), ok)
+		if name, ok := cmdline.Command(&CLI{}, []string{"--zk", "x", n.Name}, "completion"); !ok || name != n.Name {
+			t.Errorf("command %q: picked %q, %v", n.Name, name, ok)
 		}
 	}
-	if _, ok := pickCommand([]string{"completion", "bash"}); ok {
+	if _, ok := cmdline.Command(&CLI{}, []string{"completion", "bash"}, "completion"); ok {
 		t.Error("completion needs the whole CLI, got one command")
 	}
-	if _, ok := pickCommand([]string{"host", "--help"}); ok {
+	if _, ok := cmdline.Command(&CLI{}, []string{"host", "--help"}, "completion"); ok {
 		t.Error("help is the whole CLI's, got one command")
 	}
 	for _, args := range [][]string{
@@ -298,7 +299,7 @@ func TestParseOneCommand(t *testing.T) {
 		{"--root", "log", "status"}, // a flag's value named like a command
 	} {
 		var one, all CLI
-		got, err := parse(&one, args, nil)
+		got, err := cmdline.Parse(&one, &one.Globals, args, nil, "completion")
 		if err != nil {
 			t.Errorf("%q: %v", args, err)
 			continue
