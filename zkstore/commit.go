@@ -51,11 +51,11 @@ func (s *Store) Update(ctx context.Context, opts model.UpdateOptions, fn func(mo
 	if s.opts.Renderer == nil && !opts.DryRun {
 		return model.Result{}, errNoRenderer
 	}
-	var queued *ticket // see queue.go
+	var queued *zkconn.Ticket // see queue.go
 	noQueue := opts.DryRun
 	defer func() {
 		if queued != nil {
-			queued.leave(ctx)
+			queued.Leave(ctx)
 		}
 	}()
 	for attempt := 0; ; attempt++ {
@@ -69,12 +69,12 @@ func (s *Store) Update(ctx context.Context, opts model.UpdateOptions, fn func(mo
 		}
 		if queued == nil && attempt+1 >= queueAfter && !noQueue {
 			// Without a number (no create permission, say), back off as before.
-			queued, err = s.enqueue(ctx)
+			queued, err = s.conn.Enqueue(ctx, s.queueDir())
 			noQueue = err != nil
 		}
 		if queued != nil {
 			var held bool
-			if held, err = queued.wait(ctx); !held {
+			if held, err = queued.Wait(ctx); !held {
 				queued = nil // its session expired: the next loss takes a new number
 				err = zkconn.Backoff(ctx, attempt)
 			}
