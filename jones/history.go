@@ -187,37 +187,27 @@ func (cc ConfigChange) changed() bool {
 }
 
 // undo returns cur with the change's keys put back as they were before it.
-func (cc ConfigChange) undo(cur model.Map) model.Map {
-	t := cur.Clone()
-	if t == nil {
-		t = model.Map{}
-	}
-	for _, e := range cc.New {
-		if !cc.Old.Has(e.Key) {
-			t.Delete(e.Key)
-		}
-	}
-	for _, e := range cc.Old {
-		t.Set(e.Key, model.CloneValue(e.Value))
-	}
-	return reorder(t, cc.Order)
-}
+func (cc ConfigChange) undo(cur model.Map) model.Map { return replay(cur, cc.New, cc.Old, cc.Order) }
 
 // redo returns cur with the change's keys made as it left them.
-func (cc ConfigChange) redo(cur model.Map) model.Map {
+func (cc ConfigChange) redo(cur model.Map) model.Map { return replay(cur, cc.Old, cc.New, cc.NewOrder) }
+
+// replay returns cur with to's keys set to their values there, from's keys
+// that to lacks removed, and the keys in order's order.
+func replay(cur, from, to model.Map, order []string) model.Map {
 	t := cur.Clone()
 	if t == nil {
 		t = model.Map{}
 	}
-	for _, e := range cc.Old {
-		if !cc.New.Has(e.Key) {
+	for _, e := range from {
+		if !to.Has(e.Key) {
 			t.Delete(e.Key)
 		}
 	}
-	for _, e := range cc.New {
+	for _, e := range to {
 		t.Set(e.Key, model.CloneValue(e.Value))
 	}
-	return reorder(t, cc.NewOrder)
+	return reorder(t, order)
 }
 
 // keys returns the keys the change touches.
