@@ -17,8 +17,9 @@
 // deleted only by the change after this one.
 //
 // Blobs are compressed with zstd (codec.go): kook-inventory --list
-// decompresses every segment, and zstd does it four times as fast as gzip,
-// in fewer bytes. Blobs gzip'd by an earlier kook still read.
+// decompresses every segment, and zstd does it 2.2-3× as fast as gzip, in
+// a third fewer bytes (BenchmarkDecompress, a 48 kB hostvars segment).
+// Blobs gzip'd by an earlier kook still read.
 package segment
 
 import (
